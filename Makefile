@@ -1,0 +1,66 @@
+# OCW Rainbow. The quick start is two commands: `make run` and `make test`.
+# Everything else here is what those two need, plus a few conveniences for developers.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
+HTMX     := static/vendor/htmx.min.js
+
+.PHONY: run test setup setup-dev lint format check-framework clean help
+
+help:
+	@echo "make run    set up .venv, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make lint   ruff;  make clean   remove .venv, node_modules, static/vendor"
+
+run: setup
+	$(BIN)/rainbow migrate
+	$(BIN)/rainbow serve
+
+test: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/rainbow check-framework
+	$(BIN)/pytest
+
+setup: $(VENV)/.runtime-installed $(HTMX)
+setup-dev: $(VENV)/.dev-installed $(HTMX)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OCW Rainbow needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.runtime-installed
+
+# htmx comes from npm (pinned in package.json and package-lock.json) and is served by the app itself:
+# tablets in a school hall may have no internet, so pages never load anything from a CDN.
+$(HTMX): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to fetch htmx: install Node.js (e.g. apt-get install -y nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp $(HTMX_SRC) $@
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-framework: setup
+	$(BIN)/rainbow check-framework
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

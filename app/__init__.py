@@ -1,0 +1,1 @@
+"""The OCW Rainbow web service: settings, database, routes (pages and JSON API) and the `rainbow` CLI."""

@@ -1,0 +1,48 @@
+"""Settings: one typed class, read from ``RAINBOW_*`` environment variables (or a ``.env`` file).
+
+Every field has a description; the README's configuration table lists every field (a test holds that).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from framework.model import DEFAULT_FRAMEWORK_FILE
+from surveys import DEFAULT_SURVEYS_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAINBOW_", env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///var/rainbow.db",
+        description=(
+            "SQLAlchemy database URL. The default is a SQLite file in ./var/ (WAL mode); use "
+            "postgresql://user@host:5432/dbname for PostgreSQL (driver psycopg 3)."
+        ),
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        5000, ge=0, le=120_000, description="How long a SQLite write waits for the lock before failing, in ms."
+    )
+    framework_file: Path = Field(
+        DEFAULT_FRAMEWORK_FILE, description="The framework YAML (arcs, viewpoints, scale) the service uses."
+    )
+    surveys_dir: Path = Field(
+        DEFAULT_SURVEYS_DIR, description="Folder of questionnaire YAML files, one per arc."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level of the service and of uvicorn."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return url

@@ -1,0 +1,92 @@
+"""The database engine, built from settings: SQLite (the embedded default) or PostgreSQL.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged answer survives a power cut), foreign keys
+on and a busy timeout. Transactions opened through `write_session` start with ``BEGIN IMMEDIATE``, so a
+writer takes the write lock up front instead of failing half-way when another writer got there first; reads
+keep plain ``BEGIN`` and never wait for writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlmodel import Session
+
+from app.config import Settings
+
+_IMMEDIATE = "rainbow_begin_immediate"
+
+
+def database_url(raw: str) -> URL:
+    """The SQLAlchemy URL for a configured database, with the psycopg 3 driver for PostgreSQL."""
+    url = make_url(raw)
+    if url.get_backend_name() in ("postgresql", "postgres") and url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    """Build the engine for `settings.database_url`; connects lazily, on first use."""
+    url = database_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL, *, busy_timeout_ms: int) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; nothing it does is committed."""
+    with Session(engine) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed when the block ends without error, and rolled back otherwise.
+
+    On SQLite its transaction starts with ``BEGIN IMMEDIATE``.
+    """
+    with Session(engine.execution_options(**{_IMMEDIATE: True})) as session:
+        with session.begin():
+            yield session
+
+
+def database_answers(engine: Engine) -> bool:
+    """True when the database accepts a trivial query."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any driver or network failure means "not answering"
+        return False
+    return True

@@ -1,0 +1,91 @@
+"""One place that turns every error into a response: JSON ``{"detail": …}`` for the API, a page for people.
+
+Unexpected exceptions are logged with a short reference id, and the client gets only that id: never a
+traceback, never the exception's text.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.errors import AppError
+
+log = logging.getLogger("rainbow.errors")
+
+_TITLES = {
+    400: "That request could not be understood",
+    401: "Please sign in",
+    403: "You do not have access to this",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    422: "Some of what was sent is not valid",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "The service is not available just now",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def wants_json(request: Request) -> bool:
+    """API paths and clients that prefer JSON get JSON errors; browsers get pages."""
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(
+    request: Request, status: int, detail: str | list[dict[str, str]], *, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    message = detail if isinstance(detail, str) else "; ".join(f"{e['field']}: {e['message']}" for e in detail)
+    templates = request.app.state.rainbow.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": _TITLES.get(status, "Something went wrong"), "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _app_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AppError)
+    return error_response(request, error.status, error.detail)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Error")
+    if error.status_code == 404 and detail == "Not Found":
+        detail = f"There is nothing at {request.url.path}."
+    return error_response(request, error.status_code, detail, headers=getattr(error, "headers", None))
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]} for e in error.errors()
+    ]
+    return error_response(request, 422, problems)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    reference = secrets.token_hex(4)
+    log.error("unexpected error, reference %s", reference, exc_info=error)
+    detail = f"Something went wrong on our side. If it keeps happening, quote reference {reference}."
+    return error_response(request, 500, detail, headers={"X-Error-Reference": reference})

@@ -1,0 +1,30 @@
+"""Liveness and readiness: the service answers, and so does its database."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.database import database_answers
+from app.state import AppState, get_state
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database is not answering"}},
+)
+def healthz(state: Annotated[AppState, Depends(get_state)]) -> JSONResponse:
+    if database_answers(state.engine):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable", "detail": "the database is not answering"}, status_code=503)

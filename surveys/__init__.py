@@ -1,0 +1,169 @@
+"""The questionnaires: one YAML file per arc, statements per viewpoint, validated against the framework.
+
+Each file ``<arc>.yaml`` lists, for every viewpoint of the framework, the statements respondents rate on the
+journey scale. Every statement has a stable code ``<arc>.<viewpoint>.<n>``; children's statements also carry
+``child_text``, the wording a nine-year-old reads. `load_surveys` raises `DataError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from framework.model import Framework
+from framework.problems import DataError, Problem, read_yaml, validation_problems
+
+DEFAULT_SURVEYS_DIR = Path(__file__).parent
+CHILD_VIEWPOINT = "child"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_CODE = re.compile(r"^(?P<arc>[a-z][a-z0-9_]*)\.(?P<viewpoint>[a-z][a-z0-9_]*)\.(?P<n>[1-9][0-9]*)$")
+
+
+class Item(BaseModel):
+    """One statement of a questionnaire."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Text
+    text: Text
+    child_text: Text | None = None
+
+
+class _SurveyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    arc: Text
+    items: dict[str, list[Item]]
+
+
+class SurveyBook:
+    """Every questionnaire, looked up by arc and viewpoint or by item code."""
+
+    def __init__(self, items: dict[tuple[str, str], tuple[Item, ...]]) -> None:
+        self._items = items
+        self._by_code = {item.code: item for group in items.values() for item in group}
+
+    def items(self, arc: str, viewpoint: str) -> tuple[Item, ...]:
+        """The statements for one arc and viewpoint; `KeyError` when there is no such questionnaire."""
+        return self._items[(arc, viewpoint)]
+
+    def item(self, code: str) -> Item:
+        """The statement with this code; `KeyError` when there is none."""
+        return self._by_code[code]
+
+    @property
+    def questionnaire_count(self) -> int:
+        return len(self._items)
+
+    @property
+    def item_count(self) -> int:
+        return len(self._by_code)
+
+
+def load_surveys(directory: Path, framework: Framework) -> SurveyBook:
+    """Read every ``*.yaml`` in `directory` and validate it against `framework`.
+
+    :raises DataError: listing every problem in every file: unknown arcs or viewpoints, malformed or duplicate
+        codes, viewpoints without statements, arcs without a questionnaire.
+    """
+    problems: list[Problem] = []
+    items: dict[tuple[str, str], tuple[Item, ...]] = {}
+    code_places: dict[str, str] = {}
+    arc_files: dict[str, str] = {}
+    paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not directory.is_dir():
+        problems.append(Problem(str(directory), "", "is not a folder of questionnaire files"))
+    for path in paths:
+        raw, read_problems = read_yaml(path)
+        problems.extend(read_problems)
+        if read_problems:
+            continue
+        survey = _parse_file(raw, path.name, framework, problems)
+        if survey is None:
+            continue
+        if survey.arc in arc_files:
+            problems.append(Problem(path.name, "arc", f"arc '{survey.arc}' already has {arc_files[survey.arc]}"))
+            continue
+        arc_files[survey.arc] = path.name
+        for viewpoint, group in survey.items.items():
+            for index, item in enumerate(group):
+                place = f"{path.name} items.{viewpoint}[{index}]"
+                if item.code in code_places:
+                    problems.append(
+                        Problem(
+                            path.name,
+                            f"items.{viewpoint}[{index}].code",
+                            f"duplicate code '{item.code}' (also {code_places[item.code]})",
+                        )
+                    )
+                code_places.setdefault(item.code, place)
+            items[(survey.arc, viewpoint)] = tuple(group)
+    for arc in framework.arc_keys:
+        if directory.is_dir() and arc not in arc_files and not _has_file_for(arc, paths):
+            problems.append(Problem(directory.name, "", f"no questionnaire for arc '{arc}' (expected {arc}.yaml)"))
+    if problems:
+        raise DataError(problems)
+    return SurveyBook(items)
+
+
+def _has_file_for(arc: str, paths: list[Path]) -> bool:
+    # A file named for the arc that failed to parse has been reported already; do not report it missing too.
+    return any(path.stem == arc for path in paths)
+
+
+def _parse_file(raw: Any, file: str, framework: Framework, problems: list[Problem]) -> _SurveyFile | None:
+    found = _rule_problems(raw, file, framework)
+    try:
+        survey = _SurveyFile.model_validate(raw)
+    except ValidationError as error:
+        found.extend(validation_problems(file, error))
+        survey = None
+    problems.extend(sorted(set(found), key=found.index))
+    return None if found else survey
+
+
+def _rule_problems(raw: Any, file: str, framework: Framework) -> list[Problem]:
+    if not isinstance(raw, dict):
+        return [Problem(file, "", "must be a mapping with 'arc' and 'items'")]
+    problems: list[Problem] = []
+    arc = raw.get("arc")
+    stem = Path(file).stem
+    if isinstance(arc, str) and arc not in framework.arc_keys:
+        known = ", ".join(framework.arc_keys)
+        problems.append(Problem(file, "arc", f"unknown arc '{arc}' (the framework has {known})"))
+    elif isinstance(arc, str) and arc != stem:
+        problems.append(Problem(file, "arc", f"is '{arc}' but the file is named {file}; name it {arc}.yaml"))
+    items = raw.get("items")
+    if not isinstance(items, dict):
+        return problems
+    for viewpoint in framework.viewpoint_keys:
+        if not items.get(viewpoint):
+            problems.append(Problem(file, f"items.{viewpoint}", f"no statements for viewpoint '{viewpoint}'"))
+    for viewpoint, group in items.items():
+        if viewpoint not in framework.viewpoint_keys:
+            problems.append(Problem(file, f"items.{viewpoint}", f"unknown viewpoint '{viewpoint}'"))
+        elif isinstance(group, list) and isinstance(arc, str):
+            problems.extend(_item_problems(group, arc, viewpoint, file))
+    return problems
+
+
+def _item_problems(group: list[Any], arc: str, viewpoint: str, file: str) -> list[Problem]:
+    problems = []
+    for index, item in enumerate(group):
+        if not isinstance(item, dict):
+            continue
+        path = f"items.{viewpoint}[{index}]"
+        code = item.get("code")
+        match = _CODE.match(code) if isinstance(code, str) else None
+        if isinstance(code, str) and not (match and match["arc"] == arc and match["viewpoint"] == viewpoint):
+            problems.append(Problem(file, f"{path}.code", f"'{code}' should be '{arc}.{viewpoint}.<number>'"))
+        has_child_text = bool(item.get("child_text"))
+        if viewpoint == CHILD_VIEWPOINT and not has_child_text:
+            problems.append(Problem(file, f"{path}.child_text", "children's statements need child-friendly text"))
+        if viewpoint != CHILD_VIEWPOINT and "child_text" in item:
+            problems.append(Problem(file, f"{path}.child_text", "only children's statements have child_text"))
+    return problems
