@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,8 +39,18 @@ def serve(
         port=port,
         reload=reload,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
         proxy_headers=True,
     )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """Uvicorn's logging, with the service's own ``rainbow`` loggers printed the same way."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["rainbow"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
 
 
 @cli.command()
@@ -52,7 +63,9 @@ def migrate() -> None:
     engine = create_db_engine(settings)
     try:
         migrations.upgrade(engine)
-        print(f"database at revision {migrations.current_revision(engine)} ({_describe(settings.database_url)})")
+        print(
+            f"database at revision {migrations.current_revision(engine)} ({_describe(settings.database_url)})"
+        )
     finally:
         engine.dispose()
 
@@ -60,7 +73,8 @@ def migrate() -> None:
 @cli.command("check-framework")
 def check_framework(
     framework: Annotated[
-        Path | None, typer.Option("--framework", help="Framework YAML to check (default: the configured one).")
+        Path | None,
+        typer.Option("--framework", help="Framework YAML to check (default: the configured one)."),
     ] = None,
     surveys: Annotated[
         Path | None, typer.Option("--surveys", help="Folder of questionnaires (default: the configured one).")

@@ -28,7 +28,10 @@ class Settings(BaseSettings):
         ),
     )
     sqlite_busy_timeout_ms: int = Field(
-        5000, ge=0, le=120_000, description="How long a SQLite write waits for the lock before failing, in ms."
+        5000,
+        ge=0,
+        le=120_000,
+        description="How long a SQLite write waits for the lock before failing, in ms.",
     )
     framework_file: Path = Field(
         DEFAULT_FRAMEWORK_FILE, description="The framework YAML (arcs, viewpoints, scale) the service uses."

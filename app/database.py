@@ -41,9 +41,7 @@ def create_db_engine(settings: Settings) -> Engine:
 def _sqlite_engine(url: URL, *, busy_timeout_ms: int) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
-    )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,9 +75,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
     On SQLite its transaction starts with ``BEGIN IMMEDIATE``.
     """
-    with Session(engine.execution_options(**{_IMMEDIATE: True})) as session:
-        with session.begin():
-            yield session
+    with Session(engine.execution_options(**{_IMMEDIATE: True})) as session, session.begin():
+        yield session
 
 
 def database_answers(engine: Engine) -> bool:

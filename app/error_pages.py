@@ -48,11 +48,17 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, detail: str | list[dict[str, str]], *, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    detail: str | list[dict[str, str]],
+    *,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    message = detail if isinstance(detail, str) else "; ".join(f"{e['field']}: {e['message']}" for e in detail)
+    message = (
+        detail if isinstance(detail, str) else "; ".join(f"{e['field']}: {e['message']}" for e in detail)
+    )
     templates = request.app.state.rainbow.templates
     return templates.TemplateResponse(
         request,

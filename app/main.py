@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        log.info("framework %s: %d arcs, %d statements", framework.version, len(framework.arcs), surveys.item_count)
+        log.info(
+            "framework %s: %d arcs, %d statements", framework.version, len(framework.arcs), surveys.item_count
+        )
         yield
         engine.dispose()
 

@@ -48,7 +48,7 @@ class Band:
 def rainbow_bands(
     count: int, *, outer_radius: float, hole_radius: float, gap: float = 0.0, cx: float = 0.0, cy: float = 0.0
 ) -> list[Band]:
-    """`count` bands of equal width filling the ring between `hole_radius` and `outer_radius`, outermost first.
+    """`count` equal bands filling the ring between `hole_radius` and `outer_radius`, outermost first.
 
     :raises ValueError: when there are no bands or the ring leaves them no width.
     """

@@ -163,7 +163,9 @@ def _success_problems(success: dict[Any, Any], path: str, file: str) -> list[Pro
         if key not in success or success[key] in (None, "")
     ]
     problems.extend(
-        Problem(file, f"{path}.{key}", f"unknown viewpoint '{key}'") for key in success if key not in VIEWPOINT_KEYS
+        Problem(file, f"{path}.{key}", f"unknown viewpoint '{key}'")
+        for key in success
+        if key not in VIEWPOINT_KEYS
     )
     return problems
 

@@ -74,6 +74,7 @@ def load_surveys(directory: Path, framework: Framework) -> SurveyBook:
     items: dict[tuple[str, str], tuple[Item, ...]] = {}
     code_places: dict[str, str] = {}
     arc_files: dict[str, str] = {}
+    claimed_arcs: set[str] = set()  # arcs a file says it is for, even a file with problems
     paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not directory.is_dir():
         problems.append(Problem(str(directory), "", "is not a folder of questionnaire files"))
@@ -82,11 +83,15 @@ def load_surveys(directory: Path, framework: Framework) -> SurveyBook:
         problems.extend(read_problems)
         if read_problems:
             continue
+        if isinstance(raw, dict) and isinstance(raw.get("arc"), str):
+            claimed_arcs.add(raw["arc"])
         survey = _parse_file(raw, path.name, framework, problems)
         if survey is None:
             continue
         if survey.arc in arc_files:
-            problems.append(Problem(path.name, "arc", f"arc '{survey.arc}' already has {arc_files[survey.arc]}"))
+            problems.append(
+                Problem(path.name, "arc", f"arc '{survey.arc}' already has {arc_files[survey.arc]}")
+            )
             continue
         arc_files[survey.arc] = path.name
         for viewpoint, group in survey.items.items():
@@ -103,8 +108,10 @@ def load_surveys(directory: Path, framework: Framework) -> SurveyBook:
                 code_places.setdefault(item.code, place)
             items[(survey.arc, viewpoint)] = tuple(group)
     for arc in framework.arc_keys:
-        if directory.is_dir() and arc not in arc_files and not _has_file_for(arc, paths):
-            problems.append(Problem(directory.name, "", f"no questionnaire for arc '{arc}' (expected {arc}.yaml)"))
+        if directory.is_dir() and arc not in claimed_arcs and not _has_file_for(arc, paths):
+            problems.append(
+                Problem(directory.name, "", f"no questionnaire for arc '{arc}' (expected {arc}.yaml)")
+            )
     if problems:
         raise DataError(problems)
     return SurveyBook(items)
@@ -134,8 +141,9 @@ def _rule_problems(raw: Any, file: str, framework: Framework) -> list[Problem]:
     stem = Path(file).stem
     if isinstance(arc, str) and arc not in framework.arc_keys:
         known = ", ".join(framework.arc_keys)
-        problems.append(Problem(file, "arc", f"unknown arc '{arc}' (the framework has {known})"))
-    elif isinstance(arc, str) and arc != stem:
+        # The statements of an arc the framework does not have cannot be checked any further.
+        return [Problem(file, "arc", f"unknown arc '{arc}' (the framework has {known})")]
+    if isinstance(arc, str) and arc != stem:
         problems.append(Problem(file, "arc", f"is '{arc}' but the file is named {file}; name it {arc}.yaml"))
     items = raw.get("items")
     if not isinstance(items, dict):
@@ -163,7 +171,9 @@ def _item_problems(group: list[Any], arc: str, viewpoint: str, file: str) -> lis
             problems.append(Problem(file, f"{path}.code", f"'{code}' should be '{arc}.{viewpoint}.<number>'"))
         has_child_text = bool(item.get("child_text"))
         if viewpoint == CHILD_VIEWPOINT and not has_child_text:
-            problems.append(Problem(file, f"{path}.child_text", "children's statements need child-friendly text"))
+            problems.append(
+                Problem(file, f"{path}.child_text", "children's statements need child-friendly text")
+            )
         if viewpoint != CHILD_VIEWPOINT and "child_text" in item:
             problems.append(Problem(file, f"{path}.child_text", "only children's statements have child_text"))
     return problems

@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the database named by the service's settings (or a connection it is given)."""
+"""Alembic environment: migrates the database of the service's settings, or a connection it is given."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ def framework_css(state: Annotated[AppState, Depends(get_state)]) -> Response:
 def arc_stylesheet(framework: Framework) -> str:
     """One class per arc (``.arc-red``) setting ``--arc-colour`` and a readable ``--arc-text``."""
     rules = [
-        f".arc-{arc.key} {{ --arc-colour: {arc.colour}; --arc-text: {arc.text_colour}; }}" for arc in framework.arcs
+        f".arc-{arc.key} {{ --arc-colour: {arc.colour}; --arc-text: {arc.text_colour}; }}"
+        for arc in framework.arcs
     ]
     stops = ", ".join(
         f"{arc.colour} {100 * i / len(framework.arcs):.1f}% {100 * (i + 1) / len(framework.arcs):.1f}%"

@@ -39,7 +39,12 @@ class ViewpointSection:
 @router.get("/", response_class=HTMLResponse)
 def rainbow_page(request: Request, state: State) -> HTMLResponse:
     bands = rainbow_bands(
-        len(state.framework.arcs), outer_radius=_OUTER, hole_radius=_HOLE, gap=_GAP, cx=_WIDTH / 2, cy=_OUTER + 4
+        len(state.framework.arcs),
+        outer_radius=_OUTER,
+        hole_radius=_HOLE,
+        gap=_GAP,
+        cx=_WIDTH / 2,
+        cy=_OUTER + 4,
     )
     drawn = [
         DrawnArc(arc=arc, band=band, href=request.app.url_path_for("arc_page", arc=arc.key))

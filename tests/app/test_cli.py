@@ -1,0 +1,99 @@
+"""The rainbow command: check-framework, migrate and serve, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from app.cli import cli
+from framework.model import DEFAULT_FRAMEWORK_FILE
+
+RAINBOW = str(Path(sys.executable).with_name("rainbow"))
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    raw = yaml.safe_load(DEFAULT_FRAMEWORK_FILE.read_text(encoding="utf-8"))
+    del raw["arcs"][3]["success"]["team"]
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_check_framework_passes_the_shipped_data_with_a_summary() -> None:
+    result = CliRunner().invoke(cli, ["check-framework"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "ok: ocw.yaml version 2009.1: 8 arcs, 5 viewpoints, 5-point scale; "
+        "40 questionnaires with 200 statements"
+    )
+
+
+def test_check_framework_names_the_file_and_the_missing_viewpoint(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [RAINBOW, "check-framework", "--framework", str(broken_copy(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "broken.yaml: arcs[3].success: missing viewpoint 'team'" in completed.stderr
+    assert "broken.yaml is not valid: 1 problem" in completed.stderr
+
+
+def test_check_framework_reports_questionnaire_problems(tmp_path: Path) -> None:
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "red.yaml").write_text("arc: red\nitems: {}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check-framework", "--surveys", str(surveys)])
+    assert result.exit_code == 1
+    assert "red.yaml: items.team: no statements for viewpoint 'team'" in result.stderr
+    assert "surveys: no questionnaire for arc 'pink' (expected pink.yaml)" in result.stderr
+
+
+def test_migrate_creates_the_database_at_the_latest_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAINBOW_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'rainbow.db'}")
+    result = CliRunner().invoke(cli, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "database at revision 0001" in result.stdout
+    assert (tmp_path / "var" / "rainbow.db").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "RAINBOW_DATABASE_URL": f"sqlite:///{tmp_path / 'rainbow.db'}"}
+    subprocess.run([RAINBOW, "migrate"], env=env, check=True, capture_output=True)
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen([RAINBOW, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert response.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()

@@ -1,0 +1,92 @@
+"""The engine: SQLite in WAL with durable commits and immediate write locks; PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.config import Settings
+from app.database import create_db_engine, database_answers, database_url, read_session, write_session
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'db' / 'rainbow.db'}")  # type: ignore[call-arg]
+
+
+def test_sqlite_pragmas_are_set_on_every_connection(sqlite_settings: Settings) -> None:
+    engine = create_db_engine(sqlite_settings)
+    with engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == sqlite_settings.sqlite_busy_timeout_ms
+    engine.dispose()
+
+
+def test_the_sqlite_folder_is_created(sqlite_settings: Settings, tmp_path: Path) -> None:
+    create_db_engine(sqlite_settings).dispose()
+    assert (tmp_path / "db").is_dir()
+
+
+def test_a_write_session_takes_the_write_lock_at_once(sqlite_settings: Settings, tmp_path: Path) -> None:
+    engine = create_db_engine(sqlite_settings)
+    other = sqlite3.connect(tmp_path / "db" / "rainbow.db", timeout=0, isolation_level=None)
+    with write_session(engine) as session:
+        session.execute(text("SELECT 1"))
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # free again once the write session has committed
+    other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()
+
+
+def test_a_read_session_does_not_block_writers(sqlite_settings: Settings, tmp_path: Path) -> None:
+    engine = create_db_engine(sqlite_settings)
+    other = sqlite3.connect(tmp_path / "db" / "rainbow.db", timeout=0, isolation_level=None)
+    with read_session(engine) as session:
+        session.execute(text("SELECT 1"))
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()
+
+
+@pytest.mark.database
+def test_a_write_session_commits_on_success_and_rolls_back_on_error(settings: Settings) -> None:
+    engine = create_db_engine(settings)
+    with write_session(engine) as session:
+        session.execute(text("CREATE TABLE probe (n INTEGER)"))
+    with write_session(engine) as session:
+        session.execute(text("INSERT INTO probe VALUES (1)"))
+    with pytest.raises(RuntimeError), write_session(engine) as session:
+        session.execute(text("INSERT INTO probe VALUES (2)"))
+        raise RuntimeError("abandon")
+    with read_session(engine) as session:
+        assert session.execute(text("SELECT n FROM probe")).scalars().all() == [1]
+    engine.dispose()
+
+
+@pytest.mark.database
+def test_the_database_answers(settings: Settings) -> None:
+    engine = create_db_engine(settings)
+    assert database_answers(engine)
+    engine.dispose()
+
+
+def test_an_unreachable_database_does_not_answer() -> None:
+    settings = Settings(_env_file=None, database_url="postgresql://nobody@127.0.0.1:1/none")  # type: ignore[call-arg]
+    engine = create_db_engine(settings)
+    assert not database_answers(engine)
+    engine.dispose()
+
+
+def test_plain_postgresql_urls_use_psycopg_3() -> None:
+    assert database_url("postgresql://u@h:5432/d").drivername == "postgresql+psycopg"
+    assert database_url("postgresql+psycopg://u@h/d").drivername == "postgresql+psycopg"
+    assert database_url("sqlite:///var/x.db").drivername == "sqlite"
