@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from framework.model import DEFAULT_FRAMEWORK_FILE
@@ -41,6 +41,32 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log level of the service and of uvicorn."
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description=(
+            "Signs cookies and CSRF tokens. Give every process of one installation the same random value; "
+            "when unset, one is generated once and kept in RAINBOW_SECRET_KEY_FILE."
+        ),
+    )
+    secret_key_file: Path = Field(
+        Path("var/secret_key"),
+        description="Where the generated secret key is kept when RAINBOW_SECRET_KEY is unset.",
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="Staff are signed out after this idle time."
+    )
+    session_max_hours: int = Field(
+        12, ge=1, le=7 * 24, description="Staff are signed out this long after signing in."
+    )
+    login_failure_limit: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="Failed sign-ins per account, and per client, before sign-in answers 429.",
+    )
+    login_failure_window_seconds: int = Field(
+        300, ge=10, le=86_400, description="The window in which failed sign-ins are counted, in seconds."
     )
 
     @field_validator("database_url")

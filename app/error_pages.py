@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from app.errors import AppError
+from app.errors import AppError, Invalid, NotAuthenticated
 
 log = logging.getLogger("rainbow.errors")
 
@@ -71,7 +72,11 @@ def error_response(
 
 async def _app_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, AppError)
-    return error_response(request, error.status, error.detail)
+    if isinstance(error, NotAuthenticated) and not wants_json(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if isinstance(error, Invalid):
+        return error_response(request, 422, [{"field": error.field, "message": error.message}])
+    return error_response(request, error.status, error.detail, headers=error.headers)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

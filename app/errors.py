@@ -2,7 +2,12 @@
 
     AppError (500)
     ├── BadRequest (400)
-    ├── NotFound (404)
+    ├── NotAuthenticated (401)   pages answer it with a redirect to /login
+    ├── Forbidden (403)
+    ├── NotFound (404)           also for objects of another trust: their existence is not revealed
+    ├── Conflict (409)
+    ├── Invalid (422)            names the field
+    ├── TooManyRequests (429)    carries Retry-After
     └── ServiceUnavailable (503)
 
 This module is a leaf: it imports nothing from the rest of the app.
@@ -17,9 +22,10 @@ class AppError(Exception):
     status = 500
     title = "Something went wrong"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}
 
 
 class BadRequest(AppError):
@@ -27,9 +33,45 @@ class BadRequest(AppError):
     title = "That request could not be understood"
 
 
+class NotAuthenticated(AppError):
+    status = 401
+    title = "Please sign in"
+
+
+class Forbidden(AppError):
+    status = 403
+    title = "You do not have access to this"
+
+
 class NotFound(AppError):
     status = 404
     title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    title = "That clashes with something that already exists"
+
+
+class Invalid(AppError):
+    """Input that breaks a rule; `field` names the input at fault."""
+
+    status = 422
+    title = "Some of what was sent is not valid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class TooManyRequests(AppError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(AppError):

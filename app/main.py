@@ -9,13 +9,25 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
+from app.csrf import CsrfCookieMiddleware, csrf_protect
 from app.database import create_db_engine
 from app.error_pages import install_error_handlers
-from app.routes import catalogue, health, theme, walkthrough
+from app.routes import (
+    admin_pages,
+    auth_pages,
+    catalogue,
+    health,
+    staff_api,
+    theme,
+    trust_pages,
+    walkthrough,
+)
+from app.secrets_file import resolve_secret_key
+from app.security_headers import SecurityHeadersMiddleware
 from app.state import AppState
 from app.templating import STATIC_DIR, create_templates
 from framework.model import load_framework
@@ -51,18 +63,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # the stock docs pages load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
     )
     app.state.rainbow = AppState(
         settings=settings,
+        secret_key=resolve_secret_key(settings),
         engine=engine,
         framework=framework,
         surveys=surveys,
         templates=create_templates(framework),
     )
     install_error_handlers(app)
+    app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(health.router)
-    app.include_router(catalogue.router)
-    app.include_router(walkthrough.router)
-    app.include_router(theme.router)
+    for module in (health, catalogue, staff_api, walkthrough, theme, auth_pages, trust_pages, admin_pages):
+        app.include_router(module.router)
     return app

@@ -20,6 +20,7 @@ from surveys import SurveyBook
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
+    secret_key: bytes
     engine: Engine
     framework: Framework
     surveys: SurveyBook

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Request
+from jinja2 import StrictUndefined
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.config import PROJECT_ROOT
+from app.csrf import CSRF_FIELD, csrf_token
 from framework.model import Framework
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
+def staff_context(request: Request) -> dict[str, Any]:
+    """Every page knows who is signed in, once a route has worked it out (see app.auth.optional_staff)."""
+    return {"staff": getattr(request.state, "staff", None)}
+
+
 def create_templates(framework: Framework) -> Jinja2Blocks:
-    templates = Jinja2Blocks(directory=TEMPLATES_DIR)
+    templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[staff_context])
     templates.env.globals["framework"] = framework
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
     # Undefined names in a template are a bug to find in tests, not an empty string shown to a user.
-    templates.env.undefined = __import__("jinja2").StrictUndefined
+    templates.env.undefined = StrictUndefined
     return templates

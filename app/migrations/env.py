@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import app.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.config import Settings
 from app.database import create_db_engine
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth import MaybeStaff
 from app.catalogue import find_arc
 from app.state import AppState, get_state
 from framework.bands import Band, rainbow_bands
@@ -37,7 +38,7 @@ class ViewpointSection:
 
 
 @router.get("/", response_class=HTMLResponse)
-def rainbow_page(request: Request, state: State) -> HTMLResponse:
+def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
     bands = rainbow_bands(
         len(state.framework.arcs),
         outer_radius=_OUTER,
@@ -58,7 +59,7 @@ def rainbow_page(request: Request, state: State) -> HTMLResponse:
 
 
 @router.get("/arcs/{arc}", response_class=HTMLResponse, name="arc_page")
-def arc_page(arc: str, request: Request, state: State) -> HTMLResponse:
+def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
     """One arc: what it is about, its two ends, success and the questionnaire from each viewpoint.
 
     :raises NotFound: for an unknown arc.

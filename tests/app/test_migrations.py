@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import app.tables  # noqa: F401  (the declared tables)
 from app.config import Settings
 from app.database import create_db_engine
 from app.migrate import current_revision, downgrade, head_revision, upgrade

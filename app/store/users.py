@@ -1,0 +1,152 @@
+"""Staff accounts and their memberships of trusts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from app import audit
+from app.auth import Staff, end_all_sessions
+from app.errors import Conflict, Invalid, NotFound
+from app.passwords import WeakPassword, check_password_rules, hash_password
+from app.store.validation import Email
+from app.tables import ApiToken, Membership, Role, Trust, User
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: str
+    is_admin: bool = False
+
+    @field_validator("password")
+    @classmethod
+    def _password_rules(cls, password: str) -> str:
+        try:
+            check_password_rules(password)
+        except WeakPassword as error:
+            raise ValueError(str(error)) from None
+        return password
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    is_admin: bool
+    is_active: bool
+    created_at: datetime
+
+
+class MembershipSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+
+
+class MembershipPublic(BaseModel):
+    user_id: int
+    trust_id: int
+    role: Role
+
+
+def create_user(db: Session, *, user_in: UserCreate) -> User:
+    """:raises Conflict: when the email already has an account."""
+    if find_user(db, email=user_in.email) is not None:
+        raise Conflict(f"There is already an account for {user_in.email}.")
+    user = User(email=user_in.email, password_hash=hash_password(user_in.password), is_admin=user_in.is_admin)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def find_user(db: Session, *, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def get_user(db: Session, *, user_id: int) -> User:
+    """:raises NotFound: for an unknown id."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no user with that id.")
+    return user
+
+
+def all_users(db: Session) -> Sequence[User]:
+    return db.scalars(select(User).order_by(User.email)).all()
+
+
+def memberships_of(db: Session, *, user_id: int) -> Sequence[tuple[Membership, Trust]]:
+    rows = db.execute(
+        select(Membership, Trust)
+        .join(Trust, Trust.id == Membership.trust_id)  # type: ignore[arg-type]
+        .where(Membership.user_id == user_id)
+        .order_by(Trust.name)
+    ).all()
+    return [(membership, trust) for membership, trust in rows]
+
+
+def set_membership(db: Session, *, actor: Staff, user_id: int, trust_id: int, role: Role) -> Membership:
+    """Give `user_id` the `role` in `trust_id`, or change the role they have there.
+
+    :raises NotFound: for an unknown user or trust.
+    """
+    get_user(db, user_id=user_id)
+    if db.get(Trust, trust_id) is None:
+        raise NotFound("There is no trust with that id.")
+    membership = db.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.trust_id == trust_id)
+    )
+    before = membership.role if membership else None
+    if membership is None:
+        membership = Membership(user_id=user_id, trust_id=trust_id, role=role)
+        db.add(membership)
+    else:
+        membership.role = role
+    db.flush()
+    audit.record(
+        db,
+        action="membership.set",
+        actor=actor,
+        trust_id=trust_id,
+        target=f"user {user_id}",
+        detail=f"role {before or 'none'} -> {role.value}",
+    )
+    return membership
+
+
+def remove_membership(db: Session, *, actor: Staff, user_id: int, trust_id: int) -> None:
+    """:raises NotFound: when the user is not a member of the trust."""
+    removed = db.execute(
+        delete(Membership).where(Membership.user_id == user_id, Membership.trust_id == trust_id)  # type: ignore[arg-type]
+    ).rowcount
+    if not removed:
+        raise NotFound("That user is not a member of that trust.")
+    audit.record(db, action="membership.remove", actor=actor, trust_id=trust_id, target=f"user {user_id}")
+
+
+def set_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> User:
+    """Enable or disable an account; disabling signs the user out everywhere and revokes their API tokens.
+
+    :raises Invalid: when an administrator tries to disable themselves.
+    """
+    user = get_user(db, user_id=user_id)
+    if not active and user_id == actor.user_id:
+        raise Invalid("active", "you cannot disable your own account")
+    user.is_active = active
+    if not active:
+        end_all_sessions(db, user_id=user_id)
+        db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))  # type: ignore[arg-type]
+    db.flush()
+    audit.record(
+        db, action="user.enable" if active else "user.disable", actor=actor, target=f"user {user_id}"
+    )
+    return user
+
+
+def count_admins(db: Session) -> int:
+    return int(db.scalar(select(func.count()).select_from(User).where(User.is_admin, User.is_active)) or 0)
