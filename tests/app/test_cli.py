@@ -12,11 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.main import create_app
 from app.migrate import head_revision
 from framework.model import DEFAULT_FRAMEWORK_FILE
+from tests.factories import PASSWORD
 
 RAINBOW = str(Path(sys.executable).with_name("rainbow"))
 
@@ -98,3 +101,83 @@ def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'rainbow.db'}"
+    monkeypatch.setenv("RAINBOW_DATABASE_URL", url)
+    assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0
+    return url
+
+
+def test_create_user_makes_an_admin_who_can_get_a_token(cli_database: str) -> None:
+    created = CliRunner().invoke(cli, ["create-user", "Boss@Example.org", "--password", PASSWORD, "--admin"])
+    assert created.exit_code == 0, created.output
+    assert created.stdout.strip() == "created boss@example.org (site administrator)"
+    result = CliRunner().invoke(cli, ["create-token", "boss@example.org"])
+    assert result.exit_code == 0
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("rbw_") and len(token) > 40
+    with TestClient(create_app()) as client:
+        response = client.post(
+            "/api/trusts", json={"name": "Oxfordshire"}, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 201
+
+
+def test_create_user_with_a_trust_and_role(cli_database: str) -> None:
+    CliRunner().invoke(cli, ["create-user", "admin@example.org", "--password", PASSWORD, "--admin"])
+    token = CliRunner().invoke(cli, ["create-token", "admin@example.org"]).stdout.strip().splitlines()[-1]
+    with TestClient(create_app()) as client:
+        trust = client.post(
+            "/api/trusts", json={"name": "Brighton"}, headers={"Authorization": f"Bearer {token}"}
+        )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "create-user",
+            "lead@example.org",
+            "--password",
+            PASSWORD,
+            "--trust",
+            str(trust.json()["id"]),
+            "--role",
+            "lead",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lead_token = CliRunner().invoke(cli, ["create-token", "lead@example.org"]).stdout.strip().splitlines()[-1]
+    with TestClient(create_app()) as client:
+        me = client.get("/api/me", headers={"Authorization": f"Bearer {lead_token}"}).json()
+    assert me["memberships"] == [{"user_id": me["id"], "trust_id": trust.json()["id"], "role": "lead"}]
+
+
+def test_create_user_refuses_a_weak_password_and_creates_nothing(cli_database: str) -> None:
+    result = CliRunner().invoke(cli, ["create-user", "a@example.org", "--password", "short"])
+    assert result.exit_code == 2
+    assert "password" in result.stderr and "12 characters" in result.stderr
+    assert CliRunner().invoke(cli, ["create-token", "a@example.org"]).exit_code == 2
+
+
+def test_create_user_refuses_an_unknown_role(cli_database: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["create-user", "a@example.org", "--password", PASSWORD, "--trust", "1", "--role", "boss"]
+    )
+    assert result.exit_code == 2
+    assert "--role must be one of lead, facilitator, viewer" in result.stderr
+
+
+def test_create_user_refuses_an_unknown_trust_and_creates_nothing(cli_database: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["create-user", "a@example.org", "--password", PASSWORD, "--trust", "99", "--role", "lead"]
+    )
+    assert result.exit_code == 2
+    assert "There is no trust with that id." in result.stderr
+    assert CliRunner().invoke(cli, ["create-token", "a@example.org"]).exit_code == 2
+
+
+def test_create_token_for_an_unknown_account_fails(cli_database: str) -> None:
+    result = CliRunner().invoke(cli, ["create-token", "nobody@example.org"])
+    assert result.exit_code == 2
+    assert "no active account for nobody@example.org" in result.stderr

@@ -1,0 +1,235 @@
+"""Every route the app has, against every role, from one policy table.
+
+The roles: anonymous, a site administrator, the lead, facilitator and viewer of trust A, and the lead of
+trust B. Path ids always point at trust A's objects, so trust B's lead shows what another trust sees (404).
+A route missing from the table fails `test_every_route_is_in_the_policy_table`: a new route is born with a
+stated policy. Browsers (cookie and CSRF token) call the pages; API clients (personal token) call /api.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+from sqlmodel import SQLModel
+
+from app.config import Settings
+from app.database import create_db_engine, write_session
+from app.main import create_app
+from app.migrate import upgrade
+from tests.conftest import ENGINES, TEST_SECRET, fresh_database
+from tests.factories import ROLES, World, app_state, browse_as, make_world
+
+LOGIN = "login"  # 303 to /login?next=…: the sign-in page, for anonymous visitors to staff pages
+PUBLIC = dict.fromkeys(ROLES, 200)
+
+
+def only(statuses: dict[str, int | str], **others: int | str) -> dict[str, int | str]:
+    return {**statuses, **others}
+
+
+def staff_api(anonymous: int | str = 401, **by_role: int | str) -> dict[str, int | str]:
+    return {"anonymous": anonymous, **by_role}
+
+
+ADMIN_API = staff_api(admin=200, lead_a=403, facilitator_a=403, viewer_a=403, lead_b=403)
+TRUST_A_READ_API = staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=404)
+ADMIN_PAGE = {
+    "anonymous": LOGIN,
+    "admin": 200,
+    "lead_a": 403,
+    "facilitator_a": 403,
+    "viewer_a": 403,
+    "lead_b": 403,
+}
+TRUST_A_PAGE = {
+    "anonymous": LOGIN,
+    "admin": 200,
+    "lead_a": 200,
+    "facilitator_a": 200,
+    "viewer_a": 200,
+    "lead_b": 404,
+}
+LEAD_A_PAGE = {
+    "anonymous": LOGIN,
+    "admin": 200,
+    "lead_a": 200,
+    "facilitator_a": 403,
+    "viewer_a": 403,
+    "lead_b": 404,
+}
+
+
+def admin_form(success: str) -> dict[str, int | str]:
+    return {**ADMIN_PAGE, "admin": success}
+
+
+POLICY: dict[tuple[str, str], dict[str, int | str]] = {
+    # Public: the framework, its questionnaires and the walkthrough.
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/openapi.json"): PUBLIC,
+    ("GET", "/api/framework"): PUBLIC,
+    ("GET", "/api/surveys/{arc}/{viewpoint}"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/arcs/{arc}"): PUBLIC,
+    ("GET", "/framework.css"): PUBLIC,
+    # Signing in and out.
+    ("GET", "/login"): {"anonymous": 200, **dict.fromkeys(ROLES[1:], "redirect:/trust")},
+    ("POST", "/login"): dict.fromkeys(ROLES, 401),  # sent with a wrong password
+    ("POST", "/logout"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], "redirect:/login?signed_out=1")},
+    # Staff API.
+    ("GET", "/api/me"): staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=200),
+    ("POST", "/api/trusts"): only(ADMIN_API, admin=201),
+    ("GET", "/api/trusts"): staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=200),
+    ("GET", "/api/trusts/{trust_id}"): TRUST_A_READ_API,
+    ("POST", "/api/users"): only(ADMIN_API, admin=201),
+    ("PUT", "/api/trusts/{trust_id}/members/{user_id}"): ADMIN_API,
+    ("DELETE", "/api/trusts/{trust_id}/members/{user_id}"): only(ADMIN_API, admin=204),
+    ("POST", "/api/trusts/{trust_id}/rounds"): staff_api(
+        admin=201, lead_a=201, facilitator_a=403, viewer_a=403, lead_b=404
+    ),
+    ("GET", "/api/trusts/{trust_id}/rounds"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}"): TRUST_A_READ_API,
+    ("DELETE", "/api/rounds/{round_id}"): staff_api(
+        admin=204, lead_a=204, facilitator_a=403, viewer_a=403, lead_b=404
+    ),
+    # Trust pages.
+    ("GET", "/trust"): {"anonymous": LOGIN, "admin": 200, **dict.fromkeys(ROLES[2:], "redirect:/trust/")},
+    ("GET", "/trust/{trust_id}"): TRUST_A_PAGE,
+    ("POST", "/trust/{trust_id}/rounds"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
+    ("GET", "/trust/rounds/{round_id}"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/delete"): LEAD_A_PAGE,
+    ("POST", "/trust/rounds/{round_id}/delete"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
+    # Administration.
+    ("GET", "/admin"): ADMIN_PAGE,
+    ("POST", "/admin/trusts"): admin_form("redirect:/admin?added=trust"),
+    ("POST", "/admin/users"): admin_form("redirect:/admin/users/"),
+    ("GET", "/admin/users/{user_id}"): ADMIN_PAGE,
+    ("POST", "/admin/users/{user_id}/memberships"): admin_form("redirect:/admin/users/"),
+    ("POST", "/admin/users/{user_id}/memberships/{trust_id}/delete"): admin_form("redirect:/admin/users/"),
+    ("POST", "/admin/users/{user_id}/active"): admin_form("redirect:/admin/users/"),
+    ("GET", "/admin/audit"): ADMIN_PAGE,
+}
+
+
+def request_body(method: str, path: str, world: World) -> dict[str, Any]:
+    """A valid body for each route that takes one, so that only the caller's rights decide the answer."""
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/login"): {"data": {"email": "lead.a@example.org", "password": "not the password"}},
+        ("POST", "/api/trusts"): {"json": {"name": "Trust C"}},
+        ("POST", "/api/users"): {
+            "json": {"email": "new.person@example.org", "password": "a long enough password"}
+        },
+        ("PUT", "/api/trusts/{trust_id}/members/{user_id}"): {"json": {"role": "lead"}},
+        ("POST", "/api/trusts/{trust_id}/rounds"): {"json": {"name": "2010 re-assessment"}},
+        ("POST", "/trust/{trust_id}/rounds"): {"data": {"name": "2010 re-assessment"}},
+        ("POST", "/trust/rounds/{round_id}/delete"): {"data": {"confirm_name": world.round_a_name}},
+        ("POST", "/admin/trusts"): {"data": {"name": "Trust C"}},
+        ("POST", "/admin/users"): {
+            "data": {"email": "new.person@example.org", "password": "a long enough password"}
+        },
+        ("POST", "/admin/users/{user_id}/memberships"): {
+            "data": {"trust_id": str(world.trust_a), "role": "lead"}
+        },
+        ("POST", "/admin/users/{user_id}/active"): {"data": {"active": "false"}},
+    }
+    return bodies.get((method, path), {})
+
+
+def concrete_path(path: str, world: World) -> str:
+    return path.format(
+        trust_id=world.trust_a,
+        round_id=world.round_a,
+        user_id=world.users["viewer_a"],
+        arc="orange",
+        viewpoint="child",
+    )
+
+
+def app_routes(client: TestClient) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, through included routers too; mounts (static files) aside."""
+    found = set()
+    for context in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        if context.path is not None and context.methods:
+            found.update((method, context.path) for method in context.methods if method != "HEAD")
+    return found
+
+
+@dataclass
+class PolicyApp:
+    client: TestClient
+
+    def reset(self) -> World:
+        """Empty every table and make the world afresh: each case starts from the same state."""
+        engine = app_state(self.client).engine
+        with write_session(engine) as db:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                db.execute(delete(table))
+        return make_world(engine)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def policy_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PolicyApp]:
+    # One app and database per engine for the whole table (building one per case would take minutes).
+    directory: Path = tmp_path_factory.mktemp("policy")
+    with fresh_database(request.param, directory) as url:
+        settings = Settings(_env_file=None, database_url=url, secret_key=TEST_SECRET)  # type: ignore[call-arg]
+        engine = create_db_engine(settings)
+        upgrade(engine)
+        engine.dispose()
+        with TestClient(create_app(settings), follow_redirects=False) as client:
+            yield PolicyApp(client)
+
+
+CASES = [(method, path, role) for (method, path) in POLICY for role in ROLES]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES, ids=[f"{m} {p} as {r}" for m, p, r in CASES])
+def test_route_answers_each_role_as_the_policy_says(
+    policy_app: PolicyApp, method: str, path: str, role: str
+) -> None:
+    world = policy_app.reset()
+    client = policy_app.client
+    user_id = None if role == "anonymous" else world.users[role]
+    headers = browse_as(client, user_id)
+    if path.startswith("/api/") and user_id is not None:
+        client.cookies.clear()  # API clients use their personal token, and no cookies
+        headers = {"Authorization": f"Bearer {world.tokens[role]}"}
+    response = client.request(
+        method, concrete_path(path, world), headers=headers, **request_body(method, path, world)
+    )
+    expected = POLICY[(method, path)][role]
+    if expected == LOGIN:
+        assert (response.status_code, response.headers.get("location", "")[:12]) == (303, "/login?next=")
+    elif isinstance(expected, str):
+        prefix = expected.removeprefix("redirect:")
+        assert response.status_code == 303, response.text[:300]
+        assert response.headers["location"].startswith(prefix)
+    else:
+        assert response.status_code == expected, response.text[:300]
+
+
+def test_every_route_is_in_the_policy_table(policy_app: PolicyApp) -> None:
+    missing = app_routes(policy_app.client) - set(POLICY)
+    assert not missing, f"routes with no stated policy: {sorted(missing)}"
+
+
+def test_the_policy_table_names_only_routes_that_exist(policy_app: PolicyApp) -> None:
+    assert set(POLICY) <= app_routes(policy_app.client)
+
+
+def test_every_policy_covers_every_role() -> None:
+    for route, statuses in POLICY.items():
+        assert set(statuses) == set(ROLES), route
