@@ -1,7 +1,8 @@
-"""Helpers shared by the page routes: rendering a template, and turning validation errors into messages."""
+"""Helpers shared by the page routes: rendering a template, and turning validation errors into sentences."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -15,10 +16,28 @@ def render(request: Request, name: str, *, status: int = 200, **context: Any) ->
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """The first problem with each field, in words for the person who filled in the form."""
+def field_errors(error: ValidationError, nouns: Mapping[str, str]) -> dict[str, str]:
+    """The first problem with each field, as a sentence naming the field.
+
+    `nouns` names each field as the sentence should ("the name of the round"), so that the message makes
+    sense on its own in the error summary at the top of the form.
+    """
     found: dict[str, str] = {}
     for detail in error.errors(include_url=False):
-        field = str(detail["loc"][0]) if detail["loc"] else "form"
-        found.setdefault(field, str(detail["msg"]).removeprefix("Value error, "))
+        field = str(detail["loc"][0]) if detail["loc"] else next(iter(nouns))
+        noun = nouns.get(field, field.replace("_", " "))
+        found.setdefault(field, _sentence(detail, noun))
     return found
+
+
+def _sentence(detail: Mapping[str, Any], noun: str) -> str:
+    kind = detail["type"]
+    context = detail.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+        return f"Enter {noun}."
+    if kind == "string_too_long":
+        return f"{noun[0].upper()}{noun[1:]} must be at most {context['max_length']} characters long."
+    if kind.startswith("date"):
+        return f"{noun[0].upper()}{noun[1:]} must be a date, such as 2010-04-01."
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    return f"{noun[0].upper()}{noun[1:]} {message}."

@@ -20,6 +20,8 @@ from app.store.users import UserCreate
 from app.tables import Role
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+TRUST_FORM_NOUNS = {"name": "the name of the trust"}
+USER_FORM_NOUNS = {"email": "the email address", "password": "the starting password"}
 State = Annotated[AppState, Depends(get_state)]
 
 
@@ -43,7 +45,11 @@ def create_trust(
             )
     except ValidationError as error:
         return _overview(
-            request, state, trust_form={"name": name}, trust_errors=field_errors(error), status=422
+            request,
+            state,
+            trust_form={"name": name},
+            trust_errors=field_errors(error, TRUST_FORM_NOUNS),
+            status=422,
         )
     except Conflict as error:
         return _overview(
@@ -70,7 +76,9 @@ def create_user(
             audit.record(db, action="user.create", actor=staff, target=f"user {user.id}")
             user_id = user.id
     except ValidationError as error:
-        return _overview(request, state, user_form=form, user_errors=field_errors(error), status=422)
+        return _overview(
+            request, state, user_form=form, user_errors=field_errors(error, USER_FORM_NOUNS), status=422
+        )
     except Conflict as error:
         return _overview(request, state, user_form=form, user_errors={"email": error.detail}, status=409)
     return RedirectResponse(f"/admin/users/{user_id}?added=1", status_code=303)
@@ -79,7 +87,7 @@ def create_user(
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 def user_page(user_id: int, request: Request, staff: AdminUser, state: State) -> Response:
     """Site administrators: one account, its memberships, and enabling or disabling it."""
-    return _user_page(request, state, user_id)
+    return _user_page(request, state, user_id, staff_id=staff.user_id)
 
 
 @router.post("/users/{user_id}/memberships", response_class=HTMLResponse)
@@ -116,7 +124,7 @@ def set_active(
         with write_session(state.engine) as db:
             users.set_active(db, actor=staff, user_id=user_id, active=active)
     except Invalid as error:
-        return _user_page(request, state, user_id, error=error.message, status=422)
+        return _user_page(request, state, user_id, staff_id=staff.user_id, error=error.message, status=422)
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
@@ -157,19 +165,27 @@ def _overview(
 
 
 def _user_page(
-    request: Request, state: AppState, user_id: int, *, error: str | None = None, status: int = 200
+    request: Request,
+    state: AppState,
+    user_id: int,
+    *,
+    staff_id: int,
+    error: str | None = None,
+    status: int = 200,
 ) -> Response:
     with read_session(state.engine) as db:
         user = users.get_user(db, user_id=user_id)
         memberships = list(users.memberships_of(db, user_id=user_id))
-        all_trusts = list(trusts.all_trusts(db))
+        member_of = {membership.trust_id for membership, _ in memberships}
+        other_trusts = [trust for trust in trusts.all_trusts(db) if trust.id not in member_of]
     return render(
         request,
         "admin/user.html",
         status=status,
         user=user,
         memberships=memberships,
-        trusts=all_trusts,
+        trusts=other_trusts,
+        is_self=user_id == staff_id,
         roles=list(Role),
         error=error,
         saved=request.query_params.get("saved") == "1" or request.query_params.get("added") == "1",

@@ -8,18 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.auth import Staff, StaffUser
 from app.database import read_session, write_session
 from app.errors import AppError
 from app.pages import field_errors, render
-from app.permissions import ANY_MEMBER, LEADS, can
+from app.permissions import ANY_MEMBER, LEADS, can, check_trust_access
 from app.state import AppState, get_state
 from app.store import rounds, trusts
 from app.store.rounds import RoundCreate
 from app.tables import Round, Trust
 
 router = APIRouter(prefix="/trust", include_in_schema=False)
+ROUND_FORM_NOUNS = {
+    "name": "the name of the round",
+    "period_start": "the start of the period",
+    "period_end": "the end of the period",
+}
 State = Annotated[AppState, Depends(get_state)]
 
 
@@ -59,10 +65,12 @@ def create_round(
 ) -> Response:
     """Leads of the trust: start a round; a bad form is shown again with what is wrong."""
     form = {"name": name, "period_start": period_start, "period_end": period_end}
+    check_trust_access(staff, trust_id, roles=LEADS)  # before validation: others learn nothing from errors
     try:
         round_in = RoundCreate(name=name, period_start=period_start or None, period_end=period_end or None)
     except ValidationError as error:
-        return _trust_page(request, state, staff, trust_id, form=form, errors=field_errors(error), status=422)
+        errors = field_errors(error, ROUND_FORM_NOUNS)
+        return _trust_page(request, state, staff, trust_id, form=form, errors=errors, status=422)
     try:
         with write_session(state.engine) as db:
             trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=LEADS)
@@ -103,7 +111,8 @@ def confirm_delete_round(round_id: int, request: Request, staff: StaffUser, stat
     """Leads of the round's trust: ask for confirmation before deleting."""
     with read_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
-    return render(request, "trust/delete_round.html", round=db_round, error=None)
+        trust = trust_of(db, staff, db_round)
+    return render(request, "trust/delete_round.html", round=db_round, trust=trust, error=None, typed="")
 
 
 @router.post("/rounds/{round_id}/delete", response_class=HTMLResponse)
@@ -119,8 +128,16 @@ def delete_round(
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
         trust_id = db_round.trust_id
         if confirm_name.strip() != db_round.name:
-            error = f"Type the round's name exactly ({db_round.name}) to confirm."
-            return render(request, "trust/delete_round.html", round=db_round, error=error, status=422)
+            error = f"Type the name of the round exactly as it is shown, {db_round.name}, to delete it."
+            return render(
+                request,
+                "trust/delete_round.html",
+                round=db_round,
+                trust=trust_of(db, staff, db_round),
+                error=error,
+                typed=confirm_name,
+                status=422,
+            )
         rounds.delete_round(db, actor=staff, db_round=db_round)
     return RedirectResponse(f"/trust/{trust_id}?deleted=1", status_code=303)
 
@@ -154,3 +171,7 @@ def _trust_page(
         deleted=request.query_params.get("deleted") == "1",
         status=status,
     )
+
+
+def trust_of(db: Session, staff: Staff, db_round: Round) -> Trust:
+    return trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
@@ -24,11 +24,13 @@ class RoundCreate(BaseModel):
     period_start: date | None = None
     period_end: date | None = None
 
-    @model_validator(mode="after")
-    def _period_in_order(self) -> RoundCreate:
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
-        return self
+    @field_validator("period_end")
+    @classmethod
+    def _period_in_order(cls, period_end: date | None, info: ValidationInfo) -> date | None:
+        period_start = info.data.get("period_start")
+        if period_start and period_end and period_end < period_start:
+            raise ValueError("must not be before the start of the period")
+        return period_end
 
 
 class RoundPublic(BaseModel):

@@ -136,7 +136,7 @@ def set_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> User
     """
     user = get_user(db, user_id=user_id)
     if not active and user_id == actor.user_id:
-        raise Invalid("active", "you cannot disable your own account")
+        raise Invalid("active", "You cannot disable your own account.")
     user.is_active = active
     if not active:
         end_all_sessions(db, user_id=user_id)

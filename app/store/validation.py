@@ -20,7 +20,7 @@ def _printable(value: str) -> str:
 def _email(value: str) -> str:
     value = value.strip().lower()
     if len(value) > 320 or not _EMAIL.match(value):
-        raise ValueError("must be an email address such as name@example.org")
+        raise ValueError("must look like name@example.org")
     return value
 
 

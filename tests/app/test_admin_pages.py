@@ -1,0 +1,382 @@
+"""The administration pages, used as a browser would: trusts, staff accounts, memberships, audit log."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlalchemy import func, select
+
+from app.database import read_session
+from app.passwords import verify_password
+from app.tables import Membership, Role, Trust, User
+from tests.factories import World, app_state, browse_as, make_user
+
+pytestmark = pytest.mark.database
+
+NEW_PASSWORD = "a long enough starting password"
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def parse(response: Response) -> BeautifulSoup:
+    assert response.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def get_page(client: TestClient, path: str) -> BeautifulSoup:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 200, (path, response.status_code)
+    return parse(response)
+
+
+def find_form(soup: BeautifulSoup | Tag, action: str) -> Tag:
+    form = soup.select_one(f'form[action="{action}"]')
+    assert form is not None, f"no form posting to {action}"
+    return form
+
+
+def submit(client: TestClient, form: Tag, **values: str) -> Response:
+    """Post `form` as a browser would: its hidden and pre-filled fields, with `values` typed in."""
+    assert str(form.get("method", "")).lower() == "post"
+    data: dict[str, str] = {}
+    for element in form.select("input[name], select[name], textarea[name]"):
+        name = str(element["name"])
+        if element.name == "select":
+            option = element.select_one("option[selected]") or element.select_one("option")
+            data[name] = str(option["value"]) if option else ""
+        elif element.get("type") in ("checkbox", "radio"):
+            if element.has_attr("checked"):
+                data[name] = str(element.get("value", "on"))
+        else:
+            data[name] = str(element.get("value", ""))
+    for name, value in values.items():
+        field = form.select_one(f'[name="{name}"]')
+        assert field is not None, f"the form has no field {name!r}"
+        if field.name == "select":
+            assert field.select_one(f'option[value="{value}"]') is not None, f"{name} offers no {value!r}"
+        data[name] = value
+    return client.post(str(form["action"]), data=data, follow_redirects=False)
+
+
+def location(response: Response) -> str:
+    assert response.status_code == 303, response.status_code
+    return response.headers["location"]
+
+
+def text_of(soup: BeautifulSoup | Tag) -> str:
+    return soup.get_text(" ", strip=True)
+
+
+def field_error(soup: BeautifulSoup | Tag, name: str) -> str:
+    """The error shown at field `name`, checking it is tied to the input and listed in the summary."""
+    field = soup.select_one(f"#field-{name}")
+    assert field is not None, f"no field {name}"
+    assert field.get("aria-invalid") == "true", f"field {name} is not marked invalid"
+    assert f"error-{name}" in str(field.get("aria-describedby", "")).split()
+    message = soup.select_one(f"#error-{name}")
+    assert message is not None
+    text = message.get_text(" ", strip=True).removeprefix("Error:").strip()
+    summary_links = {str(a["href"]): a.get_text(strip=True) for a in soup.select(".error-summary a")}
+    assert summary_links.get(f"#field-{name}") == text, summary_links
+    return text
+
+
+def trust_names_in_db(client: TestClient) -> list[str]:
+    with read_session(app_state(client).engine) as db:
+        return list(db.scalars(select(Trust.name).order_by(Trust.name)))
+
+
+def user_count(client: TestClient) -> int:
+    with read_session(app_state(client).engine) as db:
+        return int(db.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def roles_in_db(client: TestClient, user_id: int) -> dict[int, Role]:
+    with read_session(app_state(client).engine) as db:
+        rows = db.scalars(select(Membership).where(Membership.user_id == user_id)).all()
+        return {m.trust_id: Role(m.role) for m in rows}
+
+
+def overview_section(soup: BeautifulSoup, title: str) -> Tag:
+    section = soup.select_one(f'section[aria-labelledby="{title}"]')
+    assert section is not None
+    return section
+
+
+def listed_trusts(soup: BeautifulSoup) -> list[str]:
+    return [a.get_text(strip=True) for a in overview_section(soup, "trusts-title").select(".card-list a")]
+
+
+def listed_accounts(soup: BeautifulSoup) -> dict[str, str]:
+    """Staff accounts on /admin: email -> status."""
+    rows = overview_section(soup, "users-title").select("table tbody tr")
+    return {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in rows}
+
+
+def membership_rows(soup: BeautifulSoup) -> dict[str, str]:
+    """The user page's memberships table: trust name -> the role selected."""
+    section = soup.select_one('section[aria-labelledby="memberships-title"]')
+    assert section is not None
+    rows: dict[str, str] = {}
+    for row in section.select("table tbody tr"):
+        selected = row.select_one("select option[selected]")
+        rows[row.th.get_text(strip=True)] = str(selected["value"]) if selected else ""
+    return rows
+
+
+# --- trusts ----------------------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_trust_and_it_appears_in_the_list(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    form = find_form(get_page(client, "/admin"), "/admin/trusts")
+
+    response = submit(client, form, name="  Trust C  ")
+
+    assert location(response) == "/admin?added=trust"
+    soup = get_page(client, location(response))
+    assert text_of(soup.select_one(".notice")) == "The trust has been added."
+    assert listed_trusts(soup) == ["Trust A", "Trust B", "Trust C"]
+    assert trust_names_in_db(client) == ["Trust A", "Trust B", "Trust C"]
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_trust_with_no_name_is_refused_with_422_and_a_message(
+    client: TestClient, world: World, name: str
+) -> None:
+    browse_as(client, world.users["admin"])
+    form = find_form(get_page(client, "/admin"), "/admin/trusts")
+
+    response = submit(client, form, name=name)
+
+    assert response.status_code == 422
+    soup = parse(response)
+    assert field_error(soup, "name") == "Enter the name of the trust."
+    assert trust_names_in_db(client) == ["Trust A", "Trust B"]
+
+
+def test_a_trust_name_already_used_is_refused_with_409_and_a_message(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["admin"])
+    form = find_form(get_page(client, "/admin"), "/admin/trusts")
+
+    response = submit(client, form, name="Trust A")
+
+    assert response.status_code == 409
+    soup = parse(response)
+    assert field_error(soup, "name") == "There is already a trust called 'Trust A'."
+    assert find_form(soup, "/admin/trusts").select_one("#field-name")["value"] == "Trust A"
+    assert trust_names_in_db(client) == ["Trust A", "Trust B"]
+
+
+# --- staff accounts --------------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_staff_account_with_the_starting_password_given(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["admin"])
+    form = find_form(get_page(client, "/admin"), "/admin/users")
+
+    response = submit(client, form, email=" New.Lead@Example.org ", password=NEW_PASSWORD)
+
+    with read_session(app_state(client).engine) as db:
+        user = db.scalar(select(User).where(User.email == "new.lead@example.org"))
+    assert user is not None
+    assert user.is_active and not user.is_admin
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert location(response) == f"/admin/users/{user.id}?added=1"
+    soup = get_page(client, location(response))
+    assert soup.h1.get_text(strip=True) == "new.lead@example.org"
+    assert text_of(soup.select_one(".notice")) == "Saved."
+    assert listed_accounts(get_page(client, "/admin"))["new.lead@example.org"] == "Active"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "problems"),
+    [
+        pytest.param(
+            "new.lead@example.org",
+            "elevenchars",
+            {"password": "The starting password must be at least 12 characters long."},
+            id="short-password",
+        ),
+        pytest.param(
+            "new.lead.example.org",
+            NEW_PASSWORD,
+            {"email": "The email address must look like name@example.org."},
+            id="malformed-email",
+        ),
+        pytest.param(
+            "new lead@example",
+            "short",
+            {
+                "email": "The email address must look like name@example.org.",
+                "password": "The starting password must be at least 12 characters long.",
+            },
+            id="both",
+        ),
+    ],
+)
+def test_a_bad_staff_account_form_is_refused_with_422_and_messages_and_nothing_created(
+    client: TestClient, world: World, email: str, password: str, problems: dict[str, str]
+) -> None:
+    browse_as(client, world.users["admin"])
+    before = user_count(client)
+    form = find_form(get_page(client, "/admin"), "/admin/users")
+
+    response = submit(client, form, email=email, password=password)
+
+    assert response.status_code == 422
+    soup = parse(response)
+    shown = {name: field_error(soup, name) for name in problems}
+    assert shown == problems
+    summary = {str(a["href"]) for a in soup.select(".error-summary a")}
+    assert summary == {f"#field-{name}" for name in problems}
+    again = find_form(soup, "/admin/users")
+    assert again.select_one("#field-email")["value"] == email
+    assert again.select_one("#field-password").get("value", "") == ""
+    assert user_count(client) == before
+
+
+def test_an_email_that_already_has_an_account_is_refused_with_409(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    before = user_count(client)
+    form = find_form(get_page(client, "/admin"), "/admin/users")
+
+    response = submit(client, form, email="Lead.A@example.org", password=NEW_PASSWORD)
+
+    assert response.status_code == 409
+    assert field_error(parse(response), "email") == "There is already an account for lead.a@example.org."
+    assert user_count(client) == before
+
+
+# --- memberships -----------------------------------------------------------------------------------------
+
+
+def test_an_admin_gives_changes_and_removes_a_role_and_the_audit_log_lists_it(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["admin"])
+    user_id = make_user(app_state(client).engine, "newcomer@example.org")
+    page = f"/admin/users/{user_id}"
+    soup = get_page(client, page)
+    assert "Not a member of any trust." in text_of(soup)
+
+    added = submit(
+        client, find_form(soup, f"{page}/memberships"), trust_id=str(world.trust_b), role=Role.LEAD.value
+    )
+    assert location(added) == f"{page}?saved=1"
+    soup = get_page(client, location(added))
+    assert text_of(soup.select_one(".notice")) == "Saved."
+    assert membership_rows(soup) == {"Trust B": "lead"}
+    assert roles_in_db(client, user_id) == {world.trust_b: Role.LEAD}
+
+    row = soup.select_one('section[aria-labelledby="memberships-title"] table tbody tr')
+    changed = submit(client, find_form(row, f"{page}/memberships"), role=Role.VIEWER.value)
+    assert location(changed) == f"{page}?saved=1"
+    soup = get_page(client, page)
+    assert membership_rows(soup) == {"Trust B": "viewer"}
+    assert roles_in_db(client, user_id) == {world.trust_b: Role.VIEWER}
+
+    removed = submit(client, find_form(soup, f"{page}/memberships/{world.trust_b}/delete"))
+    assert location(removed) == f"{page}?saved=1"
+    soup = get_page(client, page)
+    assert membership_rows(soup) == {}
+    assert "Not a member of any trust." in text_of(soup)
+    assert roles_in_db(client, user_id) == {}
+
+    audit = get_page(client, "/admin/audit")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in audit.select("table tbody tr")]
+    # Columns: when, who, trust, action, target, outcome, detail; newest first.
+    about_user = [row[1:] for row in rows if row[4] == f"user {user_id}"]
+    assert about_user == [
+        ["admin@example.org", "Trust B", "membership.remove", f"user {user_id}", "ok", ""],
+        ["admin@example.org", "Trust B", "membership.set", f"user {user_id}", "ok", "role lead -> viewer"],
+        ["admin@example.org", "Trust B", "membership.set", f"user {user_id}", "ok", "role none -> lead"],
+    ]
+
+
+# --- disabling accounts ----------------------------------------------------------------------------------
+
+
+def test_disabling_an_account_signs_that_person_out_at_once(client: TestClient, world: World) -> None:
+    their_browser = TestClient(client.app)
+    browse_as(their_browser, world.users["lead_a"])
+    assert their_browser.get(f"/trust/{world.trust_a}", follow_redirects=False).status_code == 200
+    browse_as(client, world.users["admin"])
+    page = f"/admin/users/{world.users['lead_a']}"
+    soup = get_page(client, page)
+    assert soup.select_one("#access-title").get_text(strip=True) == "Disable this account"
+
+    response = submit(client, find_form(soup, f"{page}/active"))
+
+    assert location(response) == f"{page}?saved=1"
+    soup = get_page(client, page)
+    assert "Disabled: cannot sign in or use API tokens" in text_of(soup.select_one("dl.facts"))
+    assert listed_accounts(get_page(client, "/admin"))[world.emails["lead_a"]] == "Disabled"
+    next_request = their_browser.get(f"/trust/{world.trust_a}", follow_redirects=False)
+    assert location(next_request) == f"/login?next=/trust/{world.trust_a}"
+    api = client.get("/api/trusts", headers={"Authorization": f"Bearer {world.tokens['lead_a']}"})
+    assert api.status_code == 401
+
+
+def test_an_admin_is_not_offered_to_disable_their_own_account(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    page = f"/admin/users/{world.users['admin']}"
+    assert get_page(client, page).select_one(f'form[action="{page}/active"]') is None
+
+
+def test_an_admin_cannot_disable_their_own_account(client: TestClient, world: World) -> None:
+    headers = browse_as(client, world.users["admin"])
+    page = f"/admin/users/{world.users['admin']}"
+
+    response = client.post(f"{page}/active", data={"active": "false"}, headers=headers)
+
+    assert response.status_code == 422
+    assert text_of(parse(response).select_one(".error-summary")) == "You cannot disable your own account."
+    with read_session(app_state(client).engine) as db:
+        admin = db.get(User, world.users["admin"])
+        assert admin is not None and admin.is_active
+    assert get_page(client, "/admin").h1.get_text(strip=True) == "Administration"
+
+
+# --- access ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["lead_a", "facilitator_a", "viewer_a", "lead_b"])
+@pytest.mark.parametrize("page", ["overview", "user", "audit"])
+def test_staff_who_are_not_admins_get_403_on_admin_pages(
+    client: TestClient, world: World, role: str, page: str
+) -> None:
+    browse_as(client, world.users[role])
+    path = {"overview": "/admin", "user": f"/admin/users/{world.users[role]}", "audit": "/admin/audit"}[page]
+
+    response = client.get(path, follow_redirects=False)
+
+    assert response.status_code == 403
+    assert "Only site administrators can do this." in text_of(parse(response))
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("/admin/trusts", {"name": "Trust C"}),
+        ("/admin/users", {"email": "sneaky@example.org", "password": NEW_PASSWORD, "is_admin": "true"}),
+    ],
+)
+def test_staff_who_are_not_admins_cannot_post_admin_forms(
+    client: TestClient, world: World, action: str, data: dict[str, str]
+) -> None:
+    csrf = browse_as(client, world.users["lead_a"])
+    trusts_before, users_before = trust_names_in_db(client), user_count(client)
+
+    response = client.post(action, data=data, headers=csrf, follow_redirects=False)
+
+    assert response.status_code == 403
+    assert trust_names_in_db(client) == trusts_before
+    assert user_count(client) == users_before
