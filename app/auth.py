@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
@@ -153,7 +154,15 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def optional_staff(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Staff | None:
+# Declares the bearer scheme in the OpenAPI document; the header itself is read by `bearer_token`.
+_bearer_scheme = HTTPBearer(auto_error=False, description="A personal API token from `rainbow create-token`")
+
+
+def optional_staff(
+    request: Request,
+    state: Annotated[AppState, Depends(get_state)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
+) -> Staff | None:
     """The signed-in staff member, if any (worked out once per request)."""
     if hasattr(request.state, "staff"):
         cached: Staff | None = request.state.staff

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -82,17 +83,40 @@ async def _app_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail if isinstance(error.detail, str) else _TITLES.get(error.status_code, "Error")
+    headers = dict(getattr(error, "headers", None) or {})
     if error.status_code == 404 and detail == "Not Found":
         detail = f"There is nothing at {request.url.path}."
-    return error_response(request, error.status_code, detail, headers=getattr(error, "headers", None))
+    if error.status_code == 405:
+        # Starlette answers for the first route that matched the path; the path may have more methods.
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(sorted(allowed))
+        detail = f"{request.method} is not allowed here; try {' or '.join(sorted(allowed))}."
+    return error_response(request, error.status_code, detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers at this request's path."""
+    allowed: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context, "path_regex", None)
+        if context.methods and regex is not None and regex.match(request.url.path):
+            allowed |= context.methods
+    return allowed
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = [
-        {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]} for e in error.errors()
+        {"field": ".".join(str(part) for part in e["loc"]), "message": _api_message(e)}
+        for e in error.errors()
     ]
     return error_response(request, 422, problems)
+
+
+def _api_message(problem: dict[str, object]) -> str:
+    if problem["type"] == "string_pattern_mismatch":
+        return "has characters or a form that is not allowed (the API schema gives the pattern)"
+    return str(problem["msg"]).removeprefix("Value error, ")
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:

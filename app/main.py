@@ -16,6 +16,7 @@ from app.config import Settings
 from app.csrf import CsrfCookieMiddleware, csrf_protect
 from app.database import create_db_engine
 from app.error_pages import install_error_handlers
+from app.openapi import openapi_document
 from app.routes import (
     admin_pages,
     auth_pages,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         surveys=surveys,
         templates=create_templates(framework),
     )
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

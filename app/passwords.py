@@ -1,4 +1,7 @@
-"""Staff passwords: argon2id hashes, a length rule, and a check that costs the same for unknown accounts."""
+"""Staff passwords: argon2id hashes, and a check that costs the same for unknown accounts.
+
+The rule is length alone (12 to 256 characters, see `app.store.users.UserCreate`), as NIST SP 800-63B advises.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +15,6 @@ _hasher = PasswordHasher()
 # Verifying against this when the account does not exist makes "unknown email" take as long as
 # "wrong password", so timing does not tell an attacker which emails have accounts.
 _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
-
-
-class WeakPassword(ValueError):
-    """A password that breaks the rules; the message says which."""
-
-
-def check_password_rules(password: str) -> None:
-    """:raises WeakPassword: naming the rule broken."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"must be at least {MIN_PASSWORD_LENGTH} characters long")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"must be at most {MAX_PASSWORD_LENGTH} characters long")
-    if password.strip() != password or not password.strip():
-        raise WeakPassword("must not start or end with spaces")
 
 
 def hash_password(password: str) -> str:

@@ -13,6 +13,7 @@ from app.auth import AdminUser
 from app.database import read_session, write_session
 from app.errors import Conflict, Invalid
 from app.pages import field_errors, render
+from app.routes.params import TrustId, UserId
 from app.state import AppState, get_state
 from app.store import trusts, users
 from app.store.trusts import TrustCreate
@@ -22,6 +23,7 @@ from app.tables import Role
 router = APIRouter(prefix="/admin", include_in_schema=False)
 TRUST_FORM_NOUNS = {"name": "the name of the trust"}
 USER_FORM_NOUNS = {"email": "the email address", "password": "the starting password"}
+USER_FORM_FORMATS = {"email": "must look like name@example.org"}
 State = Annotated[AppState, Depends(get_state)]
 
 
@@ -70,14 +72,19 @@ def create_user(
     """Site administrators: add a staff account."""
     form = {"email": email, "is_admin": is_admin}
     try:
-        user_in = UserCreate(email=email, password=password, is_admin=is_admin)
+        # Browsers trim email fields; so does this form, for people who paste with a space.
+        user_in = UserCreate(email=email.strip(), password=password, is_admin=is_admin)
         with write_session(state.engine) as db:
             user = users.create_user(db, user_in=user_in)
             audit.record(db, action="user.create", actor=staff, target=f"user {user.id}")
             user_id = user.id
     except ValidationError as error:
         return _overview(
-            request, state, user_form=form, user_errors=field_errors(error, USER_FORM_NOUNS), status=422
+            request,
+            state,
+            user_form=form,
+            user_errors=field_errors(error, USER_FORM_NOUNS, USER_FORM_FORMATS),
+            status=422,
         )
     except Conflict as error:
         return _overview(request, state, user_form=form, user_errors={"email": error.detail}, status=409)
@@ -85,14 +92,14 @@ def create_user(
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
-def user_page(user_id: int, request: Request, staff: AdminUser, state: State) -> Response:
+def user_page(user_id: UserId, request: Request, staff: AdminUser, state: State) -> Response:
     """Site administrators: one account, its memberships, and enabling or disabling it."""
     return _user_page(request, state, user_id, staff_id=staff.user_id)
 
 
 @router.post("/users/{user_id}/memberships", response_class=HTMLResponse)
 def set_membership(
-    user_id: int,
+    user_id: UserId,
     request: Request,
     staff: AdminUser,
     state: State,
@@ -107,7 +114,7 @@ def set_membership(
 
 @router.post("/users/{user_id}/memberships/{trust_id}/delete", response_class=HTMLResponse)
 def remove_membership(
-    user_id: int, trust_id: int, request: Request, staff: AdminUser, state: State
+    user_id: UserId, trust_id: TrustId, request: Request, staff: AdminUser, state: State
 ) -> Response:
     """Site administrators: take the user out of a trust."""
     with write_session(state.engine) as db:
@@ -117,7 +124,7 @@ def remove_membership(
 
 @router.post("/users/{user_id}/active", response_class=HTMLResponse)
 def set_active(
-    user_id: int, request: Request, staff: AdminUser, state: State, active: Annotated[bool, Form()]
+    user_id: UserId, request: Request, staff: AdminUser, state: State, active: Annotated[bool, Form()]
 ) -> Response:
     """Site administrators: enable or disable an account (disabling signs it out at once)."""
     try:

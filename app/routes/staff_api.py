@@ -14,7 +14,9 @@ from pydantic import BaseModel
 from app import audit
 from app.auth import AdminUser, StaffUser
 from app.database import read_session, write_session
+from app.openapi import error_responses
 from app.permissions import ANY_MEMBER, LEADS
+from app.routes.params import RoundId, TrustId, UserId
 from app.state import AppState, get_state
 from app.store import rounds, trusts, users
 from app.store.rounds import RoundCreate, RoundPublic
@@ -25,11 +27,8 @@ from app.tables import Role
 router = APIRouter(prefix="/api", tags=["staff"])
 State = Annotated[AppState, Depends(get_state)]
 
-_AUTH_ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "Not signed in, or the token is not valid"},
-    403: {"description": "Signed in, but the role does not allow this"},
-    404: {"description": "No such object, or it belongs to another trust"},
-}
+_AUTH_ERRORS = error_responses(401, 403, 404)
+_CREATE_ERRORS = error_responses(401, 403, 404, 409)
 
 
 class MePublic(BaseModel):
@@ -52,7 +51,7 @@ def who_am_i(staff: StaffUser) -> MePublic:
     )
 
 
-@router.post("/trusts", status_code=201, response_model=TrustPublic, responses=_AUTH_ERRORS)
+@router.post("/trusts", status_code=201, response_model=TrustPublic, responses=_CREATE_ERRORS)
 def create_trust(trust_in: TrustCreate, staff: AdminUser, state: State) -> TrustPublic:
     """Site administrators: create a trust."""
     with write_session(state.engine) as db:
@@ -72,14 +71,14 @@ def list_trusts(staff: StaffUser, state: State) -> list[TrustPublic]:
 
 
 @router.get("/trusts/{trust_id}", response_model=TrustPublic, responses=_AUTH_ERRORS)
-def get_trust(trust_id: int, staff: StaffUser, state: State) -> TrustPublic:
+def get_trust(trust_id: TrustId, staff: StaffUser, state: State) -> TrustPublic:
     """Members of the trust."""
     with read_session(state.engine) as db:
         trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=ANY_MEMBER)
         return TrustPublic.model_validate(trust, from_attributes=True)
 
 
-@router.post("/users", status_code=201, response_model=UserPublic, responses=_AUTH_ERRORS)
+@router.post("/users", status_code=201, response_model=UserPublic, responses=_CREATE_ERRORS)
 def create_user(user_in: UserCreate, staff: AdminUser, state: State) -> UserPublic:
     """Site administrators: create a staff account."""
     with write_session(state.engine) as db:
@@ -92,7 +91,7 @@ def create_user(user_in: UserCreate, staff: AdminUser, state: State) -> UserPubl
 
 @router.put("/trusts/{trust_id}/members/{user_id}", response_model=MembershipPublic, responses=_AUTH_ERRORS)
 def set_member(
-    trust_id: int, user_id: int, membership_in: MembershipSet, staff: AdminUser, state: State
+    trust_id: TrustId, user_id: UserId, membership_in: MembershipSet, staff: AdminUser, state: State
 ) -> MembershipPublic:
     """Site administrators: give a user a role in a trust, or change it."""
     with write_session(state.engine) as db:
@@ -105,15 +104,17 @@ def set_member(
 
 
 @router.delete("/trusts/{trust_id}/members/{user_id}", status_code=204, responses=_AUTH_ERRORS)
-def remove_member(trust_id: int, user_id: int, staff: AdminUser, state: State) -> Response:
+def remove_member(trust_id: TrustId, user_id: UserId, staff: AdminUser, state: State) -> Response:
     """Site administrators: take a user out of a trust."""
     with write_session(state.engine) as db:
         users.remove_membership(db, actor=staff, user_id=user_id, trust_id=trust_id)
     return Response(status_code=204)
 
 
-@router.post("/trusts/{trust_id}/rounds", status_code=201, response_model=RoundPublic, responses=_AUTH_ERRORS)
-def create_round(trust_id: int, round_in: RoundCreate, staff: StaffUser, state: State) -> RoundPublic:
+@router.post(
+    "/trusts/{trust_id}/rounds", status_code=201, response_model=RoundPublic, responses=_CREATE_ERRORS
+)
+def create_round(trust_id: TrustId, round_in: RoundCreate, staff: StaffUser, state: State) -> RoundPublic:
     """Leads of the trust: start a round, pinned to the framework version in use now."""
     with write_session(state.engine) as db:
         trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=LEADS)
@@ -124,7 +125,7 @@ def create_round(trust_id: int, round_in: RoundCreate, staff: StaffUser, state: 
 
 
 @router.get("/trusts/{trust_id}/rounds", response_model=list[RoundPublic], responses=_AUTH_ERRORS)
-def list_rounds(trust_id: int, staff: StaffUser, state: State) -> list[RoundPublic]:
+def list_rounds(trust_id: TrustId, staff: StaffUser, state: State) -> list[RoundPublic]:
     """Members of the trust: its rounds, newest first."""
     with read_session(state.engine) as db:
         trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=ANY_MEMBER)
@@ -135,7 +136,7 @@ def list_rounds(trust_id: int, staff: StaffUser, state: State) -> list[RoundPubl
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic, responses=_AUTH_ERRORS)
-def get_round(round_id: int, staff: StaffUser, state: State) -> RoundPublic:
+def get_round(round_id: RoundId, staff: StaffUser, state: State) -> RoundPublic:
     """Members of the round's trust."""
     with read_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
@@ -143,7 +144,7 @@ def get_round(round_id: int, staff: StaffUser, state: State) -> RoundPublic:
 
 
 @router.delete("/rounds/{round_id}", status_code=204, responses=_AUTH_ERRORS)
-def delete_round(round_id: int, staff: StaffUser, state: State) -> Response:
+def delete_round(round_id: RoundId, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: delete the round and everything recorded under it."""
     with write_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)

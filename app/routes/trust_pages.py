@@ -15,6 +15,7 @@ from app.database import read_session, write_session
 from app.errors import AppError
 from app.pages import field_errors, render
 from app.permissions import ANY_MEMBER, LEADS, can, check_trust_access
+from app.routes.params import RoundId, TrustId
 from app.state import AppState, get_state
 from app.store import rounds, trusts
 from app.store.rounds import RoundCreate
@@ -48,14 +49,14 @@ def my_trusts(request: Request, staff: StaffUser, state: State) -> Response:
 
 
 @router.get("/{trust_id}", response_class=HTMLResponse)
-def trust_page(trust_id: int, request: Request, staff: StaffUser, state: State) -> Response:
+def trust_page(trust_id: TrustId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the trust: its rounds; leads also get the form to start one."""
     return _trust_page(request, state, staff, trust_id)
 
 
 @router.post("/{trust_id}/rounds", response_class=HTMLResponse)
 def create_round(
-    trust_id: int,
+    trust_id: TrustId,
     request: Request,
     staff: StaffUser,
     state: State,
@@ -92,7 +93,7 @@ def create_round(
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse)
-def round_page(round_id: int, request: Request, staff: StaffUser, state: State) -> Response:
+def round_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: the round."""
     with read_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
@@ -107,7 +108,7 @@ def round_page(round_id: int, request: Request, staff: StaffUser, state: State) 
 
 
 @router.get("/rounds/{round_id}/delete", response_class=HTMLResponse)
-def confirm_delete_round(round_id: int, request: Request, staff: StaffUser, state: State) -> Response:
+def confirm_delete_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: ask for confirmation before deleting."""
     with read_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
@@ -117,7 +118,7 @@ def confirm_delete_round(round_id: int, request: Request, staff: StaffUser, stat
 
 @router.post("/rounds/{round_id}/delete", response_class=HTMLResponse)
 def delete_round(
-    round_id: int,
+    round_id: RoundId,
     request: Request,
     staff: StaffUser,
     state: State,

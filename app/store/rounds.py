@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
@@ -13,16 +13,16 @@ from app import audit
 from app.auth import Staff
 from app.errors import Conflict, NotFound
 from app.permissions import check_trust_access
-from app.store.validation import RoundName
+from app.store.validation import INPUT_MODEL_CONFIG, IsoDate, RoundName
 from app.tables import Role, Round, RoundStatus
 
 
 class RoundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL_CONFIG
 
     name: RoundName
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
 
     @field_validator("period_end")
     @classmethod

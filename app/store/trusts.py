@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.auth import Staff
 from app.errors import Conflict, NotFound
 from app.permissions import check_trust_access
-from app.store.validation import TrustName
+from app.store.validation import INPUT_MODEL_CONFIG, TrustName
 from app.tables import Role, Trust
 
 
 class TrustCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL_CONFIG
 
     name: TrustName
 

@@ -4,34 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from app import audit
 from app.auth import Staff, end_all_sessions
 from app.errors import Conflict, Invalid, NotFound
-from app.passwords import WeakPassword, check_password_rules, hash_password
-from app.store.validation import Email
+from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
+from app.store.validation import INPUT_MODEL_CONFIG, Email
 from app.tables import ApiToken, Membership, Role, Trust, User
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT_MODEL_CONFIG
 
     email: Email
-    password: str
-    is_admin: bool = False
-
-    @field_validator("password")
-    @classmethod
-    def _password_rules(cls, password: str) -> str:
-        try:
-            check_password_rules(password)
-        except WeakPassword as error:
-            raise ValueError(str(error)) from None
-        return password
+    password: Annotated[
+        str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    ]
+    is_admin: StrictBool = False
 
 
 class UserPublic(BaseModel):

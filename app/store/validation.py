@@ -1,33 +1,52 @@
-"""Small checks shared by the input models: names people type, email addresses."""
+"""Checks shared by the input models: names people type, email addresses.
+
+Each rule is also written as a JSON Schema ``pattern`` so the OpenAPI document says what is accepted:
+no control characters or invisible formatting characters (they break databases and spoof names), and a
+name must contain something other than spaces.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _printable(value: str) -> str:
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+# Control characters and invisible formatting (soft hyphen, zero-width, bidi overrides). Lone surrogates are
+# refused before any pattern is tried, by pydantic's own string check.
+_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+NAME_PATTERN = rf"^[^{_FORBIDDEN}]*[^\s{_FORBIDDEN}][^{_FORBIDDEN}]*$"
+EMAIL_PATTERN = rf"^[^@\s{_FORBIDDEN}]+@[^@\s{_FORBIDDEN}]+\.[^@\s{_FORBIDDEN}]+$"
 
 
-def _email(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > 320 or not _EMAIL.match(value):
-        raise ValueError("must look like name@example.org")
-    return value
+#: The configuration of every input model: a field the model does not have is an error, not ignored.
+INPUT_MODEL_CONFIG = ConfigDict(extra="forbid")
+
+
+def _date_text(value: object) -> object:
+    # pydantic would also take a number as a date (seconds since 1970); people and the API give text.
+    if isinstance(value, date | str):
+        return value
+    raise ValueError("must be a date written as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+
+
+def _lower(value: str) -> str:
+    return value.lower()
 
 
 TrustName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_printable)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NAME_PATTERN)
 ]
 RoundName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_printable)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NAME_PATTERN)
 ]
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, StringConstraints(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(_lower)]
+
+
+def is_plain_text(value: str) -> bool:
+    """True when `value` has none of the forbidden characters (for checks outside the models)."""
+    return re.search(f"[{_FORBIDDEN}]", value) is None

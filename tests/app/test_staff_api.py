@@ -73,7 +73,9 @@ def test_a_period_ending_before_it_starts_is_422(client: TestClient, world: Worl
     body = {"name": "x", "period_start": "2010-06-01", "period_end": "2010-01-01"}
     response = client.post(f"/api/trusts/{world.trust_a}/rounds", json=body, headers=bearer(world, "lead_a"))
     assert response.status_code == 422
-    assert "period_end must not be before period_start" in response.text
+    assert response.json()["detail"] == [
+        {"field": "body.period_end", "message": "must not be before the start of the period"}
+    ]
 
 
 def test_a_round_cannot_be_moved_to_another_trust_by_its_body(client: TestClient, world: World) -> None:
@@ -154,3 +156,56 @@ def test_staff_list_only_their_own_trusts(client: TestClient, world: World) -> N
     assert names == ["Trust B"]
     all_names = [t["name"] for t in client.get("/api/trusts", headers=bearer(world, "admin")).json()]
     assert all_names == ["Trust A", "Trust B"]
+
+
+def test_an_id_beyond_the_database_s_integers_is_422_not_a_crash(client: TestClient, world: World) -> None:
+    for method, path in [
+        ("GET", "/api/trusts/9223372036854775808"),
+        ("GET", "/api/rounds/2147483648"),
+        ("DELETE", "/api/rounds/2147483648"),
+        ("GET", "/api/trusts/2147483648/rounds"),
+    ]:
+        response = client.request(method, path, headers=bearer(world, "admin"))
+        assert response.status_code == 422, (method, path)
+        assert response.json()["detail"][0]["field"].startswith("path.")
+
+
+def test_control_and_invisible_characters_are_refused_in_emails_and_names(
+    client: TestClient, world: World
+) -> None:
+    admin = bearer(world, "admin")
+    # Written as JSON escapes: a lone surrogate cannot even be encoded as UTF-8 by the client.
+    for email in ("a\\u0000b@example.org", "a\\ud800b@example.org", "a\\u202eb@example.org"):
+        body = '{"email": "' + email + '", "password": "a long enough password"}'
+        headers = {**admin, "content-type": "application/json"}
+        assert client.post("/api/users", content=body.encode(), headers=headers).status_code == 422, email
+    for name in ("Trust\u0000C", "Trust\u00adC", "   "):
+        assert client.post("/api/trusts", json={"name": name}, headers=admin).status_code == 422, repr(name)
+
+
+def test_types_are_not_coerced(client: TestClient, world: World) -> None:
+    admin = bearer(world, "admin")
+    body = {"email": "x@example.org", "password": "a long enough password", "is_admin": 1}
+    assert client.post("/api/users", json=body, headers=admin).status_code == 422
+    round_body = {"name": "2010", "period_start": 0}
+    assert (
+        client.post(f"/api/trusts/{world.trust_a}/rounds", json=round_body, headers=admin).status_code == 422
+    )
+
+
+def test_a_wrong_method_lists_every_allowed_method(client: TestClient, world: World) -> None:
+    response = client.request("PATCH", f"/api/rounds/{world.round_a}", headers=bearer(world, "admin"))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET"
+
+
+def test_the_openapi_document_describes_errors_and_the_bearer_scheme(client: TestClient) -> None:
+    document = client.get("/api/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert schemas["HTTPValidationError"]["properties"]["detail"]["items"] == {
+        "$ref": "#/components/schemas/FieldProblem"
+    }
+    assert "ValidationError" not in schemas
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    create_trust = document["paths"]["/api/trusts"]["post"]["responses"]
+    assert {"201", "400", "401", "403", "409", "422"} <= set(create_trust)
