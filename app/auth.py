@@ -28,6 +28,8 @@ from app.state import AppState, get_state
 from app.tables import ApiToken, Membership, Role, StaffSession, User, utcnow
 
 SESSION_COOKIE = "rainbow_session"
+#: An anonymous respondent's token, set when they join a session (see app.store.responses).
+PARTICIPANT_COOKIE = "rainbow_participant"
 TOKEN_PREFIX = "rbw_"
 # Writing "last seen" on every request would make every page a write; a minute's precision is plenty
 # for a 30-minute idle timeout.

@@ -68,6 +68,24 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(
         300, ge=10, le=86_400, description="The window in which failed sign-ins are counted, in seconds."
     )
+    join_failure_limit: int = Field(
+        10, ge=1, le=1000, description="Wrong join codes per device (browser) before joining answers 429."
+    )
+    join_network_failure_limit: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="Wrong join codes per network address, from all its devices, before 429.",
+    )
+    join_failure_window_seconds: int = Field(
+        300, ge=10, le=86_400, description="The window in which wrong join codes are counted, in seconds."
+    )
+    respondent_idle_seconds: int = Field(
+        600,
+        ge=30,
+        le=86_400,
+        description="A respondent's page returns to the start after this long untouched.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import SESSION_COOKIE, bearer_token, secret_hash, session_secret_from_cookie
+from app.auth import PARTICIPANT_COOKIE, SESSION_COOKIE, bearer_token, secret_hash, session_secret_from_cookie
 from app.errors import Forbidden
 from app.state import AppState, get_state
 
@@ -71,12 +71,8 @@ async def csrf_protect(request: Request, state: Annotated[AppState, Depends(get_
         )
 
 
-# Cookies that give a request authority; later features add theirs here (e.g. the participant cookie).
-_AMBIENT_COOKIES: set[str] = {SESSION_COOKIE, CSRF_COOKIE}
-
-
-def register_ambient_cookie(name: str) -> None:
-    _AMBIENT_COOKIES.add(name)
+# Cookies a browser sends by itself, so a request carrying one may have been forged by another site.
+_AMBIENT_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE, PARTICIPANT_COOKIE})
 
 
 class CsrfCookieMiddleware:
@@ -86,7 +82,8 @@ class CsrfCookieMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+        # Pages need the cookie; the API's clients are scripts or pages that already have it.
+        if scope["type"] != "http" or scope["path"].startswith(("/static/", "/api/", "/healthz")):
             await self.app(scope, receive, send)
             return
         cookies = SimpleCookie()

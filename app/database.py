@@ -75,7 +75,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
     On SQLite its transaction starts with ``BEGIN IMMEDIATE``.
     """
-    with Session(engine.execution_options(**{_IMMEDIATE: True})) as session, session.begin():
+    # Objects stay readable after the commit: routes build their reply from what they just wrote.
+    immediate = engine.execution_options(**{_IMMEDIATE: True})
+    with Session(immediate, expire_on_commit=False) as session, session.begin():
         yield session
 
 

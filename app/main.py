@@ -22,6 +22,7 @@ from app.routes import (
     auth_pages,
     catalogue,
     health,
+    session_api,
     staff_api,
     theme,
     trust_pages,
@@ -79,6 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, catalogue, staff_api, walkthrough, theme, auth_pages, trust_pages, admin_pages):
+    routers = (
+        health,
+        catalogue,
+        staff_api,
+        session_api,
+        walkthrough,
+        theme,
+        auth_pages,
+        trust_pages,
+        admin_pages,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

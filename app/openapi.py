@@ -26,10 +26,12 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _DESCRIPTIONS = {
+    400: "The request is missing something it needs (e.g. a header)",
     401: "Not signed in, or the API token is not valid",
     403: "Signed in, but the role does not allow this",
     404: "No such object, or it belongs to another trust",
-    409: "It clashes with something that exists (e.g. the name is taken)",
+    409: "It clashes with something that exists, or with the object's state",
+    429: "Too many failed attempts lately; Retry-After says when to try again",
 }
 
 _FIELD_PROBLEM = {
@@ -59,6 +61,8 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     schemas["FieldProblem"] = _FIELD_PROBLEM
     schemas.pop("ValidationError", None)
     schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
+    _name_framework_keys(schemas, app)
+    _require_idempotency_keys(document)
     for path in document.get("paths", {}).values():
         for operation in path.values():
             if "requestBody" in operation:
@@ -71,3 +75,24 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
                 )
     app.openapi_schema = document
     return document
+
+
+def _name_framework_keys(schemas: dict[str, Any], app: FastAPI) -> None:
+    """The framework is data, so the models take any text for arcs and viewpoints and check it against the
+    framework in use; the document names the keys that framework has."""
+    framework = app.state.rainbow.framework
+    create = schemas.get("SessionCreate", {}).get("properties", {})
+    if create:
+        create["viewpoint"] = {**create["viewpoint"], "enum": list(framework.viewpoint_keys)}
+        create["arcs"]["items"] = {"type": "string", "enum": list(framework.arc_keys)}
+
+
+def _require_idempotency_keys(document: dict[str, Any]) -> None:
+    """The handler takes the header as optional only so that a missing key gets the 400 the contract asks for
+    (FastAPI would answer 422); the document says it is required."""
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"].lower() == "idempotency-key":
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200}

@@ -39,6 +39,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class StrEnumType(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its text value, and read back as the enum member."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def _enum_column(enum: type[StrEnum], default: StrEnum | None = None) -> Any:
+    column = Column(StrEnumType(enum), nullable=False)
+    return Field(sa_column=column) if default is None else Field(default=default, sa_column=column)
+
+
 def _timestamp(**kwargs: Any) -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, **kwargs))
 
@@ -89,7 +111,7 @@ class Membership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _owner("users.id")
     trust_id: int = _owner("trusts.id")
-    role: Role = Field(sa_column=Column(String(20), nullable=False))
+    role: Role = _enum_column(Role)
     created_at: datetime = _timestamp()
 
 
@@ -129,7 +151,7 @@ class Round(SQLModel, table=True):
     period_start: date | None = None
     period_end: date | None = None
     framework_version: str = Field(max_length=40)
-    status: RoundStatus = Field(default=RoundStatus.OPEN, sa_column=Column(String(20), nullable=False))
+    status: RoundStatus = _enum_column(RoundStatus, RoundStatus.OPEN)
     created_by_id: int | None = _owner("users.id", nullable=True, on_delete="SET NULL")
     created_at: datetime = _timestamp()
 
@@ -165,3 +187,101 @@ class ThrottleFailure(SQLModel, table=True):
     bucket: str = Field(max_length=40)
     key: str = Field(max_length=64)
     at: datetime = _timestamp()
+
+
+class SessionState(StrEnum):
+    """A focus group's life: prepared, taking people, taking answers only, finished."""
+
+    DRAFT = "draft"
+    OPEN = "open"  # joins and answers
+    LOCKED = "locked"  # answers, but no new joins
+    CLOSED = "closed"  # nothing
+
+
+class FocusSession(SQLModel, table=True):
+    """A focus group in a round: one viewpoint, one or more arcs, a facilitator and a join code."""
+
+    __tablename__ = "focus_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = _owner("rounds.id")
+    trust_id: int = _owner("trusts.id")  # the round's trust, kept here so access checks need no join
+    facilitator_id: int | None = _owner("users.id", nullable=True, on_delete="SET NULL")
+    viewpoint: str = Field(max_length=20)
+    arcs: str = Field(max_length=200, description="Arc keys in framework order, comma-separated")
+    title: str = Field(max_length=200)
+    place: str | None = Field(default=None, max_length=200)
+    starts_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    state: SessionState = _enum_column(SessionState, SessionState.DRAFT)
+    # Unique among sessions that still have one; cleared when the session closes.
+    join_code: str | None = Field(default=None, max_length=12, unique=True)
+    children_comments: bool = False
+    results_revealed: bool = False
+    created_at: datetime = _timestamp()
+
+    @property
+    def arc_keys(self) -> list[str]:
+        return self.arcs.split(",") if self.arcs else []
+
+
+class Participant(SQLModel, table=True):
+    """One anonymous respondent in one session. Nothing here says who they are: no name, email, address
+    or device id; the token that lets their browser or tablet go on answering is stored only as a hash."""
+
+    __tablename__ = "participants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = _owner("focus_sessions.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    joined_at: datetime = _timestamp()
+    last_seen_at: datetime = _timestamp()
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    sector: str | None = Field(default=None, max_length=40)
+    role_level: str | None = Field(default=None, max_length=20)
+    age_band: str | None = Field(default=None, max_length=20)
+    assisted: bool | None = None
+    source: str = Field(default="device", max_length=10, description="device, paper or import")
+
+
+class Answer(SQLModel, table=True):
+    """A participant's answer to one statement: a rating 1-5, or don't know, or not applicable."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("participant_id", "item_code", name="uq_answer_participant_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participants.id")
+    item_code: str = Field(max_length=60, index=True)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    kind: str = Field(max_length=10, description="rating, dk or na")
+    comment: str | None = Field(default=None, max_length=2000)
+    updated_at: datetime = _timestamp()
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """A submission already answered, so a retry with the same key gets the same answer and stores nothing."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("participant_id", "key", name="uq_idempotent_participant_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participants.id")
+    key: str = Field(max_length=200)
+    body_hash: str = Field(max_length=64)
+    response: str = Field(max_length=2000)
+    created_at: datetime = _timestamp()
+
+
+class Consensus(SQLModel, table=True):
+    """The group's agreed rating of a statement, with the evidence discussed, recorded by the facilitator."""
+
+    __tablename__ = "consensus"
+    __table_args__ = (UniqueConstraint("session_id", "item_code", name="uq_consensus_session_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = _owner("focus_sessions.id")
+    item_code: str = Field(max_length=60)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    notes: str | None = Field(default=None, max_length=5000)
+    updated_by_id: int | None = _owner("users.id", nullable=True, on_delete="SET NULL")
+    updated_at: datetime = _timestamp()

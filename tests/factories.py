@@ -14,7 +14,7 @@ from app.csrf import CSRF_COOKIE, CSRF_HEADER, expected_token
 from app.database import write_session
 from app.passwords import hash_password
 from app.state import AppState
-from app.tables import Membership, Role, Round, Trust, User
+from app.tables import FocusSession, Membership, Role, Round, SessionState, Trust, User
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("anonymous", "admin", "lead_a", "facilitator_a", "viewer_a", "lead_b")
@@ -35,6 +35,8 @@ class World:
     round_a: int
     round_b: int
     round_a_name: str
+    session_a: int = 0
+    session_a_code: str = ""
     users: dict[str, int] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -63,9 +65,22 @@ def make_world(engine: Engine) -> World:
                 trust_id = trust_a.id if trust == "a" else trust_b.id
                 db.add(Membership(user_id=user.id, trust_id=trust_id, role=Role(role)))
         tokens = {name: create_api_token(db, user_id=user_id) for name, user_id in users.items()}
+        focus = FocusSession(
+            round_id=round_a.id,
+            trust_id=trust_a.id,
+            facilitator_id=users["facilitator_a"],
+            viewpoint="practitioner",
+            arcs="orange,green",
+            title="Practitioners, north locality",
+            state=SessionState.OPEN,
+            join_code="ABCDEFG",
+        )
+        db.add(focus)
         db.flush()
-        assert round_a.id is not None and round_b.id is not None
+        assert round_a.id is not None and round_b.id is not None and focus.id is not None
         return World(
+            session_a=focus.id,
+            session_a_code="ABCDEFG",
             trust_a=trust_a.id,
             trust_b=trust_b.id,
             round_a=round_a.id,

@@ -12,3 +12,4 @@ MAX_ID = 2_147_483_647  # PostgreSQL's integer; SQLite's is wider
 TrustId = Annotated[int, Path(ge=1, le=MAX_ID, description="A trust's id")]
 RoundId = Annotated[int, Path(ge=1, le=MAX_ID, description="A round's id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="A staff account's id")]
+SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="A focus-group session's id")]

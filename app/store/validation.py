@@ -8,10 +8,10 @@ name must contain something other than spaces.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, StringConstraints
 
 # Control characters and invisible formatting (soft hyphen, zero-width, bidi overrides). Lone surrogates are
 # refused before any pattern is tried, by pydantic's own string check.
@@ -31,7 +31,14 @@ def _date_text(value: object) -> object:
     raise ValueError("must be a date written as YYYY-MM-DD")
 
 
+def _datetime_text(value: object) -> object:
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("must be a date and time written as YYYY-MM-DDTHH:MM:SS+00:00")
+
+
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]
 
 
 def _lower(value: str) -> str:

@@ -40,6 +40,7 @@ def staff_api(anonymous: int | str = 401, **by_role: int | str) -> dict[str, int
 
 ADMIN_API = staff_api(admin=200, lead_a=403, facilitator_a=403, viewer_a=403, lead_b=403)
 TRUST_A_READ_API = staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=404)
+RUN_SESSION_API = staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=403, lead_b=404)
 ADMIN_PAGE = {
     "anonymous": LOGIN,
     "admin": 200,
@@ -99,6 +100,17 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("DELETE", "/api/rounds/{round_id}"): staff_api(
         admin=204, lead_a=204, facilitator_a=403, viewer_a=403, lead_b=404
     ),
+    # Focus groups: sessions (session ids point at facilitator A's open session in trust A).
+    ("POST", "/api/rounds/{round_id}/sessions"): staff_api(
+        admin=201, lead_a=201, facilitator_a=201, viewer_a=403, lead_b=404
+    ),
+    ("GET", "/api/rounds/{round_id}/sessions"): RUN_SESSION_API,
+    ("GET", "/api/sessions/{session_id}"): RUN_SESSION_API,
+    ("POST", "/api/sessions/{session_id}/state"): RUN_SESSION_API,
+    ("GET", "/api/sessions/{session_id}/progress"): RUN_SESSION_API,
+    # Respondents: anyone with the code joins; only a participant's token answers (staff tokens do not).
+    ("POST", "/api/join"): PUBLIC,
+    ("PUT", "/api/responses"): dict.fromkeys(ROLES, 401),
     # Trust pages.
     ("GET", "/trust"): {"anonymous": LOGIN, "admin": 200, **dict.fromkeys(ROLES[2:], "redirect:/trust/")},
     ("GET", "/trust/{trust_id}"): TRUST_A_PAGE,
@@ -142,6 +154,15 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
             "data": {"trust_id": str(world.trust_a), "role": "lead"}
         },
         ("POST", "/admin/users/{user_id}/active"): {"data": {"active": "false"}},
+        ("POST", "/api/rounds/{round_id}/sessions"): {
+            "json": {"viewpoint": "child", "arcs": ["orange"], "title": "Year 6"}
+        },
+        ("POST", "/api/sessions/{session_id}/state"): {"json": {"state": "locked"}},
+        ("POST", "/api/join"): {"json": {"code": world.session_a_code}},
+        ("PUT", "/api/responses"): {
+            "json": {"answers": [{"item": "orange.practitioner.1", "rating": 4}]},
+            "headers": {"Idempotency-Key": "policy-check"},
+        },
     }
     return bodies.get((method, path), {})
 
@@ -151,6 +172,7 @@ def concrete_path(path: str, world: World) -> str:
         trust_id=world.trust_a,
         round_id=world.round_a,
         user_id=world.users["viewer_a"],
+        session_id=world.session_a,
         arc="orange",
         viewpoint="child",
     )
@@ -207,9 +229,9 @@ def test_route_answers_each_role_as_the_policy_says(
     if path.startswith("/api/") and user_id is not None:
         client.cookies.clear()  # API clients use their personal token, and no cookies
         headers = {"Authorization": f"Bearer {world.tokens[role]}"}
-    response = client.request(
-        method, concrete_path(path, world), headers=headers, **request_body(method, path, world)
-    )
+    body = request_body(method, path, world)
+    headers = {**headers, **body.pop("headers", {})}
+    response = client.request(method, concrete_path(path, world), headers=headers, **body)
     expected = POLICY[(method, path)][role]
     if expected == LOGIN:
         assert (response.status_code, response.headers.get("location", "")[:12]) == (303, "/login?next=")

@@ -1,0 +1,206 @@
+"""Focus-group sessions: creating them, who may run them, their states and join codes.
+
+States go ``draft → open → locked → closed``: open takes new people and answers, locked takes answers but
+no one new (a locked room's code is useless), closed takes nothing. A locked room may be opened again for a
+latecomer; a closed one stays closed. Facilitators see only their own sessions; leads see all of their
+trust's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field, StrictBool, field_validator
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app import audit
+from app.auth import Staff
+from app.errors import Conflict, Invalid, NotFound
+from app.permissions import LEADS_AND_FACILITATORS, check_trust_access
+from app.store.validation import INPUT_MODEL_CONFIG, IsoDateTime, RoundName
+from app.tables import FocusSession, Role, Round, RoundStatus, SessionState
+from framework.model import Framework
+
+# No 0/O, 1/I/L: children copy the code from a screen across a hall.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 7  # 31**7 is about 2**34.7 codes
+
+TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
+    SessionState.DRAFT: frozenset({SessionState.OPEN, SessionState.CLOSED}),
+    SessionState.OPEN: frozenset({SessionState.LOCKED, SessionState.CLOSED}),
+    SessionState.LOCKED: frozenset({SessionState.OPEN, SessionState.CLOSED}),
+    SessionState.CLOSED: frozenset(),
+}
+
+
+class SessionCreate(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    viewpoint: str = Field(description="child, practitioner, team, service or trust")
+    arcs: list[str] = Field(
+        min_length=1,
+        max_length=8,
+        description="Arc keys, e.g. ['orange', 'green']",
+        json_schema_extra={"uniqueItems": True},
+    )
+    title: RoundName
+    place: RoundName | None = None
+    starts_at: IsoDateTime | None = Field(None, description="When it meets, with a time zone")
+    children_comments: StrictBool = Field(False, description="Let children add words of their own")
+
+    @field_validator("arcs")
+    @classmethod
+    def _distinct(cls, arcs: list[str]) -> list[str]:
+        if len(set(arcs)) != len(arcs):
+            raise ValueError("must not name an arc twice")
+        return arcs
+
+
+class SessionPublic(BaseModel):
+    id: int
+    round_id: int
+    viewpoint: str
+    arcs: list[str]
+    title: str
+    place: str | None
+    starts_at: datetime | None
+    state: SessionState
+    join_code: str | None
+    children_comments: bool
+    results_revealed: bool
+
+    @classmethod
+    def of(cls, focus: FocusSession) -> SessionPublic:
+        assert focus.id is not None
+        return cls(
+            id=focus.id,
+            round_id=focus.round_id,
+            viewpoint=focus.viewpoint,
+            arcs=focus.arc_keys,
+            title=focus.title,
+            place=focus.place,
+            starts_at=focus.starts_at,
+            state=focus.state,
+            join_code=focus.join_code,
+            children_comments=focus.children_comments,
+            results_revealed=focus.results_revealed,
+        )
+
+
+class StateChange(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    state: SessionState
+
+
+def normalise_code(code: str) -> str:
+    """What a person typed, as a code: capitals, without spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch not in " -\t")
+
+
+def new_join_code(db: Session) -> str:
+    """A code no live session has."""
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if db.scalar(select(FocusSession.id).where(FocusSession.join_code == code)) is None:
+            return code
+
+
+def create_session(
+    db: Session, *, actor: Staff, db_round: Round, session_in: SessionCreate, framework: Framework
+) -> FocusSession:
+    """A draft session in `db_round`, with a join code, run by `actor`.
+
+    :raises Invalid: for an unknown viewpoint or arc; :raises Conflict: when the round is closed.
+    """
+    if session_in.viewpoint not in framework.viewpoint_keys:
+        known = ", ".join(framework.viewpoint_keys)
+        raise Invalid("viewpoint", f"'{session_in.viewpoint}' is not a viewpoint; choose one of {known}")
+    unknown = [arc for arc in session_in.arcs if arc not in framework.arc_keys]
+    if unknown:
+        raise Invalid("arcs", f"'{unknown[0]}' is not an arc; choose from {', '.join(framework.arc_keys)}")
+    if db_round.status == RoundStatus.CLOSED:
+        raise Conflict("This round is closed: it takes no new sessions.")
+    assert db_round.id is not None
+    ordered = [arc for arc in framework.arc_keys if arc in session_in.arcs]
+    focus = FocusSession(
+        round_id=db_round.id,
+        trust_id=db_round.trust_id,
+        facilitator_id=actor.user_id,
+        viewpoint=session_in.viewpoint,
+        arcs=",".join(ordered),
+        title=session_in.title,
+        place=session_in.place,
+        starts_at=session_in.starts_at,
+        join_code=new_join_code(db),
+        children_comments=session_in.children_comments,
+    )
+    db.add(focus)
+    db.flush()
+    audit.record(
+        db, action="session.create", actor=actor, trust_id=db_round.trust_id, target=f"session {focus.id}"
+    )
+    return focus
+
+
+def get_session_for_staff(db: Session, *, staff: Staff, session_id: int) -> FocusSession:
+    """A session its facilitator, a lead of its trust or a site administrator may run.
+
+    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
+    """
+    focus = db.get(FocusSession, session_id)
+    if focus is None:
+        raise NotFound("There is no session with that id.")
+    check_trust_access(staff, focus.trust_id, roles=LEADS_AND_FACILITATORS, what="session")
+    if staff.role_in(focus.trust_id) == Role.FACILITATOR and focus.facilitator_id != staff.user_id:
+        raise NotFound("There is no session with that id.")
+    return focus
+
+
+def sessions_for_staff(db: Session, *, staff: Staff, round_id: int | None = None) -> Sequence[FocusSession]:
+    """The sessions `staff` may run (a facilitator's own, all of a lead's trust's), newest first."""
+    query = select(FocusSession).order_by(FocusSession.created_at.desc(), FocusSession.id.desc())  # type: ignore[attr-defined]
+    if round_id is not None:
+        query = query.where(FocusSession.round_id == round_id)
+    if not staff.is_admin:
+        lead_of = [trust for trust, role in staff.roles.items() if role == Role.LEAD]
+        facilitating = [trust for trust, role in staff.roles.items() if role == Role.FACILITATOR]
+        query = query.where(
+            FocusSession.trust_id.in_(lead_of)  # type: ignore[attr-defined]
+            | (FocusSession.trust_id.in_(facilitating) & (FocusSession.facilitator_id == staff.user_id))  # type: ignore[attr-defined]
+        )
+    return db.scalars(query).all()
+
+
+def change_state(db: Session, *, actor: Staff, focus: FocusSession, to: SessionState) -> FocusSession:
+    """Move the session to `to`; closing it also retires its join code.
+
+    :raises Conflict: for a move the life cycle does not allow (e.g. anything after closed).
+    """
+    if to == focus.state:
+        return focus
+    if to not in TRANSITIONS[focus.state]:
+        raise Conflict(f"A session that is {focus.state.value} cannot become {to.value}.")
+    before = focus.state
+    focus.state = to
+    if to == SessionState.CLOSED:
+        focus.join_code = None
+    db.flush()
+    audit.record(
+        db,
+        action="session.state",
+        actor=actor,
+        trust_id=focus.trust_id,
+        target=f"session {focus.id}",
+        detail=f"{before.value} -> {to.value}",
+    )
+    return focus
+
+
+def set_revealed(db: Session, *, actor: Staff, focus: FocusSession, revealed: bool) -> None:
+    """Show or hide the room's answers to each statement (hidden by default, so no one follows the crowd)."""
+    focus.results_revealed = revealed
+    db.flush()

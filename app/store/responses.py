@@ -1,0 +1,290 @@
+"""Respondents: joining a session by its code, and saving answers, idempotently.
+
+A participant is anonymous: joining gives a random token (256 bits) that their browser keeps in a cookie
+(or an API client sends as ``Authorization: Bearer``); only its hash is stored. Answers are saved as they
+are given, one per participant and statement (a new answer replaces the old). A submission carries an
+``Idempotency-Key``: the same key with the same body gets the same reply and stores nothing twice; the same
+key with another body is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.auth import secret_hash
+from app.errors import Conflict, Invalid, NotAuthenticated
+from app.store.focus_sessions import normalise_code
+from app.store.validation import INPUT_MODEL_CONFIG
+from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
+from framework.model import Framework
+from surveys import CHILD_VIEWPOINT, Item, SurveyBook
+
+SECTORS = (
+    "education",
+    "health",
+    "social care",
+    "youth",
+    "justice",
+    "sport and culture",
+    "early years",
+    "voluntary",
+)
+ROLE_LEVELS = ("frontline", "manager", "leader")
+AGE_BANDS = ("under 8", "8-10", "11-13", "14-16", "17-19")
+RatingValue = Literal[1, 2, 3, 4, 5, "dk", "na"]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class AnswerIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    item: Annotated[str, StringConstraints(max_length=60)] = Field(
+        description="A statement code, e.g. orange.child.2"
+    )
+    rating: RatingValue = Field(
+        description="1 (fragmented) to 5 (integrated), dk (don't know), na (not applicable)"
+    )
+    comment: Comment | None = None
+
+
+class ProfileIn(BaseModel):
+    """Optional and anonymous: staff give sector and role level; children only an age band and whether an
+    adult helped them."""
+
+    model_config = INPUT_MODEL_CONFIG
+
+    sector: Literal[SECTORS] | None = None  # type: ignore[valid-type]
+    role_level: Literal[ROLE_LEVELS] | None = None  # type: ignore[valid-type]
+    age_band: Literal[AGE_BANDS] | None = None  # type: ignore[valid-type]
+    assisted: StrictBool | None = None
+
+
+class ResponsesIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=200)
+    profile: ProfileIn | None = None
+    submit: StrictBool = False
+
+
+class ResponsesOut(BaseModel):
+    saved: int = Field(description="Answers saved by this request")
+    answered: int = Field(description="Statements this participant has answered so far")
+    total: int = Field(description="Statements in the session")
+    submitted: bool
+
+
+class JoinOut(BaseModel):
+    token: str
+    session: dict[str, object]
+    items: list[dict[str, str | None]]
+
+
+@dataclass(frozen=True)
+class Joined:
+    token: str
+    focus: FocusSession
+    participant_id: int
+
+
+def session_items(framework: Framework, surveys: SurveyBook, focus: FocusSession) -> list[Item]:
+    """The statements of a session, arc by arc in framework order."""
+    return [item for arc in focus.arc_keys for item in surveys.items(arc, focus.viewpoint)]
+
+
+def find_live_session(db: Session, *, code: str) -> FocusSession | None:
+    """The session with this join code, if it is still taking people (open); None for a wrong code."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    return db.scalar(select(FocusSession).where(FocusSession.join_code == normalised))
+
+
+def join(db: Session, *, focus: FocusSession) -> Joined:
+    """A new anonymous participant in an open session.
+
+    :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
+    """
+    if focus.state != SessionState.OPEN:
+        raise Conflict(_not_open_message(focus.state))
+    token = secrets.token_urlsafe(32)
+    participant = Participant(session_id=focus.id, token_hash=secret_hash(token))
+    db.add(participant)
+    db.flush()
+    assert participant.id is not None
+    return Joined(token=token, focus=focus, participant_id=participant.id)
+
+
+def _not_open_message(state: SessionState) -> str:
+    if state == SessionState.DRAFT:
+        return "This session has not started yet. Ask your facilitator when it opens."
+    if state == SessionState.LOCKED:
+        return "This session is not taking anyone new. Ask your facilitator if you should be in it."
+    return "This session has finished."
+
+
+def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
+    """The participant and session a token belongs to, while the session still takes answers.
+
+    :raises NotAuthenticated: for a missing or unknown token, or a closed session.
+    """
+    if not token:
+        raise NotAuthenticated("Join a session with its code first.")
+    row = db.execute(
+        select(Participant, FocusSession)
+        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
+        .where(Participant.token_hash == secret_hash(token))
+    ).first()
+    if row is None:
+        raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
+    participant, focus = row
+    if focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+        raise NotAuthenticated("This session is closed: it takes no more answers.")
+    return participant, focus
+
+
+def body_fingerprint(body: ResponsesIn) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_responses(
+    db: Session,
+    *,
+    participant: Participant,
+    focus: FocusSession,
+    body: ResponsesIn,
+    key: str,
+    items: Sequence[Item],
+) -> ResponsesOut:
+    """Apply a submission once per idempotency key; see the module docstring for the rules.
+
+    :raises Invalid: an item not in the session, a comment where none is allowed, a profile field that does
+        not fit the viewpoint, or a key already used with another body.
+    """
+    assert participant.id is not None
+    fingerprint = body_fingerprint(body)
+    earlier = db.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.participant_id == participant.id, IdempotentRequest.key == key
+        )
+    )
+    if earlier is not None:
+        if earlier.body_hash != fingerprint:
+            raise Invalid("Idempotency-Key", "this key was already used with a different body; use a new key")
+        return ResponsesOut.model_validate_json(earlier.response)
+    _check_answers(body, focus, {item.code for item in items})
+    _check_profile(body.profile, focus)
+    now = utcnow()
+    for answer in body.answers:
+        _upsert_answer(db, participant_id=participant.id, answer=answer, now=now)
+    if body.profile is not None:
+        for field, value in body.profile.model_dump(exclude_none=True).items():
+            setattr(participant, field, value)
+    participant.last_seen_at = now
+    if body.submit:
+        participant.submitted_at = participant.submitted_at or now
+    db.flush()
+    answered = db.scalar(
+        select(func.count()).select_from(Answer).where(Answer.participant_id == participant.id)
+    )
+    out = ResponsesOut(
+        saved=len(body.answers),
+        answered=int(answered or 0),
+        total=len(items),
+        submitted=participant.submitted_at is not None,
+    )
+    db.add(
+        IdempotentRequest(
+            participant_id=participant.id, key=key, body_hash=fingerprint, response=out.model_dump_json()
+        )
+    )
+    db.flush()
+    return out
+
+
+def _check_answers(body: ResponsesIn, focus: FocusSession, codes: set[str]) -> None:
+    seen: set[str] = set()
+    for index, answer in enumerate(body.answers):
+        if answer.item not in codes:
+            raise Invalid(f"answers[{index}].item", f"'{answer.item}' is not a statement of this session")
+        if answer.item in seen:
+            raise Invalid(f"answers[{index}].item", f"'{answer.item}' is answered twice in one request")
+        seen.add(answer.item)
+        if answer.comment and focus.viewpoint == CHILD_VIEWPOINT and not focus.children_comments:
+            raise Invalid(f"answers[{index}].comment", "this session does not take comments from children")
+
+
+def _check_profile(profile: ProfileIn | None, focus: FocusSession) -> None:
+    if profile is None:
+        return
+    given = profile.model_dump(exclude_none=True)
+    allowed = {"age_band", "assisted"} if focus.viewpoint == CHILD_VIEWPOINT else {"sector", "role_level"}
+    for field in given:
+        if field not in allowed:
+            who = "children" if focus.viewpoint == CHILD_VIEWPOINT else "staff"
+            raise Invalid(f"profile.{field}", f"is not asked of {who}")
+
+
+def _upsert_answer(db: Session, *, participant_id: int, answer: AnswerIn, now: object) -> None:
+    # One statement per insert-or-update, atomic in the database, so two tablets' retries cannot race.
+    values = {
+        "participant_id": participant_id,
+        "item_code": answer.item,
+        "rating": answer.rating if isinstance(answer.rating, int) else None,
+        "kind": "rating" if isinstance(answer.rating, int) else answer.rating,
+        "comment": answer.comment or None,
+        "updated_at": now,
+    }
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Answer).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["participant_id", "item_code"],
+        set_={key: statement.excluded[key] for key in ("rating", "kind", "comment", "updated_at")},
+    )
+    db.execute(statement)
+
+
+class Progress(BaseModel):
+    joined: int
+    answering: int = Field(description="Joined, answered at least one statement, not yet submitted")
+    submitted: int
+    answers: int
+
+
+def progress(db: Session, *, session_id: int) -> Progress:
+    joined = db.scalar(
+        select(func.count()).select_from(Participant).where(Participant.session_id == session_id)
+    )
+    submitted = db.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.session_id == session_id, Participant.submitted_at.is_not(None))  # type: ignore[union-attr]
+    )
+    answers = db.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Participant.session_id == session_id)
+    )
+    answering = db.scalar(
+        select(func.count(func.distinct(Answer.participant_id)))
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Participant.session_id == session_id, Participant.submitted_at.is_(None))  # type: ignore[union-attr]
+    )
+    return Progress(
+        joined=int(joined or 0),
+        answering=int(answering or 0),
+        submitted=int(submitted or 0),
+        answers=int(answers or 0),
+    )
