@@ -14,12 +14,13 @@ HTMX     := static/vendor/htmx.min.js
 .PHONY: run test setup setup-dev lint format check-framework clean help
 
 help:
-	@echo "make run    set up .venv, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make run    set up .venv, migrate, load the demo trust on first run, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what the tests need and run the whole suite"
 	@echo "make lint   ruff;  make clean   remove .venv, node_modules, static/vendor"
 
 run: setup
 	$(BIN)/rainbow migrate
+	$(BIN)/rainbow demo --if-empty
 	$(BIN)/rainbow serve
 
 test: setup-dev

@@ -49,6 +49,11 @@ class Staff:
     def role_in(self, trust_id: int) -> Role | None:
         return self.roles.get(trust_id)
 
+    @property
+    def can_facilitate(self) -> bool:
+        """Whether they may run focus groups somewhere: a lead or facilitator of a trust, or an admin."""
+        return self.is_admin or any(role in (Role.LEAD, Role.FACILITATOR) for role in self.roles.values())
+
 
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

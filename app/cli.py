@@ -155,6 +155,48 @@ def create_user(
     print(f"created {user_in.email}{' (site administrator)' if admin else ''}{where}")
 
 
+@cli.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (and succeed) when the database has any trust.")
+    ] = False,
+) -> None:
+    """Load a fictional trust with staff accounts, a 2009 baseline and a 2010 re-assessment with answers."""
+    from app import demo as demo_data
+    from app.database import create_db_engine, write_session
+    from app.errors import AppError
+    from framework.model import load_framework
+    from framework.problems import DataError
+    from surveys import load_surveys
+
+    settings = Settings()
+    try:
+        framework = load_framework(settings.framework_file)
+        book = load_surveys(settings.surveys_dir, framework)
+    except DataError as error:
+        _fail(error.problems, "the framework or its questionnaires are not valid (see check-framework)")
+    engine = create_db_engine(settings)
+    try:
+        with write_session(engine) as db:
+            if if_empty and demo_data.any_trust_exists(db):
+                print("skipped the demo: the database already has a trust")
+                return
+            summary = demo_data.load_demo(db, framework=framework, surveys=book)
+    except AppError as error:
+        _die(error.detail)
+    finally:
+        engine.dispose()
+    host, port = os.environ.get("HOST") or "127.0.0.1", os.environ.get("PORT") or "8000"
+    print(
+        f"created the demo trust, {demo_data.DEMO_TRUST_NAME} (id {summary.trust_id}): "
+        f"{summary.rounds} rounds, "
+        f"{summary.sessions} focus groups, {summary.participants} participants, {summary.answers} answers, "
+        f"{summary.consensus} agreed ratings"
+    )
+    print(demo_data.logins_text(f"http://{host}:{port}/login"))
+    print("These are demo accounts with published passwords: disable them before real data goes in.")
+
+
 @cli.command("create-token")
 def create_token(
     email: Annotated[str, typer.Argument(help="Whose token: the account's email address.")],

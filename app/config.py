@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(
         300, ge=10, le=86_400, description="The window in which failed sign-ins are counted, in seconds."
     )
+    min_group_size: int = Field(
+        5, ge=2, le=100, description="Figures from fewer people than this are suppressed in every output."
+    )
     join_failure_limit: int = Field(
         10, ge=1, le=1000, description="Wrong join codes per device (browser) before joining answers 429."
     )

@@ -76,7 +76,7 @@ async def _app_error(request: Request, error: Exception) -> Response:
     if isinstance(error, NotAuthenticated) and not wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if isinstance(error, Invalid):
-        return error_response(request, 422, [{"field": error.field, "message": error.message}])
+        return error_response(request, 422, [{"field": f, "message": m} for f, m in error.problems])
     return error_response(request, error.status, error.detail, headers=error.headers)
 
 

@@ -54,15 +54,22 @@ class Conflict(AppError):
 
 
 class Invalid(AppError):
-    """Input that breaks a rule; `field` names the input at fault."""
+    """Input that breaks a rule; `field` names the input at fault (`problems` lists all, when several)."""
 
     status = 422
     title = "Some of what was sent is not valid"
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, more: list[tuple[str, str]] | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.problems = [(field, message), *(more or [])]
+
+    @classmethod
+    def every(cls, problems: list[tuple[str, str]]) -> Invalid:
+        """One error carrying several problems, e.g. every bad line of an imported file."""
+        (field, message), *more = problems
+        return cls(field, message, more=more)
 
 
 class TooManyRequests(AppError):

@@ -50,14 +50,16 @@ def sign_in(state: AppState, *, email: str, password: str, client: str) -> str:
     email = email.strip().lower()
     account_key = throttles.per_account.key_for(state.secret_key, email)
     client_key = throttles.per_client.key_for(state.secret_key, client)
-    with write_session(state.engine) as db:
+    with read_session(state.engine) as db:
         _refuse_if_throttled(db, throttles, account_key, client_key)
         user = find_user(db, email=email) if email else None
-        ok = (
-            verify_password(user.password_hash if user else None, password)
-            and user is not None
-            and user.is_active
-        )
+    # The slow, deliberate hash check runs outside any transaction: it must not hold the write lock.
+    ok = (
+        verify_password(user.password_hash if user else None, password)
+        and user is not None
+        and user.is_active
+    )
+    with write_session(state.engine) as db:
         if ok and user is not None and user.id is not None:
             throttles.per_account.clear(db, key=account_key)
             audit.record(db, action="login", actor_id=user.id, actor_email=user.email)

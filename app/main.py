@@ -21,7 +21,10 @@ from app.routes import (
     admin_pages,
     auth_pages,
     catalogue,
+    facilitate_pages,
     health,
+    respond_pages,
+    room_api,
     session_api,
     staff_api,
     theme,
@@ -90,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_pages,
         trust_pages,
         admin_pages,
+        respond_pages,
+        room_api,
+        facilitate_pages,
     )
     for module in routers:
         app.include_router(module.router)

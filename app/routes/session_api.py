@@ -12,10 +12,11 @@ from app.database import read_session, write_session
 from app.errors import BadRequest
 from app.joining import join_by_code
 from app.openapi import error_responses
-from app.permissions import LEADS_AND_FACILITATORS
+from app.permissions import LEADS, LEADS_AND_FACILITATORS
 from app.routes.params import RoundId, SessionId
 from app.state import AppState, get_state
-from app.store import focus_sessions, responses, rounds
+from app.store import answer_import, focus_sessions, responses, rounds
+from app.store.answer_import import ImportResult
 from app.store.focus_sessions import SessionCreate, SessionPublic, StateChange
 from app.store.responses import JoinOut, Progress, ResponsesIn, ResponsesOut
 from app.store.validation import INPUT_MODEL_CONFIG
@@ -127,4 +128,36 @@ def put_responses(
         items = responses.session_items(state.framework, state.surveys, focus)
         return responses.save_responses(
             db, participant=participant, focus=focus, body=body, key=idempotency_key, items=items
+        )
+
+
+async def csv_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post(
+    "/rounds/{round_id}/answers/import",
+    response_model=ImportResult,
+    responses=error_responses(401, 403, 404, 409),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "respondent,viewpoint,item,rating[,sector,role_level,comment] with a header row",
+        }
+    },
+)
+def import_answers(
+    round_id: RoundId, content: Annotated[bytes, Depends(csv_body)], staff: StaffUser, state: State
+) -> ImportResult:
+    """Leads of the round's trust: import answers from CSV, all or nothing; bad rows are listed (422)."""
+    with write_session(state.engine) as db:
+        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
+        return answer_import.import_answers(
+            db,
+            actor=staff,
+            db_round=db_round,
+            content=content,
+            framework=state.framework,
+            surveys=state.surveys,
         )

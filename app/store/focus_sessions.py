@@ -204,3 +204,10 @@ def set_revealed(db: Session, *, actor: Staff, focus: FocusSession, revealed: bo
     """Show or hide the room's answers to each statement (hidden by default, so no one follows the crowd)."""
     focus.results_revealed = revealed
     db.flush()
+    audit.record(
+        db,
+        action="session.reveal" if revealed else "session.hide",
+        actor=actor,
+        trust_id=focus.trust_id,
+        target=f"session {focus.id}",
+    )

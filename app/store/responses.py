@@ -288,3 +288,21 @@ def progress(db: Session, *, session_id: int) -> Progress:
         submitted=int(submitted or 0),
         answers=int(answers or 0),
     )
+
+
+def answers_of(db: Session, *, participant_id: int) -> dict[str, Answer]:
+    """A participant's saved answers by statement code, to show them again (a revisit, the review page)."""
+    found = db.scalars(select(Answer).where(Answer.participant_id == participant_id))
+    return {answer.item_code: answer for answer in found}
+
+
+def session_of_token(db: Session, *, token: str | None) -> FocusSession | None:
+    """The session a participant token belongs to, whatever its state; None for a missing or unknown token
+    (so a respondent page can tell "this session has finished" from "join first")."""
+    if not token:
+        return None
+    return db.scalar(
+        select(FocusSession)
+        .join(Participant, Participant.session_id == FocusSession.id)  # type: ignore[arg-type]
+        .where(Participant.token_hash == secret_hash(token))
+    )

@@ -64,6 +64,12 @@ def _period_out_of_order(case: schemathesis.Case) -> bool:
         return False
 
 
+def _statement_of_another_session(case: schemathesis.Case) -> bool:
+    """Whether the request records a consensus for a well-formed statement code: which codes a session has
+    depends on its arcs and viewpoint, which JSON Schema cannot say, so a schema-valid code may get 422."""
+    return case.operation.label == "POST /api/sessions/{session_id}/consensus"
+
+
 @pytest.mark.database
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -80,5 +86,11 @@ def test_api_fuzz(case: schemathesis.Case, fuzz_app: FastAPI, admin_headers: dic
     if _period_out_of_order(case):
         # JSON Schema cannot say that period_end must not be before period_start, so such a request can be
         # schema-valid, and the 422 it gets is right: positive_data_acceptance would call it a bug.
+        excluded.append(schemathesis.checks.positive_data_acceptance)
+    if _statement_of_another_session(case):
+        excluded.append(schemathesis.checks.positive_data_acceptance)
+    if case.operation.path.endswith("/answers/import"):
+        # The body is CSV: its rules (a header, known statements, ratings) are not JSON Schema, so any text
+        # is "schema-valid" and most of it is rightly refused with 422 naming the line.
         excluded.append(schemathesis.checks.positive_data_acceptance)
     case.call_and_validate(app=fuzz_app, headers=admin_headers, excluded_checks=excluded)

@@ -66,6 +66,9 @@ LEAD_A_PAGE = {
     "lead_b": 404,
 }
 
+RUN_SESSION_PAGE = {**LEAD_A_PAGE, "facilitator_a": 200}
+RUNNERS = ("admin", "lead_a", "facilitator_a")
+
 
 def admin_form(success: str) -> dict[str, int | str]:
     return {**ADMIN_PAGE, "admin": success}
@@ -108,9 +111,32 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/api/sessions/{session_id}"): RUN_SESSION_API,
     ("POST", "/api/sessions/{session_id}/state"): RUN_SESSION_API,
     ("GET", "/api/sessions/{session_id}/progress"): RUN_SESSION_API,
+    ("POST", "/api/sessions/{session_id}/consensus"): RUN_SESSION_API,
+    ("GET", "/api/sessions/{session_id}/consensus"): RUN_SESSION_API,
+    ("POST", "/api/sessions/{session_id}/reveal"): RUN_SESSION_API,
+    # The room's answers stay hidden (409) until revealed; world.session_a is not revealed.
+    ("GET", "/api/sessions/{session_id}/results"): staff_api(
+        admin=409, lead_a=409, facilitator_a=409, viewer_a=403, lead_b=404
+    ),
     # Respondents: anyone with the code joins; only a participant's token answers (staff tokens do not).
+    ("POST", "/api/rounds/{round_id}/answers/import"): staff_api(
+        admin=200, lead_a=200, facilitator_a=403, viewer_a=403, lead_b=404
+    ),
     ("POST", "/api/join"): PUBLIC,
     ("PUT", "/api/responses"): dict.fromkeys(ROLES, 401),
+    # Respondent pages: public; without a participant cookie every /respond page goes to /join.
+    ("GET", "/join"): PUBLIC,
+    ("POST", "/join"): dict.fromkeys(ROLES, "redirect:/respond"),
+    ("GET", "/respond"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("GET", "/respond/about-you"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("POST", "/respond/about-you"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("GET", "/respond/questions/{step}"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("POST", "/respond/questions/{step}"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("GET", "/respond/review"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("POST", "/respond/submit"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("GET", "/respond/thanks"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("POST", "/respond/finish"): dict.fromkeys(ROLES, "redirect:/join"),
+    ("GET", "/respond/idle"): dict.fromkeys(ROLES, "redirect:/join"),
     # Trust pages.
     ("GET", "/trust"): {"anonymous": LOGIN, "admin": 200, **dict.fromkeys(ROLES[2:], "redirect:/trust/")},
     ("GET", "/trust/{trust_id}"): TRUST_A_PAGE,
@@ -121,6 +147,27 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/trust/rounds/{round_id}/delete"): LEAD_A_PAGE,
     ("POST", "/trust/rounds/{round_id}/delete"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
+    # Running focus groups (pages): leads and facilitators anywhere; a session's own facilitator or leads.
+    ("GET", "/facilitate"): only(RUN_SESSION_PAGE, lead_b=200),
+    ("POST", "/facilitate/sessions"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
+    ),
+    ("GET", "/facilitate/sessions/{session_id}"): RUN_SESSION_PAGE,
+    ("POST", "/facilitate/sessions/{session_id}/state"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
+    ),
+    ("GET", "/facilitate/sessions/{session_id}/close"): RUN_SESSION_PAGE,
+    ("POST", "/facilitate/sessions/{session_id}/reveal"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
+    ),
+    ("POST", "/facilitate/sessions/{session_id}/consensus"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
+    ),
+    ("GET", "/facilitate/sessions/{session_id}/screen"): RUN_SESSION_PAGE,
+    ("GET", "/facilitate/sessions/{session_id}/paper"): RUN_SESSION_PAGE,
+    ("POST", "/facilitate/sessions/{session_id}/paper"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
     ),
     # Administration.
     ("GET", "/admin"): ADMIN_PAGE,
@@ -159,6 +206,31 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
         },
         ("POST", "/api/sessions/{session_id}/state"): {"json": {"state": "locked"}},
         ("POST", "/api/join"): {"json": {"code": world.session_a_code}},
+        ("POST", "/join"): {"data": {"code": world.session_a_code}},
+        ("POST", "/respond/questions/{step}"): {"data": {"key": "policy-check", "rating": "4"}},
+        ("POST", "/respond/submit"): {"data": {"key": "policy-check"}},
+        ("POST", "/api/rounds/{round_id}/answers/import"): {
+            "content": b"respondent,viewpoint,item,rating\nr1,team,orange.team.1,4\n",
+            "headers": {"content-type": "text/csv"},
+        },
+        ("POST", "/api/sessions/{session_id}/consensus"): {
+            "json": {"item": "orange.practitioner.1", "rating": 3, "notes": "Two agencies share a glossary."}
+        },
+        ("POST", "/api/sessions/{session_id}/reveal"): {"json": {"revealed": True}},
+        ("POST", "/facilitate/sessions"): {
+            "data": {
+                "round_id": str(world.round_a),
+                "viewpoint": "child",
+                "arcs": "orange",
+                "title": "Year 6",
+            }
+        },
+        ("POST", "/facilitate/sessions/{session_id}/state"): {"data": {"state": "locked"}},
+        ("POST", "/facilitate/sessions/{session_id}/reveal"): {"data": {"revealed": "true"}},
+        ("POST", "/facilitate/sessions/{session_id}/consensus"): {
+            "data": {"item": "orange.practitioner.1", "rating": "3", "notes": "Shared glossary."}
+        },
+        ("POST", "/facilitate/sessions/{session_id}/paper"): {"data": {"rating-orange.practitioner.1": "4"}},
         ("PUT", "/api/responses"): {
             "json": {"answers": [{"item": "orange.practitioner.1", "rating": 4}]},
             "headers": {"Idempotency-Key": "policy-check"},
@@ -175,6 +247,7 @@ def concrete_path(path: str, world: World) -> str:
         session_id=world.session_a,
         arc="orange",
         viewpoint="child",
+        step=1,
     )
 
 

@@ -1,0 +1,208 @@
+"""Importing answers gathered elsewhere (paper, another tool) as CSV, all or nothing.
+
+The file has a header row and the columns ``respondent,viewpoint,item,rating`` with optional ``sector``,
+``role_level`` and ``comment``. Each distinct ``respondent`` value is one anonymous participant (the value
+itself is not kept); ``rating`` is 1 to 5, ``dk`` (don't know) or ``na`` (not applicable). Every problem in
+the file is reported with its line number (the header is line 1) and nothing is stored unless every row is
+right. Imported answers go into one closed session per viewpoint, titled for the import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from app import audit
+from app.auth import Staff, secret_hash
+from app.errors import Conflict, Invalid
+from app.store.responses import ROLE_LEVELS, SECTORS
+from app.tables import Answer, FocusSession, Participant, Round, RoundStatus, SessionState, utcnow
+from framework.model import Framework
+from surveys import CHILD_VIEWPOINT, SurveyBook
+
+REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
+OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
+MAX_BYTES = 5_000_000
+MAX_PROBLEMS = 200
+
+
+class ImportResult(BaseModel):
+    rows: int
+    participants: int
+    sessions: list[int]
+
+
+@dataclass
+class _Respondent:
+    viewpoint: str
+    sector: str | None = None
+    role_level: str | None = None
+    answers: dict[str, tuple[int | None, str, str | None]] = field(default_factory=dict)
+
+
+def import_answers(
+    db: Session, *, actor: Staff, db_round: Round, content: bytes, framework: Framework, surveys: SurveyBook
+) -> ImportResult:
+    """Check the whole file, then store it in one go.
+
+    :raises Invalid: listing every bad row; :raises Conflict: when the round is closed.
+    """
+    if db_round.status == RoundStatus.CLOSED:
+        raise Conflict("This round is closed: it takes no more answers.")
+    respondents, rows = _parse(content, framework, surveys)
+    assert db_round.id is not None
+    sessions = _store(db, actor=actor, db_round=db_round, respondents=respondents, framework=framework)
+    audit.record(
+        db,
+        action="answers.import",
+        actor=actor,
+        trust_id=db_round.trust_id,
+        target=f"round {db_round.id}",
+        detail=f"{rows} rows, {len(respondents)} respondents",
+    )
+    return ImportResult(rows=rows, participants=len(respondents), sessions=sessions)
+
+
+def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, _Respondent], int]:
+    if len(content) > MAX_BYTES:
+        raise Invalid.every([("file", f"is larger than {MAX_BYTES // 1_000_000} MB; split it")])
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid.every([("file", "is not UTF-8 text; save it as CSV UTF-8")]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown:
+        wrong = f"missing {', '.join(missing)}" if missing else f"unknown column {', '.join(unknown)}"
+        raise Invalid.every([("line 1", f"the header must name {', '.join(REQUIRED_COLUMNS)} ({wrong})")])
+    reader.fieldnames = header
+    problems: list[tuple[str, str]] = []
+    respondents: dict[str, _Respondent] = {}
+    rows = 0
+    for row in reader:
+        rows += 1
+        line = f"line {reader.line_num}"
+        message = _read_row(row, respondents, framework, surveys)
+        if message:
+            problems.append((line, message))
+            if len(problems) >= MAX_PROBLEMS:
+                problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
+                break
+    if rows == 0:
+        problems.append(("file", "has no rows under its header"))
+    if problems:
+        raise Invalid.every(problems)
+    return respondents, rows
+
+
+def _read_row(
+    row: dict[str | None, object],
+    respondents: dict[str, _Respondent],
+    framework: Framework,
+    surveys: SurveyBook,
+) -> str | None:
+    """Add one row to `respondents`, or say what is wrong with it."""
+    if None in row:
+        return "has more values than the header has columns"
+    value = {key: (str(v).strip() if v is not None else "") for key, v in row.items() if key is not None}
+    respondent, viewpoint, code, rating_text = (value[name] for name in REQUIRED_COLUMNS)
+    sector, role_level, comment = (value.get(name, "") or None for name in OPTIONAL_COLUMNS)
+    if not respondent or len(respondent) > 60:
+        return "respondent must be given (at most 60 characters)"
+    if viewpoint not in framework.viewpoint_keys:
+        return f"viewpoint '{viewpoint}' is not one of {', '.join(framework.viewpoint_keys)}"
+    try:
+        surveys.item(code)
+    except KeyError:
+        return f"item '{code}' is not a statement of the framework"
+    if code.split(".")[1] != viewpoint:
+        return f"item '{code}' is not a statement for the {viewpoint} viewpoint"
+    rating, kind = _rating(rating_text)
+    if kind is None:
+        return f"rating '{rating_text}' must be 1 to 5, dk or na"
+    if viewpoint == CHILD_VIEWPOINT and (sector or role_level):
+        return "children's answers take no sector or role level"
+    if sector is not None and sector not in SECTORS:
+        return f"sector '{sector}' is not one of {', '.join(SECTORS)}"
+    if role_level is not None and role_level not in ROLE_LEVELS:
+        return f"role_level '{role_level}' is not one of {', '.join(ROLE_LEVELS)}"
+    if comment is not None and len(comment) > 2000:
+        return "comment is longer than 2000 characters"
+    person = respondents.setdefault(
+        respondent, _Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
+    )
+    if person.viewpoint != viewpoint:
+        return f"respondent '{respondent}' answered earlier as {person.viewpoint}, not {viewpoint}"
+    if (sector, role_level) != (person.sector, person.role_level) and (sector or role_level):
+        return f"respondent '{respondent}' has a different sector or role level on an earlier line"
+    if code in person.answers:
+        return f"respondent '{respondent}' answers {code} twice"
+    person.answers[code] = (rating, kind, comment)
+    return None
+
+
+def _rating(text: str) -> tuple[int | None, str | None]:
+    lowered = text.lower()
+    if lowered in ("dk", "na"):
+        return None, lowered
+    if lowered in ("1", "2", "3", "4", "5"):
+        return int(lowered), "rating"
+    return None, None
+
+
+def _store(
+    db: Session, *, actor: Staff, db_round: Round, respondents: dict[str, _Respondent], framework: Framework
+) -> list[int]:
+    now = utcnow()
+    by_viewpoint: dict[str, list[_Respondent]] = defaultdict(list)
+    for person in respondents.values():
+        by_viewpoint[person.viewpoint].append(person)
+    session_ids = []
+    for viewpoint, people in by_viewpoint.items():
+        arcs_used = {code.split(".")[0] for person in people for code in person.answers}
+        focus = FocusSession(
+            round_id=db_round.id,
+            trust_id=db_round.trust_id,
+            facilitator_id=actor.user_id,
+            viewpoint=viewpoint,
+            arcs=",".join(arc for arc in framework.arc_keys if arc in arcs_used),
+            title=f"Imported answers, {framework.viewpoint(viewpoint).label.lower()}, {now:%-d %B %Y}",
+            state=SessionState.CLOSED,
+        )
+        db.add(focus)
+        db.flush()
+        assert focus.id is not None
+        session_ids.append(focus.id)
+        for person in people:
+            participant = Participant(
+                session_id=focus.id,
+                token_hash=secret_hash(secrets.token_urlsafe(32)),  # never given out: no one answers as them
+                submitted_at=now,
+                sector=person.sector,
+                role_level=person.role_level,
+                source="import",
+            )
+            db.add(participant)
+            db.flush()
+            rows = [
+                {
+                    "participant_id": participant.id,
+                    "item_code": code,
+                    "rating": rating,
+                    "kind": kind,
+                    "comment": comment,
+                    "updated_at": now,
+                }
+                for code, (rating, kind, comment) in person.answers.items()
+            ]
+            db.execute(insert(Answer), rows)
+    return session_ids

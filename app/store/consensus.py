@@ -1,0 +1,231 @@
+"""The room's record of a focus group: the group's agreed rating of each statement with the evidence
+discussed, the distribution of the room's own answers, and questionnaires answered on paper.
+
+The distribution is hidden until the facilitator reveals it (``results_revealed``), so that no one follows
+the crowd: `distributions` refuses while it is hidden, and nothing else returns counts per rating.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app import audit
+from app.auth import Staff, secret_hash
+from app.errors import Conflict, Invalid
+from app.store.validation import INPUT_MODEL_CONFIG
+from app.tables import Answer, Consensus, FocusSession, Participant, SessionState, utcnow
+from surveys import Item
+
+#: Text typed by staff over several lines: tabs and line breaks, but no other control characters (PostgreSQL
+#: refuses NUL in text, and the rest only hide things).
+NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)]
+PaperRating = Literal["1", "2", "3", "4", "5", "dk", "na"]
+NOT_REVEALED = (
+    "The room's answers are hidden until you reveal them, so that no one follows the crowd. "
+    "Reveal them first."
+)
+
+
+class ConsensusIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    item: Annotated[str, StringConstraints(max_length=60, pattern=ITEM_CODE_PATTERN)] = Field(
+        description="A statement of the session, e.g. orange.practitioner.2"
+    )
+    rating: Annotated[StrictInt, Field(ge=1, le=5)] | None = Field(
+        description="The group's agreed rating, 1 (fragmented) to 5 (integrated); null when not agreed"
+    )
+    notes: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)
+    ] = Field("", description="The evidence the group discussed")
+
+
+class ConsensusOut(BaseModel):
+    item: str
+    rating: int | None
+    notes: str
+
+
+class RevealIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    revealed: StrictBool = Field(
+        description="true shows the room's answers to each statement; false hides them"
+    )
+
+
+class RevealOut(BaseModel):
+    revealed: bool
+
+
+class Distribution(BaseModel):
+    """The room's answers to one statement; every figure is null when too few have answered (suppressed)."""
+
+    item: str
+    suppressed: bool = Field(False, description="Fewer than the minimum group size answered: no figures")
+    counts: dict[str, int] | None = Field(description="How many rated it 1, 2, 3, 4 and 5 (keys '1' to '5')")
+    dk: int | None = Field(description="Don't know")
+    na: int | None = Field(description="Not applicable")
+    n: int | None = Field(description="How many answered the statement at all")
+
+    def share(self, key: str) -> int:
+        """The percentage of those answering who gave `key` ('1'..'5', 'dk' or 'na'), for drawing a bar."""
+        if self.suppressed or not self.n or self.counts is None:
+            return 0
+        count = self.dk if key == "dk" else self.na if key == "na" else self.counts[key]
+        return round(100 * (count or 0) / self.n)
+
+    def suppressed_copy(self) -> Distribution:
+        return Distribution(item=self.item, suppressed=True, counts=None, dk=None, na=None, n=None)
+
+
+def _check_item(items: Sequence[Item], code: str, field: str = "item") -> None:
+    if code not in {item.code for item in items}:
+        raise Invalid(field, f"'{code}' is not a statement of this session")
+
+
+def record_consensus(
+    db: Session, *, actor: Staff, focus: FocusSession, items: Sequence[Item], consensus_in: ConsensusIn
+) -> Consensus:
+    """Save the group's agreed rating and notes for one statement, replacing what was there.
+
+    :raises Invalid: when the item is not one of the session's statements.
+    """
+    _check_item(items, consensus_in.item)
+    values = {
+        "session_id": focus.id,
+        "item_code": consensus_in.item,
+        "rating": consensus_in.rating,
+        "notes": consensus_in.notes or None,
+        "updated_by_id": actor.user_id,
+        "updated_at": utcnow(),
+    }
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Consensus).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["session_id", "item_code"],
+        set_={key: statement.excluded[key] for key in ("rating", "notes", "updated_by_id", "updated_at")},
+    )
+    db.execute(statement)
+    rating = "not agreed" if consensus_in.rating is None else str(consensus_in.rating)
+    audit.record(
+        db,
+        action="session.consensus",
+        actor=actor,
+        trust_id=focus.trust_id,
+        target=f"session {focus.id}",
+        detail=f"{consensus_in.item}: {rating}",
+    )
+    saved = db.scalar(
+        select(Consensus).where(Consensus.session_id == focus.id, Consensus.item_code == consensus_in.item)
+    )
+    assert saved is not None
+    db.refresh(saved)
+    return saved
+
+
+def consensus_of(db: Session, *, session_id: int) -> dict[str, Consensus]:
+    """The group's agreed ratings recorded so far, by statement code."""
+    rows = db.scalars(select(Consensus).where(Consensus.session_id == session_id)).all()
+    return {row.item_code: row for row in rows}
+
+
+def distributions(
+    db: Session, *, focus: FocusSession, items: Sequence[Item], min_group_size: int
+) -> list[Distribution]:
+    """The room's answers to each statement, in the session's order, counted by the database; a statement
+    fewer than `min_group_size` people answered is suppressed, so no one's answer can be picked out.
+
+    :raises Conflict: while the results are hidden (the decision is made here, not in a template).
+    """
+    if not focus.results_revealed:
+        raise Conflict(NOT_REVEALED)
+    rows = db.execute(
+        select(Answer.item_code, Answer.kind, Answer.rating, func.count())
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Participant.session_id == focus.id)
+        .group_by(Answer.item_code, Answer.kind, Answer.rating)
+    ).all()
+    found: dict[str, Distribution] = {
+        item.code: Distribution(item=item.code, counts={str(v): 0 for v in range(1, 6)}, dk=0, na=0, n=0)
+        for item in items
+    }
+    for code, kind, rating, count in rows:
+        entry = found.get(code)
+        if entry is None:
+            continue  # an answer to a statement no longer in the questionnaire
+        if kind == "rating" and rating is not None:
+            entry.counts[str(rating)] += int(count)  # type: ignore[index]
+        elif kind == "dk":
+            entry.dk = (entry.dk or 0) + int(count)
+        elif kind == "na":
+            entry.na = (entry.na or 0) + int(count)
+        entry.n = (entry.n or 0) + int(count)
+    return [
+        entry if (entry.n or 0) >= min_group_size else entry.suppressed_copy() for entry in found.values()
+    ]
+
+
+def record_paper(
+    db: Session,
+    *,
+    actor: Staff,
+    focus: FocusSession,
+    items: Sequence[Item],
+    ratings: Mapping[str, PaperRating],
+) -> Participant:
+    """One paper questionnaire, typed in by the facilitator: an anonymous participant, already submitted,
+    whose token no one knows (so it can never be used to answer), with its answers.
+
+    :raises Invalid: for a statement not in the session, or a paper with no answer at all.
+    """
+    for code in ratings:
+        _check_item(items, code, field=f"rating-{code}")
+    if not ratings:
+        raise Invalid("answers", "choose an answer for at least one statement, as written on the paper")
+    if focus.state == SessionState.DRAFT:
+        raise Conflict("This session has not run yet: open it before typing in its paper questionnaires.")
+    now = utcnow()
+    participant = Participant(
+        session_id=focus.id,
+        token_hash=secret_hash(secrets.token_urlsafe(32)),
+        source="paper",
+        joined_at=now,
+        last_seen_at=now,
+        submitted_at=now,
+    )
+    db.add(participant)
+    db.flush()
+    assert participant.id is not None
+    order = [item.code for item in items]
+    for code in sorted(ratings, key=order.index):
+        value = ratings[code]
+        numeric = value not in ("dk", "na")
+        db.add(
+            Answer(
+                participant_id=participant.id,
+                item_code=code,
+                rating=int(value) if numeric else None,
+                kind="rating" if numeric else value,
+                updated_at=now,
+            )
+        )
+    db.flush()
+    audit.record(
+        db,
+        action="session.paper",
+        actor=actor,
+        trust_id=focus.trust_id,
+        target=f"session {focus.id}",
+        detail=f"{len(ratings)} answers",
+    )
+    return participant
