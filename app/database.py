@@ -19,8 +19,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app.config import Settings
 
@@ -97,3 +98,16 @@ def database_answers(engine: Engine) -> bool:
     except Exception:  # any driver or network failure means "not answering"
         return False
     return True
+
+
+def upsert(
+    db: Session, table: type[SQLModel], *, values: dict[str, Any], keys: list[str], update: list[str]
+) -> None:
+    """Insert a row, or update `update` columns of the row with the same `keys`, atomically in the database
+    (``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and PostgreSQL alike), so concurrent writers cannot race."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={column: statement.excluded[column] for column in update}
+    )
+    db.execute(statement)

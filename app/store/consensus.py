@@ -13,11 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app import audit
 from app.auth import Staff, secret_hash
+from app.database import upsert
 from app.errors import Conflict, Invalid
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, Consensus, FocusSession, Participant, SessionState, utcnow
@@ -109,13 +109,13 @@ def record_consensus(
         "updated_by_id": actor.user_id,
         "updated_at": utcnow(),
     }
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Consensus).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["session_id", "item_code"],
-        set_={key: statement.excluded[key] for key in ("rating", "notes", "updated_by_id", "updated_at")},
+    upsert(
+        db,
+        Consensus,
+        values=values,
+        keys=["session_id", "item_code"],
+        update=["rating", "notes", "updated_by_id", "updated_at"],
     )
-    db.execute(statement)
     rating = "not agreed" if consensus_in.rating is None else str(consensus_in.rating)
     audit.record(
         db,

@@ -18,10 +18,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.auth import secret_hash
+from app.database import upsert
 from app.errors import Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
 from app.store.validation import INPUT_MODEL_CONFIG
@@ -246,13 +246,13 @@ def _upsert_answer(db: Session, *, participant_id: int, answer: AnswerIn, now: o
         "comment": answer.comment or None,
         "updated_at": now,
     }
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Answer).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["participant_id", "item_code"],
-        set_={key: statement.excluded[key] for key in ("rating", "kind", "comment", "updated_at")},
+    upsert(
+        db,
+        Answer,
+        values=values,
+        keys=["participant_id", "item_code"],
+        update=["rating", "kind", "comment", "updated_at"],
     )
-    db.execute(statement)
 
 
 class Progress(BaseModel):
