@@ -103,8 +103,9 @@ def database_answers(engine: Engine) -> bool:
 def upsert(
     db: Session, table: type[SQLModel], *, values: dict[str, Any], keys: list[str], update: list[str]
 ) -> None:
-    """Insert a row, or update `update` columns of the row with the same `keys`, atomically in the database
-    (``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and PostgreSQL alike), so concurrent writers cannot race."""
+    """Insert a row, or update the `update` columns of the row with the same `keys`, in one statement
+    (``INSERT … ON CONFLICT … DO UPDATE`` on SQLite and PostgreSQL alike), so concurrent writers cannot race.
+    """
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(**values)
     statement = statement.on_conflict_do_update(
