@@ -1,0 +1,317 @@
+"""The scoring rules of the product (design.md section 3), as pure functions over plain data.
+
+- A participant's **arc score** for a viewpoint is the mean of their ratings (1-5) of that arc's statements;
+  *don't know* and *not applicable* never count, and a participant with no rating in the arc is not counted.
+- A **cell** (round x arc x viewpoint) has ``n`` participants counted, the ``mean``, ``median`` and ``spread``
+  (sample standard deviation) of their arc scores, the ``distribution`` of item ratings 1..5, and counts of
+  don't know and not applicable. A cell with ``n`` below the minimum group size is **suppressed**: every
+  figure, ``n`` included, is None. Comments are shown only from cells with ``n`` of at least the comment
+  minimum.
+- An **arc score** is the mean of the arc's unsuppressed cell means (viewpoints weigh equally), None when all
+  are suppressed; the **round score** is the mean of the arc scores.
+- A **comparison** of a round with its baseline gives, per cell and per arc, ``delta = current - baseline``
+  with a 95% bootstrap interval over participants (fixed seed, so the same data give the same interval) and a
+  flag when the interval includes 0. Cells are comparable only when the framework version and the cell's
+  statements match.
+
+A cell's participant scores are kept as a histogram of exact fractions: an arc score is the mean of at most a
+few ratings from 1 to 5, so it takes only a few dozen values, and medians, spreads and bootstrap resamples
+are computed from the histogram, whatever the number of participants.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+
+RATINGS = (1, 2, 3, 4, 5)
+Kind = Literal["rating", "dk", "na"]
+CellKey = tuple[str, str]  # (arc, viewpoint)
+
+BOOTSTRAP_SAMPLES = 2000
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer, as scoring needs it: who (an opaque id), which arc and viewpoint, which statement, what."""
+
+    participant: int
+    arc: str
+    viewpoint: str
+    item: str
+    kind: Kind
+    rating: int | None = None
+    comment: str | None = None
+
+
+@dataclass
+class CellTally:
+    """What a cell's figures are computed from; kept in step with answers by the service's rollups."""
+
+    scores: Counter[Fraction] = field(default_factory=Counter)  # participant arc score -> participants
+    distribution: Counter[int] = field(default_factory=Counter)  # item rating -> answers
+    dont_know: int = 0
+    not_applicable: int = 0
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return sum(self.scores.values())
+
+
+@dataclass(frozen=True)
+class Cell:
+    arc: str
+    viewpoint: str
+    suppressed: bool
+    n: int | None
+    mean: float | None
+    median: float | None
+    spread: float | None
+    distribution: dict[str, int] | None
+    dont_know: int | None
+    not_applicable: int | None
+    comments: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Scores:
+    min_group_size: int
+    cells: tuple[Cell, ...]
+    arcs: dict[str, float | None]
+    overall: float | None
+
+
+def tally(answers: Iterable[AnswerRecord]) -> dict[CellKey, CellTally]:
+    """Group answers into cells: each participant's arc score, the rating distribution, dk, na, comments."""
+    ratings: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
+    for answer in answers:
+        cell = tallies[(answer.arc, answer.viewpoint)]
+        if answer.kind == "rating":
+            if answer.rating not in RATINGS:
+                raise ValueError(f"{answer.item}: a rating must be 1 to 5, not {answer.rating!r}")
+            ratings[(answer.arc, answer.viewpoint, answer.participant)].append(answer.rating)
+            cell.distribution[answer.rating] += 1
+        elif answer.kind == "dk":
+            cell.dont_know += 1
+        else:
+            cell.not_applicable += 1
+        if answer.comment:
+            cell.comments.append(answer.comment)
+    for (arc, viewpoint, _participant), given in ratings.items():
+        tallies[(arc, viewpoint)].scores[Fraction(sum(given), len(given))] += 1
+    return dict(tallies)
+
+
+def score_cells(
+    tallies: Mapping[CellKey, CellTally],
+    *,
+    arcs: Sequence[str],
+    viewpoints: Sequence[str],
+    min_group_size: int = 5,
+    comment_min_group_size: int = 10,
+) -> Scores:
+    """Every arc x viewpoint cell (in framework order), the arc scores and the round score."""
+    cells = tuple(
+        cell_figures(
+            tallies.get((arc, viewpoint), CellTally()),
+            arc=arc,
+            viewpoint=viewpoint,
+            min_group_size=min_group_size,
+            comment_min_group_size=comment_min_group_size,
+        )
+        for arc in arcs
+        for viewpoint in viewpoints
+    )
+    arc_scores = {arc: _mean([c.mean for c in cells if c.arc == arc and c.mean is not None]) for arc in arcs}
+    overall = _mean([score for score in arc_scores.values() if score is not None])
+    return Scores(min_group_size=min_group_size, cells=cells, arcs=arc_scores, overall=overall)
+
+
+def cell_figures(
+    cell: CellTally, *, arc: str, viewpoint: str, min_group_size: int, comment_min_group_size: int
+) -> Cell:
+    n = cell.n
+    if n < min_group_size:
+        return Cell(arc, viewpoint, True, None, None, None, None, None, None, None, None)
+    return Cell(
+        arc=arc,
+        viewpoint=viewpoint,
+        suppressed=False,
+        n=n,
+        mean=float(histogram_mean(cell.scores)),
+        median=float(histogram_median(cell.scores)),
+        spread=histogram_stdev(cell.scores),
+        distribution={str(r): cell.distribution.get(r, 0) for r in RATINGS},
+        dont_know=cell.dont_know,
+        not_applicable=cell.not_applicable,
+        comments=tuple(cell.comments) if n >= comment_min_group_size else None,
+    )
+
+
+def histogram_mean(scores: Mapping[Fraction, int]) -> Fraction:
+    total = sum(scores.values())
+    return sum((value * count for value, count in scores.items()), Fraction(0)) / total
+
+
+def histogram_median(scores: Mapping[Fraction, int]) -> Fraction:
+    """The median of the values the histogram holds (the mean of the middle two for an even count)."""
+    ordered = sorted(scores.items())
+    total = sum(scores.values())
+    lower_rank, upper_rank = (total - 1) // 2, total // 2
+    lower = upper = None
+    seen = 0
+    for value, count in ordered:
+        if lower is None and lower_rank < seen + count:
+            lower = value
+        if upper_rank < seen + count:
+            upper = value
+            break
+        seen += count
+    assert lower is not None and upper is not None
+    return (lower + upper) / 2
+
+
+def histogram_stdev(scores: Mapping[Fraction, int]) -> float | None:
+    """The sample standard deviation; None for a single value."""
+    total = sum(scores.values())
+    if total < 2:
+        return None
+    mean = histogram_mean(scores)
+    squares = sum(((value - mean) ** 2 * count for value, count in scores.items()), Fraction(0))
+    return math.sqrt(squares / (total - 1))
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+# --- comparing a round with its baseline --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundTallies:
+    """What a comparison needs of one round: its framework version, its cells, and each cell's statements."""
+
+    framework_version: str
+    tallies: Mapping[CellKey, CellTally]
+    items: Mapping[CellKey, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class CellComparison:
+    arc: str
+    viewpoint: str
+    baseline: float | None
+    current: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    includes_zero: bool | None
+    comparable: bool
+
+
+@dataclass(frozen=True)
+class ArcComparison:
+    arc: str
+    baseline: float | None
+    current: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    includes_zero: bool | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cells: tuple[CellComparison, ...]
+    arcs: tuple[ArcComparison, ...]
+
+
+def compare(
+    current: RoundTallies,
+    baseline: RoundTallies,
+    *,
+    arcs: Sequence[str],
+    viewpoints: Sequence[str],
+    min_group_size: int = 5,
+    seed: int = 2009,
+) -> Comparison:
+    """Per cell and per arc, current minus baseline, with 95% bootstrap intervals over participants.
+
+    A cell is comparable when both rounds used the same framework version and asked the same statements; a
+    cell suppressed in either round has no delta. Intervals come from resampling each cell's participants
+    (with replacement, independently in each round), with a generator seeded from `seed` and the cell or arc,
+    so the same data always give the same interval.
+    """
+    same_version = current.framework_version == baseline.framework_version
+    now = score_cells(current.tallies, arcs=arcs, viewpoints=viewpoints, min_group_size=min_group_size)
+    then = score_cells(baseline.tallies, arcs=arcs, viewpoints=viewpoints, min_group_size=min_group_size)
+    now_cells = {(c.arc, c.viewpoint): c for c in now.cells}
+    then_cells = {(c.arc, c.viewpoint): c for c in then.cells}
+    cells = []
+    comparable_keys: dict[str, list[CellKey]] = defaultdict(list)
+    for key in ((arc, viewpoint) for arc in arcs for viewpoint in viewpoints):
+        comparable = same_version and current.items.get(key, frozenset()) == baseline.items.get(
+            key, frozenset()
+        )
+        a, b = then_cells[key].mean, now_cells[key].mean
+        if comparable and a is not None and b is not None:
+            comparable_keys[key[0]].append(key)
+            low, high = _bootstrap(
+                [(current.tallies[key].scores, baseline.tallies[key].scores)], seed=_seed(seed, key)
+            )
+            cells.append(CellComparison(*key, a, b, b - a, low, high, low <= 0 <= high, True))
+        else:
+            cells.append(CellComparison(*key, a, b, None, None, None, None, comparable))
+    arc_comparisons = []
+    for arc in arcs:
+        a, b = then.arcs[arc], now.arcs[arc]
+        keys = comparable_keys.get(arc, [])
+        if a is None or b is None or not same_version or not keys:
+            arc_comparisons.append(ArcComparison(arc, a, b, None, None, None, None))
+            continue
+        pairs = [(current.tallies[k].scores, baseline.tallies[k].scores) for k in keys]
+        low, high = _bootstrap(pairs, seed=_seed(seed, (arc, "")))
+        arc_comparisons.append(ArcComparison(arc, a, b, b - a, low, high, low <= 0 <= high))
+    return Comparison(cells=tuple(cells), arcs=tuple(arc_comparisons))
+
+
+def _seed(seed: int, key: CellKey) -> int:
+    return zlib.crc32(f"{seed}:{key[0]}:{key[1]}".encode())
+
+
+def _bootstrap(
+    pairs: Sequence[tuple[Mapping[Fraction, int], Mapping[Fraction, int]]], *, seed: int
+) -> tuple[float, float]:
+    """The 95% interval of mean over `pairs` of (mean of current - mean of baseline), resampled.
+
+    Resampling n participants with replacement from a histogram is a multinomial draw over its values, so the
+    cost does not grow with the number of participants.
+    """
+    rng = np.random.default_rng(seed)
+    differences = np.zeros(BOOTSTRAP_SAMPLES)
+    for current, baseline in pairs:
+        differences += _resampled_means(rng, current) - _resampled_means(rng, baseline)
+    differences /= len(pairs)
+    tail = (1 - CONFIDENCE) / 2
+    low, high = np.quantile(differences, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def _resampled_means(rng: np.random.Generator, scores: Mapping[Fraction, int]) -> np.ndarray:
+    values = np.array([float(v) for v in scores])
+    counts = np.array(list(scores.values()))
+    n = int(counts.sum())
+    draws = rng.multinomial(n, counts / n, size=BOOTSTRAP_SAMPLES)
+    result: np.ndarray = draws @ values / n
+    return result

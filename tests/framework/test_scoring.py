@@ -1,0 +1,227 @@
+"""The scoring rules of design.md section 3, held by worked examples and by Hypothesis properties."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framework.scoring import (
+    AnswerRecord,
+    RoundTallies,
+    compare,
+    histogram_median,
+    score_cells,
+    tally,
+)
+
+ARCS = ["orange", "green"]
+VIEWPOINTS = ["child", "team"]
+
+
+def rated(
+    participant: int, rating: int, *, arc: str = "orange", viewpoint: str = "team", item: str = "x.1"
+) -> AnswerRecord:
+    return AnswerRecord(participant, arc, viewpoint, item, "rating", rating)
+
+
+def scores_of(answers: list[AnswerRecord], **kwargs: int):  # type: ignore[no-untyped-def]
+    return score_cells(tally(answers), arcs=ARCS, viewpoints=VIEWPOINTS, **kwargs)
+
+
+def cell(scores, arc: str = "orange", viewpoint: str = "team"):  # type: ignore[no-untyped-def]
+    return next(c for c in scores.cells if (c.arc, c.viewpoint) == (arc, viewpoint))
+
+
+# --- worked examples --------------------------------------------------------------------------------------
+
+
+def test_a_participant_s_arc_score_is_the_mean_of_their_ratings_in_the_arc() -> None:
+    answers = [rated(p, r) for p in range(5) for r in (2, 4)]  # everyone scores 3
+    answers += [rated(9, 5, item="x.1"), rated(9, 4, item="x.2")]  # 4.5
+    result = cell(scores_of(answers))
+    assert result.n == 6
+    assert result.mean == pytest.approx((3 * 5 + 4.5) / 6)
+    assert result.median == 3
+    assert result.distribution == {"1": 0, "2": 5, "3": 0, "4": 6, "5": 1}
+
+
+def test_dont_know_and_not_applicable_never_count_but_are_counted() -> None:
+    answers = [rated(p, 4) for p in range(5)]
+    answers += [AnswerRecord(p, "orange", "team", "x.2", "dk") for p in range(3)]
+    answers += [AnswerRecord(7, "orange", "team", "x.2", "na")]
+    result = cell(scores_of(answers))
+    assert (result.n, result.mean, result.dont_know, result.not_applicable) == (5, 4.0, 3, 1)
+
+
+def test_a_participant_with_no_rating_in_the_arc_is_not_counted() -> None:
+    answers = [rated(p, 3) for p in range(5)] + [AnswerRecord(99, "orange", "team", "x.1", "dk")]
+    assert cell(scores_of(answers)).n == 5
+
+
+def test_a_cell_below_the_minimum_group_size_shows_no_figure_at_all() -> None:
+    result = cell(
+        scores_of([rated(p, 5) for p in range(4)] + [AnswerRecord(1, "orange", "team", "x.2", "dk")])
+    )
+    assert result.suppressed
+    assert [
+        result.n,
+        result.mean,
+        result.median,
+        result.spread,
+        result.distribution,
+        result.dont_know,
+        result.not_applicable,
+        result.comments,
+    ] == [None] * 8
+
+
+def test_comments_need_ten_participants() -> None:
+    nine = [AnswerRecord(p, "orange", "team", "x.1", "rating", 3, comment=f"c{p}") for p in range(9)]
+    assert cell(scores_of(nine)).comments is None
+    ten = [*nine, AnswerRecord(9, "orange", "team", "x.1", "rating", 3, comment="c9")]
+    assert cell(scores_of(ten)).comments == tuple(f"c{p}" for p in range(10))
+
+
+def test_the_arc_score_weighs_viewpoints_equally_and_skips_suppressed_cells() -> None:
+    team = [rated(p, 2) for p in range(50)]
+    child = [rated(100 + p, 4, viewpoint="child") for p in range(5)]
+    green_child = [rated(200 + p, 5, arc="green", viewpoint="child") for p in range(3)]  # suppressed
+    result = scores_of(team + child + green_child)
+    assert result.arcs == {"orange": 3.0, "green": None}
+    assert result.overall == 3.0
+
+
+def test_every_arc_and_viewpoint_has_a_cell_in_framework_order() -> None:
+    result = scores_of([])
+    assert [(c.arc, c.viewpoint) for c in result.cells] == [(a, v) for a in ARCS for v in VIEWPOINTS]
+    assert all(c.suppressed for c in result.cells)
+    assert result.overall is None
+
+
+def test_a_rating_outside_one_to_five_is_refused() -> None:
+    with pytest.raises(ValueError, match="1 to 5"):
+        tally([rated(1, 6)])
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+answer_lists = st.lists(
+    st.builds(
+        AnswerRecord,
+        participant=st.integers(0, 30),
+        arc=st.sampled_from(ARCS),
+        viewpoint=st.sampled_from(VIEWPOINTS),
+        item=st.sampled_from(["i1", "i2", "i3"]),
+        kind=st.sampled_from(["rating", "rating", "rating", "dk", "na"]),
+        rating=st.integers(1, 5),
+    ).map(
+        lambda a: a if a.kind == "rating" else AnswerRecord(a.participant, a.arc, a.viewpoint, a.item, a.kind)
+    ),
+    max_size=200,
+)
+
+
+def brute_force(answers: list[AnswerRecord]) -> dict[tuple[str, str], list[float]]:
+    """Participant arc scores computed the long way, from the rules as written."""
+    per_participant: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for answer in answers:
+        if answer.kind == "rating" and answer.rating is not None:
+            per_participant[(answer.arc, answer.viewpoint, answer.participant)].append(answer.rating)
+    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (arc, viewpoint, _), ratings in per_participant.items():
+        cells[(arc, viewpoint)].append(sum(ratings) / len(ratings))
+    return cells
+
+
+@given(answer_lists, st.integers(1, 8))
+def test_cells_match_the_rules_computed_the_long_way(
+    answers: list[AnswerRecord], min_group_size: int
+) -> None:
+    result = scores_of(answers, min_group_size=min_group_size)
+    expected = brute_force(answers)
+    for c in result.cells:
+        participant_scores = expected.get((c.arc, c.viewpoint), [])
+        if len(participant_scores) < min_group_size:
+            assert c.suppressed and c.n is None and c.mean is None
+            continue
+        assert c.n == len(participant_scores)
+        assert c.mean == pytest.approx(statistics.fmean(participant_scores))
+        assert c.median == pytest.approx(statistics.median(participant_scores))
+        if len(participant_scores) > 1:
+            assert c.spread == pytest.approx(statistics.stdev(participant_scores))
+        assert sum(c.distribution.values()) == sum(
+            1 for a in answers if (a.arc, a.viewpoint, a.kind) == (c.arc, c.viewpoint, "rating")
+        )
+
+
+@given(answer_lists)
+def test_arc_scores_are_means_of_unsuppressed_cell_means(answers: list[AnswerRecord]) -> None:
+    result = scores_of(answers)
+    for arc in ARCS:
+        means = [c.mean for c in result.cells if c.arc == arc and c.mean is not None]
+        assert result.arcs[arc] == (pytest.approx(sum(means) / len(means)) if means else None)
+
+
+@given(st.dictionaries(st.fractions(1, 5, max_denominator=6), st.integers(1, 20), min_size=1))
+def test_the_histogram_median_is_the_median_of_the_values(scores: dict[Fraction, int]) -> None:
+    values = [value for value, count in scores.items() for _ in range(count)]
+    assert histogram_median(scores) == statistics.median(values)
+
+
+def round_of(answers: list[AnswerRecord], version: str = "2009.1") -> RoundTallies:
+    tallies = tally(answers)
+    return RoundTallies(version, tallies, {key: frozenset({"i1", "i2"}) for key in tallies})
+
+
+@settings(max_examples=40)
+@given(answer_lists, answer_lists)
+def test_comparison_deltas_are_differences_of_scores_with_reproducible_intervals(
+    now: list[AnswerRecord], then: list[AnswerRecord]
+) -> None:
+    current, baseline = round_of(now), round_of(then)
+    result = compare(current, baseline, arcs=ARCS, viewpoints=VIEWPOINTS, min_group_size=3)
+    again = compare(current, baseline, arcs=ARCS, viewpoints=VIEWPOINTS, min_group_size=3)
+    assert result == again
+    now_scores = score_cells(current.tallies, arcs=ARCS, viewpoints=VIEWPOINTS, min_group_size=3)
+    then_scores = score_cells(baseline.tallies, arcs=ARCS, viewpoints=VIEWPOINTS, min_group_size=3)
+    for arc in result.arcs:
+        if arc.delta is not None:
+            assert arc.delta == pytest.approx(now_scores.arcs[arc.arc] - then_scores.arcs[arc.arc])
+            assert arc.ci_low <= arc.ci_high
+            assert arc.includes_zero == (arc.ci_low <= 0 <= arc.ci_high)
+    for c in result.cells:
+        if c.delta is not None:
+            assert c.delta == pytest.approx(c.current - c.baseline)
+            assert c.includes_zero == (c.ci_low <= 0 <= c.ci_high)
+
+
+def test_a_clear_improvement_has_an_interval_above_zero() -> None:
+    then = [rated(p, 2, item=f"i{1 + p % 2}") for p in range(40)]
+    now = [rated(p, 4, item=f"i{1 + p % 2}") for p in range(40)] + [rated(99, 3)]
+    result = compare(round_of(now), round_of(then), arcs=ARCS, viewpoints=VIEWPOINTS)
+    orange_team = next(c for c in result.cells if (c.arc, c.viewpoint) == ("orange", "team"))
+    assert orange_team.delta == pytest.approx((4 * 40 + 3) / 41 - 2)
+    assert orange_team.ci_low > 0 and orange_team.includes_zero is False
+
+
+def test_different_framework_versions_are_not_comparable() -> None:
+    answers = [rated(p, 3) for p in range(10)]
+    result = compare(round_of(answers, "2010.1"), round_of(answers), arcs=ARCS, viewpoints=VIEWPOINTS)
+    assert all(not c.comparable and c.delta is None for c in result.cells)
+    assert all(a.delta is None for a in result.arcs)
+
+
+def test_a_cell_whose_statements_changed_is_not_comparable() -> None:
+    answers = [rated(p, 3) for p in range(10)]
+    current = round_of(answers)
+    changed = RoundTallies(
+        "2009.1", current.tallies, {key: frozenset({"i1", "i9"}) for key in current.tallies}
+    )
+    result = compare(current, changed, arcs=ARCS, viewpoints=VIEWPOINTS)
+    orange_team = next(c for c in result.cells if (c.arc, c.viewpoint) == ("orange", "team"))
+    assert (orange_team.comparable, orange_team.delta) == (False, None)
