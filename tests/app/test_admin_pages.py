@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
-from httpx2 import Response
 from sqlalchemy import func, select
 
 from app.database import read_session
 from app.passwords import verify_password
 from app.tables import Membership, Role, Trust, User
 from tests.factories import World, app_state, browse_as, make_user
+from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
 
 pytestmark = pytest.mark.database
 
@@ -19,69 +19,6 @@ NEW_PASSWORD = "a long enough starting password"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def parse(response: Response) -> BeautifulSoup:
-    assert response.headers["content-type"].startswith("text/html")
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def get_page(client: TestClient, path: str) -> BeautifulSoup:
-    response = client.get(path, follow_redirects=False)
-    assert response.status_code == 200, (path, response.status_code)
-    return parse(response)
-
-
-def find_form(soup: BeautifulSoup | Tag, action: str) -> Tag:
-    form = soup.select_one(f'form[action="{action}"]')
-    assert form is not None, f"no form posting to {action}"
-    return form
-
-
-def submit(client: TestClient, form: Tag, **values: str) -> Response:
-    """Post `form` as a browser would: its hidden and pre-filled fields, with `values` typed in."""
-    assert str(form.get("method", "")).lower() == "post"
-    data: dict[str, str] = {}
-    for element in form.select("input[name], select[name], textarea[name]"):
-        name = str(element["name"])
-        if element.name == "select":
-            option = element.select_one("option[selected]") or element.select_one("option")
-            data[name] = str(option["value"]) if option else ""
-        elif element.get("type") in ("checkbox", "radio"):
-            if element.has_attr("checked"):
-                data[name] = str(element.get("value", "on"))
-        else:
-            data[name] = str(element.get("value", ""))
-    for name, value in values.items():
-        field = form.select_one(f'[name="{name}"]')
-        assert field is not None, f"the form has no field {name!r}"
-        if field.name == "select":
-            assert field.select_one(f'option[value="{value}"]') is not None, f"{name} offers no {value!r}"
-        data[name] = value
-    return client.post(str(form["action"]), data=data, follow_redirects=False)
-
-
-def location(response: Response) -> str:
-    assert response.status_code == 303, response.status_code
-    return response.headers["location"]
-
-
-def text_of(soup: BeautifulSoup | Tag) -> str:
-    return soup.get_text(" ", strip=True)
-
-
-def field_error(soup: BeautifulSoup | Tag, name: str) -> str:
-    """The error shown at field `name`, checking it is tied to the input and listed in the summary."""
-    field = soup.select_one(f"#field-{name}")
-    assert field is not None, f"no field {name}"
-    assert field.get("aria-invalid") == "true", f"field {name} is not marked invalid"
-    assert f"error-{name}" in str(field.get("aria-describedby", "")).split()
-    message = soup.select_one(f"#error-{name}")
-    assert message is not None
-    text = message.get_text(" ", strip=True).removeprefix("Error:").strip()
-    summary_links = {str(a["href"]): a.get_text(strip=True) for a in soup.select(".error-summary a")}
-    assert summary_links.get(f"#field-{name}") == text, summary_links
-    return text
 
 
 def trust_names_in_db(client: TestClient) -> list[str]:

@@ -10,68 +10,17 @@ from datetime import UTC, datetime
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
-from httpx2 import Response
 from sqlalchemy import select
 
 from app.database import read_session, write_session
 from app.tables import Answer, AuditEvent, FocusSession, Participant, Role, SessionState
 from tests.factories import World, app_state, browse_as, make_user
+from tests.pages import find_form, get_page, location, parse, submit, text_of
 
 pytestmark = pytest.mark.database
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def parse(response: Response) -> BeautifulSoup:
-    assert response.headers["content-type"].startswith("text/html")
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def get_page(client: TestClient, path: str) -> BeautifulSoup:
-    response = client.get(path, follow_redirects=False)
-    assert response.status_code == 200, (path, response.status_code)
-    return parse(response)
-
-
-def find_form(soup: BeautifulSoup | Tag, action: str, **hidden: str) -> Tag:
-    for form in soup.select(f'form[action="{action}"]'):
-        if all(form.select_one(f'input[name="{k}"][value="{v}"]') for k, v in hidden.items()):
-            return form
-    raise AssertionError(f"no form posting to {action} with {hidden}")
-
-
-def submit(
-    client: TestClient, form: Tag, headers: dict[str, str] | None = None, **values: str | list[str]
-) -> Response:
-    """Post `form` as a browser would: its hidden, pre-filled and checked fields, with `values` typed in."""
-    data: dict[str, list[str]] = {}
-    for element in form.select("input[name], select[name], textarea[name]"):
-        name = str(element["name"])
-        if element.name == "select":
-            option = element.select_one("option[selected]") or element.select_one("option")
-            data.setdefault(name, []).append(str(option["value"]) if option else "")
-        elif element.name == "textarea":
-            data.setdefault(name, []).append(element.get_text())
-        elif element.get("type") in ("checkbox", "radio"):
-            if element.has_attr("checked"):
-                data.setdefault(name, []).append(str(element.get("value", "on")))
-        else:
-            data.setdefault(name, []).append(str(element.get("value", "")))
-    for name, value in values.items():
-        assert form.select_one(f'[name="{name}"]') is not None, f"the form has no field {name!r}"
-        data[name] = value if isinstance(value, list) else [value]
-    return client.post(str(form["action"]), data=data, headers=headers or {}, follow_redirects=False)
-
-
-def text_of(soup: BeautifulSoup | Tag | None) -> str:
-    assert soup is not None
-    return soup.get_text(" ", strip=True)
-
-
-def location(response: Response) -> str:
-    assert response.status_code == 303, (response.status_code, response.text[:500])
-    return response.headers["location"]
 
 
 def session_row(client: TestClient, session_id: int) -> FocusSession:

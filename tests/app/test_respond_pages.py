@@ -21,6 +21,7 @@ from app.database import read_session
 from app.main import create_app
 from app.tables import Answer, IdempotentRequest, Participant
 from tests.factories import World, app_state
+from tests.pages import find_form, form_data, get_page, location, parse, submit, text_of
 
 pytestmark = pytest.mark.database
 
@@ -30,63 +31,6 @@ STAFF_WORDS = ["Fragmented", "Emerging", "Developing", "Established", "Integrate
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def parse(response: Response) -> BeautifulSoup:
-    assert response.headers["content-type"].startswith("text/html")
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def get_page(client: TestClient, path: str) -> BeautifulSoup:
-    response = client.get(path, follow_redirects=False)
-    assert response.status_code == 200, (path, response.status_code, response.headers.get("location"))
-    return parse(response)
-
-
-def text_of(soup: BeautifulSoup | Tag) -> str:
-    return " ".join(soup.get_text(" ", strip=True).split())
-
-
-def find_form(soup: BeautifulSoup, action: str) -> Tag:
-    form = soup.select_one(f'form[action="{action}"]')
-    assert form is not None, f"no form posting to {action}"
-    return form
-
-
-def form_data(form: Tag) -> dict[str, str]:
-    """What a browser sends for `form` as it stands: hidden and pre-filled fields, checked boxes."""
-    data: dict[str, str] = {}
-    for element in form.select("input[name], select[name], textarea[name]"):
-        name = str(element["name"])
-        if element.name == "textarea":
-            data[name] = element.get_text()
-        elif element.get("type") in ("checkbox", "radio"):
-            if element.has_attr("checked"):
-                data[name] = str(element.get("value", "on"))
-        else:
-            data[name] = str(element.get("value", ""))
-    return data
-
-
-def submit(
-    client: TestClient, form: Tag, *, button: tuple[str, str] | None = None, **values: str
-) -> Response:
-    """Post `form` as a browser would, with `values` filled in and, if given, the button that was pressed."""
-    assert str(form.get("method", "")).lower() == "post"
-    data = form_data(form)
-    for name, value in values.items():
-        assert form.select_one(f'[name="{name}"]') is not None, f"the form has no field {name!r}"
-        data[name] = value
-    if button is not None:
-        name, value = button
-        assert form.select_one(f'button[name="{name}"][value="{value}"]') is not None, f"no button {button}"
-        data[name] = value
-    return client.post(str(form["action"]), data=data, follow_redirects=False)
-
-
-def location(response: Response) -> str:
-    assert response.status_code == 303, (response.status_code, response.text[:300])
-    return response.headers["location"]
 
 
 def staff_headers(world: World, role: str = "lead_a") -> dict[str, str]:

@@ -333,23 +333,6 @@ def test_children_are_asked_only_an_age_band_and_whether_helped(client: TestClie
     assert response.json()["detail"][0]["field"] == "profile.sector"
 
 
-def test_participants_hold_nothing_that_identifies_them(client: TestClient) -> None:
-    columns = set(Participant.model_fields)
-    assert columns == {
-        "id",
-        "session_id",
-        "token_hash",
-        "joined_at",
-        "last_seen_at",
-        "submitted_at",
-        "sector",
-        "role_level",
-        "age_band",
-        "assisted",
-        "source",
-    }
-
-
 # --- the room: thirty tablets at once ---------------------------------------------------------------------
 
 

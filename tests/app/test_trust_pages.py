@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from app.auth import SESSION_COOKIE
 from app.database import read_session
 from app.tables import Round
 from tests.factories import PASSWORD, World, app_state, browse_as
+from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
 
 pytestmark = pytest.mark.database
 
@@ -25,43 +26,6 @@ FAILED_SIGN_IN = "That email address and password do not match an account that c
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def parse(response: Response) -> BeautifulSoup:
-    assert response.headers["content-type"].startswith("text/html")
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def get_page(client: TestClient, path: str) -> BeautifulSoup:
-    response = client.get(path, follow_redirects=False)
-    assert response.status_code == 200, (path, response.status_code)
-    return parse(response)
-
-
-def find_form(soup: BeautifulSoup, action: str) -> Tag:
-    form = soup.select_one(f'form[action="{action}"]')
-    assert form is not None, f"no form posting to {action}"
-    return form
-
-
-def submit(client: TestClient, form: Tag, **values: str) -> Response:
-    """Post `form` as a browser would: its hidden and pre-filled fields, with `values` typed in."""
-    assert str(form.get("method", "")).lower() == "post"
-    data: dict[str, str] = {}
-    for element in form.select("input[name], select[name], textarea[name]"):
-        name = str(element["name"])
-        if element.name == "select":
-            option = element.select_one("option[selected]") or element.select_one("option")
-            data[name] = str(option["value"]) if option else ""
-        elif element.get("type") in ("checkbox", "radio"):
-            if element.has_attr("checked"):
-                data[name] = str(element.get("value", "on"))
-        else:
-            data[name] = str(element.get("value", ""))
-    for name, value in values.items():
-        assert form.select_one(f'[name="{name}"]') is not None, f"the form has no field {name!r}"
-        data[name] = value
-    return client.post(str(form["action"]), data=data, follow_redirects=False)
 
 
 def sign_in(client: TestClient, email: str, password: str, path: str = "/login") -> Response:
@@ -84,34 +48,10 @@ def listed_rounds(soup: BeautifulSoup) -> dict[str, str]:
     return {a.get_text(strip=True): str(a["href"]) for a in soup.select("table.data-table tbody th a")}
 
 
-def text_of(soup: BeautifulSoup | Tag) -> str:
-    return soup.get_text(" ", strip=True)
-
-
 def facts(soup: BeautifulSoup) -> dict[str, str]:
     dl = soup.select_one("dl.facts")
     assert dl is not None
     return {dt.get_text(strip=True): text_of(dt.find_next_sibling("dd")) for dt in dl.select("dt")}
-
-
-def field_error(soup: BeautifulSoup, name: str) -> str:
-    """The error shown at field `name`, checking it is tied to the input and listed in the summary."""
-    field = soup.select_one(f"#field-{name}")
-    assert field is not None, f"no field {name}"
-    assert field.get("aria-invalid") == "true", f"field {name} is not marked invalid"
-    assert f"error-{name}" in str(field.get("aria-describedby", "")).split()
-    message = soup.select_one(f"#error-{name}")
-    assert message is not None
-    text = message.get_text(" ", strip=True).removeprefix("Error:").strip()
-    summary_links = {str(a["href"]): a.get_text(strip=True) for a in soup.select(".error-summary a")}
-    if summary_links:
-        assert summary_links.get(f"#field-{name}") == text, summary_links
-    return text
-
-
-def location(response: Response) -> str:
-    assert response.status_code == 303, response.status_code
-    return response.headers["location"]
 
 
 # --- signing in ------------------------------------------------------------------------------------------
