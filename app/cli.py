@@ -223,6 +223,35 @@ def create_token(
     print(token)
 
 
+@cli.command("rebuild-rollups")
+def rebuild_rollups_command(
+    round_ids: Annotated[
+        list[int] | None,
+        typer.Option("--round", help="Only this round (repeatable); all when not given."),
+    ] = None,
+) -> None:
+    """Recompute the score rollups from the stored answers (a repair: answers keep them in step)."""
+    from sqlalchemy import select
+
+    from app.database import create_db_engine, write_session
+    from app.store.rollups import rebuild_rollups
+    from app.tables import Round
+
+    engine = create_db_engine(Settings())
+    try:
+        with write_session(engine) as db:
+            known = set(db.scalars(select(Round.id)))
+            chosen = sorted(round_ids) if round_ids else sorted(known)
+            unknown = [str(round_id) for round_id in chosen if round_id not in known]
+            if unknown:
+                _die(f"there is no round {', '.join(unknown)}")
+            answers = rebuild_rollups(db, round_ids=chosen)
+    finally:
+        engine.dispose()
+    rounds_text = f"{len(chosen)} round{'s' if len(chosen) != 1 else ''}"
+    print(f"rebuilt the rollups of {rounds_text} from {answers} answers")
+
+
 def _die(message: str) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(2)

@@ -27,8 +27,8 @@ from app.auth import secret_hash
 from app.errors import Conflict
 from app.passwords import hash_password
 from app.store.responses import AGE_BANDS, ROLE_LEVELS, SECTORS
+from app.store.rollups import AnswerValue, write_answers
 from app.tables import (
-    Answer,
     Consensus,
     FocusSession,
     Membership,
@@ -504,13 +504,15 @@ def _round_sessions(
     db.add_all(person for _, person in participants)
     db.flush()
 
-    answers: list[dict[str, object]] = []
+    answers: dict[str, dict[int, dict[str, AnswerValue | None]]] = defaultdict(dict)
+    answer_count = 0
     ratings: dict[tuple[int, str], list[int]] = defaultdict(list)
     session_lean = {id(plan): rng.gauss(0, 0.1) for plan in planned}
     for plan, person in participants:
         viewpoint = plan.focus.viewpoint
         person_lean = rng.gauss(0, 0.35)
-        assert person.submitted_at is not None and plan.focus.id is not None
+        assert person.submitted_at is not None and plan.focus.id is not None and person.id is not None
+        given: dict[str, AnswerValue | None] = answers[viewpoint].setdefault(person.id, {})
         for arc in plan.focus.arc_keys:
             centre = (
                 BASELINE[arc]
@@ -535,18 +537,12 @@ def _round_sessions(
                 comment = None
                 if viewpoint != CHILD_VIEWPOINT and rng.random() < STAFF_COMMENT:
                     comment = rng.choice(STAFF_COMMENTS[arc])
-                answers.append(
-                    {
-                        "participant_id": person.id,
-                        "item_code": item.code,
-                        "rating": rating,
-                        "kind": kind,
-                        "comment": comment,
-                        "updated_at": person.submitted_at,
-                    }
+                given[item.code] = AnswerValue(
+                    kind=kind, rating=rating, comment=comment, at=person.submitted_at
                 )
-    if answers:
-        db.execute(insert(Answer), answers)
+                answer_count += 1
+    for viewpoint, changes in answers.items():
+        write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)
 
     notes = _consensus(planned, ratings, round_index, surveys)
     if notes:
@@ -554,7 +550,7 @@ def _round_sessions(
     return {
         "sessions": len(planned),
         "participants": len(participants),
-        "answers": len(answers),
+        "answers": answer_count,
         "consensus": len(notes),
     }
 

@@ -158,19 +158,34 @@ def cell_figures(
     )
 
 
+def _scaled(scores: Mapping[Fraction, int]) -> tuple[list[tuple[int, int]], int]:
+    """The histogram's values as integers over one common denominator, with that denominator.
+
+    Arc scores are means of a few ratings, so the denominators are small and so is their lowest common
+    multiple; sums and squares are then exact integer arithmetic, much faster than adding fractions.
+    """
+    common = 1
+    for value in scores:
+        common = math.lcm(common, value.denominator)
+    scaled = [(value.numerator * (common // value.denominator), count) for value, count in scores.items()]
+    return scaled, common
+
+
 def histogram_mean(scores: Mapping[Fraction, int]) -> Fraction:
-    total = sum(scores.values())
-    return sum((value * count for value, count in scores.items()), Fraction(0)) / total
+    scaled, common = _scaled(scores)
+    total = sum(count for _, count in scaled)
+    return Fraction(sum(value * count for value, count in scaled), total * common)
 
 
 def histogram_median(scores: Mapping[Fraction, int]) -> Fraction:
     """The median of the values the histogram holds (the mean of the middle two for an even count)."""
-    ordered = sorted(scores.items())
-    total = sum(scores.values())
+    scaled, common = _scaled(scores)
+    scaled.sort()
+    total = sum(count for _, count in scaled)
     lower_rank, upper_rank = (total - 1) // 2, total // 2
     lower = upper = None
     seen = 0
-    for value, count in ordered:
+    for value, count in scaled:
         if lower is None and lower_rank < seen + count:
             lower = value
         if upper_rank < seen + count:
@@ -178,17 +193,19 @@ def histogram_median(scores: Mapping[Fraction, int]) -> Fraction:
             break
         seen += count
     assert lower is not None and upper is not None
-    return (lower + upper) / 2
+    return Fraction(lower + upper, 2 * common)
 
 
 def histogram_stdev(scores: Mapping[Fraction, int]) -> float | None:
     """The sample standard deviation; None for a single value."""
-    total = sum(scores.values())
+    scaled, common = _scaled(scores)
+    total = sum(count for _, count in scaled)
     if total < 2:
         return None
-    mean = histogram_mean(scores)
-    squares = sum(((value - mean) ** 2 * count for value, count in scores.items()), Fraction(0))
-    return math.sqrt(squares / (total - 1))
+    first = sum(value * count for value, count in scaled)
+    second = sum(value * value * count for value, count in scaled)
+    # sum((v - mean)^2) = (n * sum(v^2) - (sum v)^2) / n, exactly, in integers scaled by common^2.
+    return math.sqrt(Fraction(total * second - first * first, total * (total - 1) * common * common))
 
 
 def _mean(values: Sequence[float]) -> float | None:

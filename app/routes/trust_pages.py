@@ -92,21 +92,6 @@ def create_round(
     return RedirectResponse(f"/trust/rounds/{round_id}", status_code=303)
 
 
-@router.get("/rounds/{round_id}", response_class=HTMLResponse)
-def round_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
-    """Members of the round's trust: the round."""
-    with read_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
-    return render(
-        request,
-        "trust/round.html",
-        trust=trust,
-        round=db_round,
-        can_delete=can(staff, db_round.trust_id, LEADS),
-    )
-
-
 @router.get("/rounds/{round_id}/delete", response_class=HTMLResponse)
 def confirm_delete_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: ask for confirmation before deleting."""

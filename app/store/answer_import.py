@@ -16,14 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from app import audit
 from app.auth import Staff, secret_hash
 from app.errors import Conflict, Invalid
 from app.store.responses import ROLE_LEVELS, SECTORS
-from app.tables import Answer, FocusSession, Participant, Round, RoundStatus, SessionState, utcnow
+from app.store.rollups import AnswerValue, write_answers
+from app.tables import FocusSession, Participant, Round, RoundStatus, SessionState, utcnow
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
@@ -182,6 +182,7 @@ def _store(
         db.flush()
         assert focus.id is not None
         session_ids.append(focus.id)
+        changes: dict[int, dict[str, AnswerValue | None]] = {}
         for person in people:
             participant = Participant(
                 session_id=focus.id,
@@ -193,16 +194,10 @@ def _store(
             )
             db.add(participant)
             db.flush()
-            rows = [
-                {
-                    "participant_id": participant.id,
-                    "item_code": code,
-                    "rating": rating,
-                    "kind": kind,
-                    "comment": comment,
-                    "updated_at": now,
-                }
+            assert participant.id is not None
+            changes[participant.id] = {
+                code: AnswerValue(kind=kind, rating=rating, comment=comment, at=now)  # type: ignore[arg-type]
                 for code, (rating, kind, comment) in person.answers.items()
-            ]
-            db.execute(insert(Answer), rows)
+            }
+        write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)
     return session_ids

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
@@ -19,6 +20,7 @@ from app import audit
 from app.auth import Staff, secret_hash
 from app.database import upsert
 from app.errors import Conflict, Invalid
+from app.store.rollups import AnswerValue, write_answers
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, Consensus, FocusSession, Participant, SessionState, utcnow
 from surveys import Item
@@ -175,6 +177,12 @@ def distributions(
     ]
 
 
+def _paper_value(value: PaperRating, at: datetime) -> AnswerValue:
+    if value in ("dk", "na"):
+        return AnswerValue(kind=value, at=at)  # type: ignore[arg-type]
+    return AnswerValue(kind="rating", rating=int(value), at=at)
+
+
 def record_paper(
     db: Session,
     *,
@@ -207,19 +215,17 @@ def record_paper(
     db.flush()
     assert participant.id is not None
     order = [item.code for item in items]
-    for code in sorted(ratings, key=order.index):
-        value = ratings[code]
-        numeric = value not in ("dk", "na")
-        db.add(
-            Answer(
-                participant_id=participant.id,
-                item_code=code,
-                rating=int(value) if numeric else None,
-                kind="rating" if numeric else value,
-                updated_at=now,
-            )
-        )
-    db.flush()
+    write_answers(
+        db,
+        round_id=focus.round_id,
+        viewpoint=focus.viewpoint,
+        changes={
+            participant.id: {
+                code: _paper_value(ratings[code], now) for code in sorted(ratings, key=order.index)
+            }
+        },
+        new_participants=True,
+    )
     audit.record(
         db,
         action="session.paper",

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ from app import audit
 from app.auth import Staff
 from app.errors import Conflict, Invalid, NotFound
 from app.permissions import LEADS_AND_FACILITATORS, check_trust_access
-from app.store.validation import INPUT_MODEL_CONFIG, IsoDateTime, RoundName
+from app.store.validation import INPUT_MODEL_CONFIG, DistinctKeys, IsoDateTime, RoundName
 from app.tables import FocusSession, Role, Round, RoundStatus, SessionState
 from framework.model import Framework
 
@@ -40,7 +40,7 @@ class SessionCreate(BaseModel):
     model_config = INPUT_MODEL_CONFIG
 
     viewpoint: str = Field(description="child, practitioner, team, service or trust")
-    arcs: list[str] = Field(
+    arcs: DistinctKeys = Field(
         min_length=1,
         max_length=8,
         description="Arc keys, e.g. ['orange', 'green']",
@@ -50,13 +50,6 @@ class SessionCreate(BaseModel):
     place: RoundName | None = None
     starts_at: IsoDateTime | None = Field(None, description="When it meets, with a time zone")
     children_comments: StrictBool = Field(False, description="Let children add words of their own")
-
-    @field_validator("arcs")
-    @classmethod
-    def _distinct(cls, arcs: list[str]) -> list[str]:
-        if len(set(arcs)) != len(arcs):
-            raise ValueError("must not name an arc twice")
-        return arcs
 
 
 class SessionPublic(BaseModel):

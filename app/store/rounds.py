@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from app import audit
 from app.auth import Staff
-from app.errors import Conflict, NotFound
-from app.permissions import check_trust_access
+from app.errors import Conflict, Invalid, NotFound
+from app.permissions import ANY_MEMBER, check_trust_access
 from app.store.validation import INPUT_MODEL_CONFIG, IsoDate, RoundName
-from app.tables import Role, Round, RoundStatus
+from app.tables import Role, Round, RoundStatus, Trust
 
 
 class RoundCreate(BaseModel):
@@ -80,6 +80,27 @@ def get_round_for_staff(db: Session, *, staff: Staff, round_id: int, roles: froz
         raise NotFound("There is no round with that id.")
     check_trust_access(staff, db_round.trust_id, roles=roles, what="round")
     return db_round
+
+
+def get_round_and_baseline(
+    db: Session, *, staff: Staff, round_id: int, baseline_id: int | None, field: str = "baseline"
+) -> tuple[Round, Trust, Round | None]:
+    """A round, its trust and, when asked, a baseline round of the same trust, all readable by `staff`.
+
+    :raises NotFound: an unknown round or baseline, one in another trust; :raises Invalid: the round as its
+        own baseline (naming `field`).
+    """
+    db_round = get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
+    trust = db.get(Trust, db_round.trust_id)
+    assert trust is not None
+    baseline = None
+    if baseline_id is not None:
+        baseline = get_round_for_staff(db, staff=staff, round_id=baseline_id, roles=ANY_MEMBER)
+        if baseline.trust_id != db_round.trust_id:
+            raise NotFound("There is no round with that id in this trust to compare with.")
+        if baseline.id == db_round.id:
+            raise Invalid(field, "choose another round of the trust as the baseline, not the round itself")
+    return db_round, trust, baseline
 
 
 def delete_round(db: Session, *, actor: Staff, db_round: Round) -> None:

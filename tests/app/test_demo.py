@@ -24,6 +24,7 @@ from app.config import Settings
 from app.database import create_db_engine, read_session
 from app.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME
 from app.main import create_app
+from app.store.rollups import round_tallies
 from app.tables import (
     Answer,
     Consensus,
@@ -261,3 +262,30 @@ def test_the_readme_lists_every_demo_sign_in() -> None:
     for account in DEMO_ACCOUNTS:
         assert f"`{account.email}` | `{account.password}`" in readme
     assert "`rainbow demo [--if-empty]`" in readme
+
+
+def demo_rollups(engine: Engine) -> dict[int, object]:
+    with read_session(engine) as db:
+        return {round_id: round_tallies(db, round_id=round_id) for round_id in db.scalars(select(Round.id))}
+
+
+def test_the_demo_answers_are_scored_from_rollups_that_match_a_rebuild(
+    demo: Demo, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = demo_rollups(engine)
+    assert before and all(before.values())
+    result = run(["rebuild-rollups"], demo.url, monkeypatch)
+    assert result.exit_code == 0, result.output
+    answers = counts(engine)["Answer"]
+    assert result.stdout.strip() == f"rebuilt the rollups of 2 rounds from {answers} answers"
+    assert demo_rollups(engine) == before
+
+
+def test_rebuilding_an_unknown_round_says_so_and_changes_nothing(
+    demo: Demo, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = demo_rollups(engine)
+    result = run(["rebuild-rollups", "--round", "999"], demo.url, monkeypatch)
+    assert result.exit_code == 2
+    assert "there is no round 999" in result.stderr
+    assert demo_rollups(engine) == before

@@ -1,0 +1,353 @@
+"""Answers and the rollups that score them, written together.
+
+Every answer is written through `write_answers`, which moves two rollups in the same transaction:
+
+- ``score_rollups``: for each cell (round x arc x viewpoint), how many participants have each arc score (the
+  mean of their ratings in the arc, kept as an exact fraction);
+- ``cell_rollups``: for each cell, how many answers gave each rating, don't know and not applicable.
+
+Scores are then read from at most a few hundred rollup rows per round (`round_tallies`), whatever the number
+of answers. A change moves the counts by deltas: the participant's old arc score loses one participant, the
+new one gains one. Deltas are applied as atomic increments in a fixed order, so concurrent writers on
+PostgreSQL neither lose updates nor deadlock; a participant's own row is locked first, so two requests of one
+participant cannot both read the same old answers. `rebuild_rollups` recomputes everything from the answers,
+for repair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from app.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup, utcnow
+from framework.scoring import RATINGS, CellKey, CellTally, Kind
+
+#: The counters of a cell rollup, in the order `_cell_vector` gives them.
+CELL_COUNTERS = ("rated_1", "rated_2", "rated_3", "rated_4", "rated_5", "dont_know", "not_applicable")
+
+
+@dataclass(frozen=True)
+class AnswerValue:
+    """What a participant said about one statement; `at` defaults to the time of the write."""
+
+    kind: Kind
+    rating: int | None = None
+    comment: str | None = None
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind == "rating") != (self.rating in RATINGS):
+            raise ValueError(f"an answer of kind {self.kind!r} cannot have rating {self.rating!r}")
+
+
+#: participant id -> statement code -> the new answer, or None to remove the answer.
+AnswerChanges = Mapping[int, Mapping[str, AnswerValue | None]]
+
+
+def arc_of(item_code: str) -> str:
+    """The arc of a statement code ``<arc>.<viewpoint>.<n>``."""
+    return item_code.split(".", 1)[0]
+
+
+def write_answers(
+    db: Session,
+    *,
+    round_id: int,
+    viewpoint: str,
+    changes: AnswerChanges,
+    new_participants: bool = False,
+) -> None:
+    """Write answers of participants of one round and viewpoint, and move the rollups by the same change.
+
+    `new_participants=True` promises the participants have no answers yet (a paper questionnaire, an import,
+    the demo), which saves reading them.
+    """
+    if not changes:
+        return
+    participant_ids = sorted(changes)
+    old = {} if new_participants else _current_answers(db, participant_ids)
+    score_deltas: Counter[tuple[str, int, int]] = Counter()
+    cell_deltas: dict[str, list[int]] = defaultdict(lambda: [0] * len(CELL_COUNTERS))
+    upserts: list[dict[str, object]] = []
+    removals: list[tuple[int, str]] = []
+    now = utcnow()
+    for participant_id in participant_ids:
+        before = old.get(participant_id, {})
+        after = dict(before)
+        for code, value in changes[participant_id].items():
+            previous = before.get(code)
+            if previous is not None:
+                _add(cell_deltas[arc_of(code)], _cell_vector(previous), -1)
+            if value is None:
+                after.pop(code, None)
+                if previous is not None:
+                    removals.append((participant_id, code))
+                continue
+            after[code] = value
+            _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
+            upserts.append(_answer_row(participant_id, code, value, now))
+        for arc in {arc_of(code) for code in changes[participant_id]}:
+            for answers, sign in ((before, -1), (after, +1)):
+                score = _arc_score(answers, arc)
+                if score is not None:
+                    score_deltas[(arc, score.numerator, score.denominator)] += sign
+    _write_answer_rows(db, upserts, removals)
+    _apply_score_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=score_deltas)
+    _apply_cell_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=cell_deltas)
+
+
+def bump_scores_version(db: Session, *, round_id: int) -> None:
+    """Say that something drawn from the round's scores, other than its answers, has changed (targets, a
+    rebuild); answers move the cells' own versions (see `scores_fingerprint`)."""
+    db.execute(
+        update(Round).where(Round.id == round_id).values(scores_version=Round.scores_version + 1)  # type: ignore[arg-type]
+    )
+
+
+def _current_answers(db: Session, participant_ids: list[int]) -> dict[int, dict[str, AnswerValue]]:
+    # Lock the participants first (in id order): a second request of the same participant waits here, then
+    # reads the answers this one wrote. SQLite ignores FOR UPDATE; its writes are serialised anyway.
+    db.execute(
+        select(Participant.id)
+        .where(Participant.id.in_(participant_ids))  # type: ignore[union-attr]
+        .order_by(Participant.id)
+        .with_for_update()
+    ).all()
+    rows = db.execute(
+        select(Answer.participant_id, Answer.item_code, Answer.kind, Answer.rating).where(
+            Answer.participant_id.in_(participant_ids)  # type: ignore[attr-defined]
+        )
+    )
+    found: dict[int, dict[str, AnswerValue]] = defaultdict(dict)
+    for participant_id, code, kind, rating in rows:
+        found[participant_id][code] = AnswerValue(kind=kind, rating=rating)
+    return found
+
+
+def _arc_score(answers: Mapping[str, AnswerValue], arc: str) -> Fraction | None:
+    ratings = [
+        value.rating for code, value in answers.items() if value.rating is not None and arc_of(code) == arc
+    ]
+    return Fraction(sum(ratings), len(ratings)) if ratings else None
+
+
+def _cell_vector(value: AnswerValue) -> tuple[int, ...]:
+    vector = [0] * len(CELL_COUNTERS)
+    if value.kind == "rating":
+        assert value.rating is not None
+        vector[value.rating - 1] = 1
+    else:
+        vector[5 if value.kind == "dk" else 6] = 1
+    return tuple(vector)
+
+
+def _add(total: list[int], vector: tuple[int, ...], sign: int) -> None:
+    for index, count in enumerate(vector):
+        total[index] += sign * count
+
+
+def _answer_row(participant_id: int, code: str, value: AnswerValue, now: datetime) -> dict[str, object]:
+    return {
+        "participant_id": participant_id,
+        "item_code": code,
+        "rating": value.rating,
+        "kind": value.kind,
+        "comment": value.comment or None,
+        "updated_at": value.at or now,
+    }
+
+
+def _write_answer_rows(
+    db: Session, upserts: list[dict[str, object]], removals: list[tuple[int, str]]
+) -> None:
+    if upserts:
+        statement = _insert(db, Answer)
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["participant_id", "item_code"],
+                set_={name: statement.excluded[name] for name in ("rating", "kind", "comment", "updated_at")},
+            ),
+            upserts,
+        )
+    for participant_id, code in removals:
+        db.execute(
+            delete(Answer).where(Answer.participant_id == participant_id, Answer.item_code == code)  # type: ignore[arg-type]
+        )
+
+
+def _apply_score_deltas(
+    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[str, int, int], int]
+) -> None:
+    rows = [
+        {
+            "round_id": round_id,
+            "arc": arc,
+            "viewpoint": viewpoint,
+            "score_num": num,
+            "score_den": den,
+            "participants": delta,
+        }
+        for (arc, num, den), delta in sorted(deltas.items())
+        if delta
+    ]
+    if rows:
+        statement = _insert(db, ScoreRollup)
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["round_id", "arc", "viewpoint", "score_num", "score_den"],
+                set_={"participants": ScoreRollup.participants + statement.excluded.participants},
+            ),
+            rows,
+        )
+
+
+def _apply_cell_deltas(
+    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[str, list[int]]
+) -> None:
+    rows = [
+        {
+            "round_id": round_id,
+            "arc": arc,
+            "viewpoint": viewpoint,
+            **dict(zip(CELL_COUNTERS, vector, strict=True)),
+        }
+        for arc, vector in sorted(deltas.items())
+        if any(vector)
+    ]
+    if rows:
+        statement = _insert(db, CellRollup)
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["round_id", "arc", "viewpoint"],
+                set_={
+                    **{name: getattr(CellRollup, name) + statement.excluded[name] for name in CELL_COUNTERS},
+                    "version": CellRollup.version + 1,
+                },
+            ),
+            rows,
+        )
+
+
+def _insert(db: Session, table: type[SQLModel]):  # type: ignore[no-untyped-def]
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def scores_fingerprint(db: Session, *, db_round: Round) -> str:
+    """Names the state of everything a round's charts are drawn from, without scoring it.
+
+    Every change to answers moves a cell's version (sums only grow, except when a rebuild starts them again,
+    which moves the round's own version), and targets move the round's version.
+    """
+    cells = db.scalar(
+        select(func.coalesce(func.sum(CellRollup.version), 0)).where(CellRollup.round_id == db_round.id)  # type: ignore[arg-type]
+    )
+    return f"{db_round.scores_version}.{cells}"
+
+
+def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
+    """Every cell of a round with answers, as scoring needs it (without comments), from the rollups."""
+    tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
+    scores = db.execute(
+        select(
+            ScoreRollup.arc,
+            ScoreRollup.viewpoint,
+            ScoreRollup.score_num,
+            ScoreRollup.score_den,
+            ScoreRollup.participants,
+        ).where(ScoreRollup.round_id == round_id, ScoreRollup.participants > 0)  # type: ignore[arg-type]
+    )
+    for arc, viewpoint, num, den, participants in scores:
+        tallies[(arc, viewpoint)].scores[Fraction(num, den)] += participants
+    cells = db.execute(
+        select(
+            CellRollup.arc, CellRollup.viewpoint, *(getattr(CellRollup, name) for name in CELL_COUNTERS)
+        ).where(
+            CellRollup.round_id == round_id  # type: ignore[arg-type]
+        )
+    )
+    for arc, viewpoint, *counts in cells:
+        if not any(counts):
+            continue
+        tally = tallies[(arc, viewpoint)]
+        for rating, count in zip(RATINGS, counts[:5], strict=True):
+            if count:
+                tally.distribution[rating] = count
+        tally.dont_know, tally.not_applicable = counts[5], counts[6]
+    return dict(tallies)
+
+
+def answer_records(
+    db: Session, *, round_id: int
+) -> Iterator[tuple[int, str, str, str, int | None, str | None]]:
+    """Every answer of a round as (participant, viewpoint, item, kind, rating, comment), streamed in
+    participant order."""
+    rows = db.execute(
+        select(
+            Answer.participant_id,
+            FocusSession.viewpoint,
+            Answer.item_code,
+            Answer.kind,
+            Answer.rating,
+            Answer.comment,
+        )
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
+        .where(FocusSession.round_id == round_id)  # type: ignore[arg-type]
+        .order_by(Answer.participant_id)
+        .execution_options(yield_per=5000)
+    )
+    for row in rows:
+        yield tuple(row)  # type: ignore[misc]
+
+
+def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
+    """Recompute the rollups of these rounds from their answers (a repair; scores never need it).
+
+    Answers are streamed one participant at a time, so memory stays flat however many there are. Returns the
+    number of answers read.
+    """
+    read = 0
+    for round_id in round_ids:
+        db.execute(delete(ScoreRollup).where(ScoreRollup.round_id == round_id))  # type: ignore[arg-type]
+        db.execute(delete(CellRollup).where(CellRollup.round_id == round_id))  # type: ignore[arg-type]
+        score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
+        cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
+            lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
+        )
+        current: tuple[int, str] | None = None
+        given: dict[str, AnswerValue] = {}
+        for participant_id, viewpoint, code, kind, rating, _comment in answer_records(db, round_id=round_id):
+            read += 1
+            if current is not None and current[0] != participant_id:
+                _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
+                given = {}
+            current = (participant_id, viewpoint)
+            given[code] = AnswerValue(kind=kind, rating=rating)  # type: ignore[arg-type]
+        if current is not None:
+            _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
+        for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):
+            _apply_score_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=score_deltas[viewpoint])
+            _apply_cell_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=cell_deltas[viewpoint])
+        bump_scores_version(db, round_id=round_id)
+    return read
+
+
+def _count_participant(
+    given: Mapping[str, AnswerValue],
+    score_deltas: Counter[tuple[str, int, int]],
+    cell_deltas: dict[str, list[int]],
+) -> None:
+    for code, value in given.items():
+        _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
+    for arc in {arc_of(code) for code in given}:
+        score = _arc_score(given, arc)
+        if score is not None:
+            score_deltas[(arc, score.numerator, score.denominator)] += 1

@@ -1,0 +1,172 @@
+"""A round's scores and its comparison with a baseline, from the rollups, by the rules of `framework.scoring`.
+
+Suppression happens here, once, before anything is shown or exported: callers get `Scores` whose suppressed
+cells carry no figures at all, and comments only from cells large enough for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import Invalid, NotFound
+from app.store.rollups import round_tallies
+from app.tables import Answer, FocusSession, Participant, Round
+from framework.model import Framework
+from framework.scoring import Cell, Comparison, RoundTallies, Scores, compare, score_cells
+from surveys import SurveyBook
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_group_size: int
+    comment_min_group_size: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(settings.min_group_size, settings.comment_min_group_size)
+
+
+def round_scores(db: Session, *, round_id: int, framework: Framework, thresholds: Thresholds) -> Scores:
+    """Every cell of the round in framework order, the arc scores and the round score; no comments."""
+    return score_cells(
+        round_tallies(db, round_id=round_id),
+        arcs=framework.arc_keys,
+        viewpoints=framework.viewpoint_keys,
+        min_group_size=thresholds.min_group_size,
+        comment_min_group_size=thresholds.comment_min_group_size,
+    )
+
+
+def with_comments(db: Session, *, round_id: int, scores: Scores, arc: str, thresholds: Thresholds) -> Scores:
+    """The same scores, with the comments of one arc's cells where a cell is large enough for them."""
+    cells = []
+    for cell in scores.cells:
+        if cell.arc == arc and cell.n is not None and cell.n >= thresholds.comment_min_group_size:
+            cell = replace(cell, comments=tuple(_comments(db, round_id=round_id, cell=cell)))
+        cells.append(cell)
+    return replace(scores, cells=tuple(cells))
+
+
+def _comments(db: Session, *, round_id: int, cell: Cell) -> list[str]:
+    rows = db.scalars(
+        select(Answer.comment)
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
+        .where(
+            FocusSession.round_id == round_id,  # type: ignore[arg-type]
+            FocusSession.viewpoint == cell.viewpoint,  # type: ignore[arg-type]
+            Answer.item_code.startswith(f"{cell.arc}."),  # type: ignore[attr-defined]
+            Answer.comment.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Answer.item_code, Answer.id)
+    )
+    return [comment for comment in rows if comment]
+
+
+def round_tallies_for_comparison(
+    db: Session, *, db_round: Round, framework: Framework, surveys: SurveyBook
+) -> RoundTallies:
+    """What a comparison needs of a round: its framework version, its cells, and each cell's statements."""
+    assert db_round.id is not None
+    items = {
+        (arc, viewpoint): frozenset(item.code for item in surveys.items(arc, viewpoint))
+        for arc in framework.arc_keys
+        for viewpoint in framework.viewpoint_keys
+    }
+    return RoundTallies(
+        framework_version=db_round.framework_version,
+        tallies=round_tallies(db, round_id=db_round.id),
+        items=items,
+    )
+
+
+def compare_rounds(
+    db: Session,
+    *,
+    current: Round,
+    baseline: Round,
+    framework: Framework,
+    surveys: SurveyBook,
+    thresholds: Thresholds,
+    field: str = "baseline_id",
+) -> Comparison:
+    """The current round against its baseline (same trust, checked by the caller's access check).
+
+    :raises NotFound: when the baseline belongs to another trust.
+    :raises Invalid: when the baseline is the round itself.
+    """
+    if current.trust_id != baseline.trust_id:
+        raise NotFound("There is no round with that id in this trust to compare with.")
+    if current.id == baseline.id:
+        raise Invalid(
+            "baseline_id", "choose another round of the trust as the baseline, not the round itself"
+        )
+    return compare(
+        round_tallies_for_comparison(db, db_round=current, framework=framework, surveys=surveys),
+        round_tallies_for_comparison(db, db_round=baseline, framework=framework, surveys=surveys),
+        arcs=framework.arc_keys,
+        viewpoints=framework.viewpoint_keys,
+        min_group_size=thresholds.min_group_size,
+    )
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    """A round's scores, and when a baseline is chosen, the baseline's scores and the comparison."""
+
+    round: Round
+    scores: Scores
+    baseline: Round | None = None
+    baseline_scores: Scores | None = None
+    comparison: Comparison | None = None
+
+
+def round_results(
+    db: Session,
+    *,
+    db_round: Round,
+    baseline: Round | None,
+    framework: Framework,
+    surveys: SurveyBook,
+    thresholds: Thresholds,
+    with_comparison: bool = True,
+) -> RoundResults:
+    """Scores of the round (and its baseline). The caller has checked access to both rounds.
+
+    :raises NotFound: a baseline of another trust; :raises Invalid: the round as its own baseline.
+    """
+    assert db_round.id is not None
+    scores = round_scores(db, round_id=db_round.id, framework=framework, thresholds=thresholds)
+    if baseline is None:
+        return RoundResults(round=db_round, scores=scores)
+    comparison = None
+    if with_comparison:
+        comparison = compare_rounds(
+            db,
+            current=db_round,
+            baseline=baseline,
+            framework=framework,
+            surveys=surveys,
+            thresholds=thresholds,
+        )
+    if comparison is None:
+        check_baseline(db_round, baseline, field="baseline")
+    assert baseline.id is not None
+    return RoundResults(
+        round=db_round,
+        scores=scores,
+        baseline=baseline,
+        baseline_scores=round_scores(db, round_id=baseline.id, framework=framework, thresholds=thresholds),
+        comparison=comparison,
+    )
+
+
+def check_baseline(current: Round, baseline: Round, *, field: str) -> None:
+    if current.trust_id != baseline.trust_id:
+        raise NotFound("There is no round with that id in this trust to compare with.")
+    if current.id == baseline.id:
+        raise Invalid(field, "choose another round of the trust as the baseline, not the round itself")

@@ -1,0 +1,122 @@
+"""GET /api/rounds/{id}/rainbow.png and .svg: drawn from the scores, cached by a digest of its data."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.database import write_session
+from app.tables import Round
+from tests.app.test_scores_api import bearer, import_csv, two_rounds
+from tests.factories import World, app_state
+
+pytestmark = pytest.mark.database
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def rainbow(client: TestClient, world: World, round_id: int, fmt: str = "png", **params: object):  # type: ignore[no-untyped-def]
+    return client.get(
+        f"/api/rounds/{round_id}/rainbow.{fmt}", params=params, headers=bearer(world, "viewer_a")
+    )
+
+
+def test_the_png_rainbow_is_an_image(client: TestClient, world: World) -> None:
+    response = rainbow(client, world, world.round_a)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(PNG_SIGNATURE)
+
+
+def test_the_svg_rainbow_is_an_svg_document(client: TestClient, world: World) -> None:
+    response = rainbow(client, world, world.round_a, "svg")
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(response.content).tag.endswith("svg")
+
+
+def test_a_round_and_its_comparison_draw_differently(client: TestClient, world: World) -> None:
+    baseline, current = two_rounds(client, world)
+    for fmt in ("png", "svg"):
+        alone = rainbow(client, world, current, fmt)
+        compared = rainbow(client, world, current, fmt, baseline=baseline)
+        assert compared.status_code == alone.status_code == 200
+        assert compared.content != alone.content
+        assert compared.headers["etag"] != alone.headers["etag"]
+
+
+def test_new_answers_change_the_image_and_its_etag(client: TestClient, world: World) -> None:
+    before = rainbow(client, world, world.round_a)
+    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(6)])
+    after = rainbow(client, world, world.round_a)
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.content != before.content
+
+
+def test_the_same_data_is_drawn_once_and_then_served_from_the_cache(client: TestClient, world: World) -> None:
+    first = rainbow(client, world, world.round_a)
+    cached = len(app_state(client).charts)
+    second = rainbow(client, world, world.round_a)
+    assert second.content == first.content
+    assert len(app_state(client).charts) == cached == 1
+
+
+def test_a_browser_with_the_current_image_gets_304(client: TestClient, world: World) -> None:
+    etag = rainbow(client, world, world.round_a).headers["etag"]
+    response = client.get(
+        f"/api/rounds/{world.round_a}/rainbow.png",
+        headers={**bearer(world, "viewer_a"), "If-None-Match": etag},
+    )
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_one_viewpoint_and_the_small_size_draw_their_own_charts(client: TestClient, world: World) -> None:
+    full = rainbow(client, world, world.round_a)
+    child = rainbow(client, world, world.round_a, viewpoint="child")
+    small = rainbow(client, world, world.round_a, viewpoint="child", size="small")
+    assert len({full.headers["etag"], child.headers["etag"], small.headers["etag"]}) == 3
+
+
+def test_an_unknown_viewpoint_is_refused_naming_the_field(client: TestClient, world: World) -> None:
+    response = rainbow(client, world, world.round_a, viewpoint="parent")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "query.viewpoint"
+
+
+def test_another_trusts_round_cannot_be_drawn_as_the_baseline(client: TestClient, world: World) -> None:
+    response = client.get(
+        f"/api/rounds/{world.round_a}/rainbow.png",
+        params={"baseline": world.round_b},
+        headers=bearer(world, "admin"),
+    )
+    assert response.status_code == 404
+
+
+def test_a_new_target_changes_the_chart(client: TestClient, world: World) -> None:
+    before = rainbow(client, world, world.round_a)
+    client.post(
+        f"/api/rounds/{world.round_a}/targets",
+        json={"arc": "red", "level": 4},
+        headers=bearer(world, "lead_a"),
+    )
+    after = rainbow(client, world, world.round_a)
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.content != before.content
+
+
+def test_renaming_the_round_changes_the_chart(client: TestClient, world: World) -> None:
+    before = rainbow(client, world, world.round_a)
+    with write_session(app_state(client).engine) as db:
+        db_round = db.get(Round, world.round_a)
+        assert db_round is not None
+        db_round.name = "2009 baseline (revised)"
+    assert rainbow(client, world, world.round_a).headers["etag"] != before.headers["etag"]
+
+
+def test_a_mistyped_parameter_is_refused_rather_than_ignored(client: TestClient, world: World) -> None:
+    response = client.get(
+        f"/api/rounds/{world.round_a}/rainbow.png", params={"baseine": 3}, headers=bearer(world, "viewer_a")
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "query.baseine"

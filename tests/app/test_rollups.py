@@ -1,0 +1,173 @@
+"""Rollups: kept in step with answers by every write, equal to a fresh computation, rebuilt on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, func, select, update
+
+from app.config import Settings
+from app.database import create_db_engine, read_session, write_session
+from app.store.rollups import AnswerValue, answer_records, rebuild_rollups, round_tallies, write_answers
+from app.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup, SessionState
+from framework.scoring import AnswerRecord, CellTally, tally
+from tests.factories import make_world
+
+ITEMS = ("orange.team.1", "orange.team.2", "orange.team.3", "green.team.1", "green.team.2")
+PARTICIPANTS = 4
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def engine(migrated: Settings) -> Iterator[Engine]:
+    engine = create_db_engine(migrated)
+    yield engine
+    engine.dispose()
+
+
+def team_session(engine: Engine, *, participants: int = PARTICIPANTS) -> tuple[int, list[int]]:
+    """Trust A's round with a team session of `participants` people; returns (round id, participant ids)."""
+    world = make_world(engine)
+    with write_session(engine) as db:
+        focus = FocusSession(
+            round_id=world.round_a,
+            trust_id=world.trust_a,
+            viewpoint="team",
+            arcs="orange,green",
+            title="Team leaders",
+            state=SessionState.OPEN,
+        )
+        db.add(focus)
+        db.flush()
+        people = [Participant(session_id=focus.id, token_hash=f"hash-{n}") for n in range(participants)]  # type: ignore[arg-type]
+        db.add_all(people)
+        db.flush()
+        return world.round_a, [person.id for person in people]  # type: ignore[misc]
+
+
+def fresh_tallies(engine: Engine, round_id: int) -> dict[tuple[str, str], CellTally]:
+    """What scoring makes of the stored answers, read one by one, without comments."""
+    with read_session(engine) as db:
+        records = [
+            AnswerRecord(participant, item.split(".")[0], viewpoint, item, kind, rating)  # type: ignore[arg-type]
+            for participant, viewpoint, item, kind, rating, _comment in answer_records(db, round_id=round_id)
+        ]
+    return tally(records)
+
+
+def rolled_up(engine: Engine, round_id: int) -> dict[tuple[str, str], CellTally]:
+    with read_session(engine) as db:
+        return round_tallies(db, round_id=round_id)
+
+
+def rating(value: int) -> AnswerValue:
+    return AnswerValue(kind="rating", rating=value)
+
+
+ANSWERS = st.one_of(
+    st.none(),
+    st.integers(1, 5).map(rating),
+    st.sampled_from([AnswerValue(kind="dk"), AnswerValue(kind="na")]),
+)
+WRITES = st.lists(
+    st.dictionaries(
+        st.integers(0, PARTICIPANTS - 1),
+        st.dictionaries(st.sampled_from(ITEMS), ANSWERS, max_size=4),
+        max_size=3,
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=WRITES)
+def test_rollups_equal_a_fresh_computation_after_any_submits_updates_and_removals(
+    engine: Engine, writes: list[dict[int, dict[str, AnswerValue | None]]]
+) -> None:
+    with write_session(engine) as db:
+        for table in (ScoreRollup, CellRollup, Answer):
+            db.execute(delete(table))
+        round_id = db.scalar(select(FocusSession.round_id))
+        people = list(db.scalars(select(Participant.id).order_by(Participant.id)))
+    if round_id is None:
+        round_id, people = team_session(engine)
+    for write in writes:
+        with write_session(engine) as db:
+            changes = {people[index]: answers for index, answers in write.items()}
+            write_answers(db, round_id=round_id, viewpoint="team", changes=changes)
+    assert rolled_up(engine, round_id) == fresh_tallies(engine, round_id)
+
+
+def test_changing_an_answer_moves_the_participant_to_their_new_score(engine: Engine) -> None:
+    round_id, (person, *_) = team_session(engine)
+    with write_session(engine) as db:
+        write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: rating(2)}})
+    with write_session(engine) as db:
+        write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: rating(5)}})
+    cell = rolled_up(engine, round_id)[("orange", "team")]
+    assert (dict(cell.scores), dict(cell.distribution)) == ({5: 1}, {5: 1})
+
+
+def test_taking_back_the_only_rating_removes_the_participant_from_the_cell(engine: Engine) -> None:
+    round_id, (person, *_) = team_session(engine)
+    with write_session(engine) as db:
+        write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: rating(3)}})
+    with write_session(engine) as db:
+        write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: None}})
+    assert rolled_up(engine, round_id) == {}
+    with read_session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_a_failed_transaction_moves_neither_answers_nor_rollups(engine: Engine) -> None:
+    round_id, (person, *_) = team_session(engine)
+    with pytest.raises(RuntimeError), write_session(engine) as db:
+        write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: rating(4)}})
+        raise RuntimeError("the request failed after writing")
+    assert rolled_up(engine, round_id) == {}
+
+
+def test_rebuilding_gives_back_rollups_that_were_lost(engine: Engine) -> None:
+    round_id, people = team_session(engine)
+    with write_session(engine) as db:
+        write_answers(
+            db,
+            round_id=round_id,
+            viewpoint="team",
+            changes={
+                p: {ITEMS[0]: rating(1 + n), ITEMS[3]: AnswerValue(kind="dk")} for n, p in enumerate(people)
+            },
+        )
+    before = rolled_up(engine, round_id)
+    with write_session(engine) as db:
+        db.execute(delete(ScoreRollup))
+        db.execute(update(CellRollup).values(rated_1=99))
+    with write_session(engine) as db:
+        assert rebuild_rollups(db, round_ids=[round_id]) == 2 * len(people)
+    assert rolled_up(engine, round_id) == before == fresh_tallies(engine, round_id)
+
+
+def test_an_answer_that_is_not_a_rating_cannot_carry_one() -> None:
+    with pytest.raises(ValueError, match="kind 'dk' cannot have rating 3"):
+        AnswerValue(kind="dk", rating=3)
+
+
+def test_concurrent_writers_leave_the_rollups_equal_to_the_answers(engine: Engine) -> None:
+    """Many requests at once, some for the same participant: on PostgreSQL these run truly in parallel."""
+    round_id, people = team_session(engine, participants=6)
+    plan = [(people[n % len(people)], ITEMS[n % len(ITEMS)], 1 + n % 5) for n in range(60)]
+
+    def write(step: tuple[int, str, int]) -> None:
+        person, item, value = step
+        with write_session(engine) as db:
+            write_answers(db, round_id=round_id, viewpoint="team", changes={person: {item: rating(value)}})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, plan))
+    assert rolled_up(engine, round_id) == fresh_tallies(engine, round_id)
