@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from framework.model import DEFAULT_FRAMEWORK_FILE
@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     min_group_size: int = Field(
         5, ge=2, le=100, description="Figures from fewer people than this are suppressed in every output."
     )
+    comment_min_group_size: int = Field(
+        10,
+        ge=2,
+        le=1000,
+        description="Free-text comments are shown only from cells with at least this many people.",
+    )
+    benchmark_min_trusts: int = Field(
+        5,
+        ge=5,
+        le=1000,
+        description="Trusts that must have a round in the same year before any trust sees where it sits.",
+    )
     join_failure_limit: int = Field(
         10, ge=1, le=1000, description="Wrong join codes per device (browser) before joining answers 429."
     )
@@ -96,3 +108,12 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _comments_need_larger_groups(self) -> Settings:
+        if self.comment_min_group_size < self.min_group_size:
+            raise ValueError(
+                "RAINBOW_COMMENT_MIN_GROUP_SIZE must be at least RAINBOW_MIN_GROUP_SIZE: comments say more "
+                "about who wrote them than figures do"
+            )
+        return self

@@ -81,10 +81,24 @@ def _name_framework_keys(schemas: dict[str, Any], app: FastAPI) -> None:
     """The framework is data, so the models take any text for arcs and viewpoints and check it against the
     framework in use; the document names the keys that framework has."""
     framework = app.state.rainbow.framework
+    arcs, viewpoints = list(framework.arc_keys), list(framework.viewpoint_keys)
     create = schemas.get("SessionCreate", {}).get("properties", {})
     if create:
-        create["viewpoint"] = {**create["viewpoint"], "enum": list(framework.viewpoint_keys)}
-        create["arcs"]["items"] = {"type": "string", "enum": list(framework.arc_keys)}
+        create["viewpoint"] = {**create["viewpoint"], "enum": viewpoints}
+        create["arcs"]["items"] = {"type": "string", "enum": arcs}
+    for name in ("TargetIn", "SupportNeedIn"):
+        properties = schemas.get(name, {}).get("properties", {})
+        if properties:
+            properties["arc"] = {**properties["arc"], "enum": arcs}
+    target = schemas.get("TargetIn", {}).get("properties", {})
+    if target:
+        target["viewpoint"] = {
+            "anyOf": [{"type": "string", "enum": viewpoints}, {"type": "null"}],
+            "description": target["viewpoint"].get("description", ""),
+        }
+    action = schemas.get("ActionIn", {}).get("properties", {})
+    if action:
+        action["arcs"]["items"] = {"type": "string", "enum": arcs}
 
 
 def _require_idempotency_keys(document: dict[str, Any]) -> None:

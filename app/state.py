@@ -1,4 +1,5 @@
-"""What the running service holds: settings, the database engine, the framework and questionnaires, templates.
+"""What the running service holds: settings, the database engine, the framework and questionnaires, templates
+and the cache of drawn charts.
 
 Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
 dependency, so nothing lives in module globals and tests can build as many apps as they like.
@@ -6,12 +7,15 @@ dependency, so nothing lives in module globals and tests can build as many apps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy import Engine
 
+from app.chart_cache import ChartCache
 from app.config import Settings
 from framework.model import Framework
 from surveys import SurveyBook
@@ -25,6 +29,12 @@ class AppState:
     framework: Framework
     surveys: SurveyBook
     templates: Jinja2Blocks
+    charts: ChartCache = field(default_factory=ChartCache)
+
+    @cached_property
+    def framework_digest(self) -> str:
+        """A digest of the framework in use: part of every chart's cache key, as its titles are drawn."""
+        return hashlib.sha256(self.framework.model_dump_json().encode()).hexdigest()[:16]
 
 
 def get_state(request: Request) -> AppState:

@@ -152,6 +152,9 @@ class Round(SQLModel, table=True):
     period_end: date | None = None
     framework_version: str = Field(max_length=40)
     status: RoundStatus = _enum_column(RoundStatus, RoundStatus.OPEN)
+    # Moves on when targets change or rollups are rebuilt; answers move CellRollup.version instead (a row they
+    # update anyway, so no write waits on a round-wide lock). Together they name a round's charts.
+    scores_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_by_id: int | None = _owner("users.id", nullable=True, on_delete="SET NULL")
     created_at: datetime = _timestamp()
 
@@ -285,3 +288,121 @@ class Consensus(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=5000)
     updated_by_id: int | None = _owner("users.id", nullable=True, on_delete="SET NULL")
     updated_at: datetime = _timestamp()
+
+
+class ScoreRollup(SQLModel, table=True):
+    """How many participants of a round's cell (arc x viewpoint) have each arc score, the score kept as an
+    exact fraction (sum of ratings / number of ratings, reduced).
+
+    Kept in step with answers in the same transaction (`app.store.rollups`), so scores never scan answers.
+    """
+
+    __tablename__ = "score_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "arc", "viewpoint", "score_num", "score_den", name="uq_score_rollup_cell_score"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = _owner("rounds.id")
+    arc: str = Field(max_length=40)
+    viewpoint: str = Field(max_length=20)
+    score_num: int
+    score_den: int
+    participants: int = 0
+
+
+class CellRollup(SQLModel, table=True):
+    """A round's cell (arc x viewpoint): how many answers gave each rating, don't know, not applicable."""
+
+    __tablename__ = "cell_rollups"
+    __table_args__ = (UniqueConstraint("round_id", "arc", "viewpoint", name="uq_cell_rollup_cell"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = _owner("rounds.id")
+    arc: str = Field(max_length=40)
+    viewpoint: str = Field(max_length=20)
+    rated_1: int = 0
+    rated_2: int = 0
+    rated_3: int = 0
+    rated_4: int = 0
+    rated_5: int = 0
+    dont_know: int = 0
+    not_applicable: int = 0
+    version: int = Field(
+        default=1,
+        sa_column=Column(Integer, nullable=False, server_default="1"),
+        description="Moves on with every change to the cell's counts",
+    )
+
+
+#: The viewpoint column of a target for the arc as a whole.
+WHOLE_ARC = "all"
+
+
+class Target(SQLModel, table=True):
+    """The level (1 to 5) a trust wants an arc to reach in a round: as a whole, or from one viewpoint."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("round_id", "arc", "viewpoint", name="uq_target_round_arc_viewpoint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = _owner("rounds.id")
+    arc: str = Field(max_length=40)
+    viewpoint: str = Field(default=WHOLE_ARC, max_length=20, description=f"a viewpoint key, or '{WHOLE_ARC}'")
+    level: float
+    updated_at: datetime = _timestamp()
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    DONE = "done"
+
+
+class Action(SQLModel, table=True):
+    """One row of a trust's action plan: what it will do about one or more arcs, by when, led by whom."""
+
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trust_id: int = _owner("trusts.id")
+    title: str = Field(max_length=200)
+    arcs: str = Field(max_length=200, description="Arc keys in framework order, comma-separated")
+    outcomes: str | None = Field(default=None, max_length=2000)
+    timescale: str | None = Field(default=None, max_length=100)
+    due: date | None = None
+    lead_officer: str | None = Field(default=None, max_length=200)
+    resources: str | None = Field(default=None, max_length=500)
+    status: ActionStatus = _enum_column(ActionStatus, ActionStatus.NOT_STARTED)
+    position: int = Field(default=0, description="Order in the plan, smallest first")
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    @property
+    def arc_keys(self) -> list[str]:
+        return self.arcs.split(",") if self.arcs else []
+
+
+class SupportKind(StrEnum):
+    TRAINING = "training"
+    DATA = "data"
+    LEADERSHIP = "leadership"
+    FUNDING = "funding"
+    NATIONAL = "national"
+    OTHER = "other"
+
+
+class SupportNeed(SQLModel, table=True):
+    """Help a trust needs on an arc in a round: its kind and, in the trust's words, what."""
+
+    __tablename__ = "support_needs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = _owner("rounds.id")
+    arc: str = Field(max_length=40)
+    kind: SupportKind = _enum_column(SupportKind)
+    description: str = Field(max_length=2000)
+    created_at: datetime = _timestamp()

@@ -10,6 +10,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.config import PROJECT_ROOT
 from app.csrf import CSRF_FIELD, csrf_token
+from app.exports.content import ACTION_STATUSES, SUPPORT_KINDS
 from framework.model import Framework
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -21,11 +22,33 @@ def staff_context(request: Request) -> dict[str, Any]:
     return {"staff": getattr(request.state, "staff", None)}
 
 
+MINUS = "\u2212"
+
+
+def figure(value: float | None, places: int = 2) -> str:
+    """A score as pages show it: two decimals; an empty string for no figure (templates say why)."""
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def signed(value: float | None, places: int = 2) -> str:
+    """A change with its sign, e.g. +0.25, or -0.10 with a real minus sign, which screen readers say."""
+    if value is None:
+        return ""
+    text = f"{abs(value):.{places}f}"
+    if float(text) == 0:
+        return f"±{text}"
+    return f"+{text}" if value > 0 else f"{MINUS}{text}"
+
+
 def create_templates(framework: Framework) -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[staff_context])
     templates.env.globals["framework"] = framework
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+    templates.env.globals["statuses"] = ACTION_STATUSES
+    templates.env.globals["support_kinds"] = SUPPORT_KINDS
+    templates.env.filters["figure"] = figure
+    templates.env.filters["signed"] = signed
     # Undefined names in a template are a bug to find in tests, not an empty string shown to a user.
     templates.env.undefined = StrictUndefined
     return templates

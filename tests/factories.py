@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 from fastapi.testclient import TestClient
@@ -35,6 +36,8 @@ class World:
     round_a: int
     round_b: int
     round_a_name: str
+    round_a_next: int = 0  # a second round of trust A, where a test adds one with `add_round`
+    extras: dict[str, int] = field(default_factory=dict)  # ids of whatever else a test adds
     session_a: int = 0
     session_a_code: str = ""
     users: dict[str, int] = field(default_factory=dict)
@@ -90,6 +93,15 @@ def make_world(engine: Engine) -> World:
             emails=emails,
             tokens=tokens,
         )
+
+
+def add_round(engine: Engine, *, trust_id: int, name: str, period_start: date | None = None) -> int:
+    with write_session(engine) as db:
+        db_round = Round(trust_id=trust_id, name=name, framework_version="2009.1", period_start=period_start)
+        db.add(db_round)
+        db.flush()
+        assert db_round.id is not None
+        return db_round.id
 
 
 def make_user(

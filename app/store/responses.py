@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.auth import secret_hash
-from app.database import upsert
 from app.errors import Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
+from app.store.rollups import AnswerValue, write_answers
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
 from framework.model import Framework
@@ -51,8 +51,9 @@ class AnswerIn(BaseModel):
     item: Annotated[str, StringConstraints(max_length=60)] = Field(
         description="A statement code, e.g. orange.child.2"
     )
-    rating: RatingValue = Field(
-        description="1 (fragmented) to 5 (integrated), dk (don't know), na (not applicable)"
+    rating: RatingValue | None = Field(
+        description="1 (fragmented) to 5 (integrated), dk (don't know), na (not applicable);"
+        " null takes back an earlier answer to this statement"
     )
     comment: Comment | None = None
 
@@ -173,6 +174,9 @@ def save_responses(
         not fit the viewpoint, or a key already used with another body.
     """
     assert participant.id is not None
+    # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
+    # find its key below and replay its reply, instead of racing it to the unique key.
+    db.execute(select(Participant.id).where(Participant.id == participant.id).with_for_update()).all()
     fingerprint = body_fingerprint(body)
     earlier = db.scalar(
         select(IdempotentRequest).where(
@@ -186,8 +190,12 @@ def save_responses(
     _check_answers(body, focus, {item.code for item in items})
     _check_profile(body.profile, focus)
     now = utcnow()
-    for answer in body.answers:
-        _upsert_answer(db, participant_id=participant.id, answer=answer, now=now)
+    write_answers(
+        db,
+        round_id=focus.round_id,
+        viewpoint=focus.viewpoint,
+        changes={participant.id: {answer.item: _answer_value(answer) for answer in body.answers}},
+    )
     if body.profile is not None:
         for field, value in body.profile.model_dump(exclude_none=True).items():
             setattr(participant, field, value)
@@ -221,6 +229,10 @@ def _check_answers(body: ResponsesIn, focus: FocusSession, codes: set[str]) -> N
         if answer.item in seen:
             raise Invalid(f"answers[{index}].item", f"'{answer.item}' is answered twice in one request")
         seen.add(answer.item)
+        if answer.rating is None and answer.comment:
+            raise Invalid(
+                f"answers[{index}].comment", "a comment goes with an answer; this one takes it back"
+            )
         if answer.comment and focus.viewpoint == CHILD_VIEWPOINT and not focus.children_comments:
             raise Invalid(f"answers[{index}].comment", "this session does not take comments from children")
 
@@ -236,23 +248,12 @@ def _check_profile(profile: ProfileIn | None, focus: FocusSession) -> None:
             raise Invalid(f"profile.{field}", f"is not asked of {who}")
 
 
-def _upsert_answer(db: Session, *, participant_id: int, answer: AnswerIn, now: object) -> None:
-    # One statement per insert-or-update, atomic in the database, so two tablets' retries cannot race.
-    values = {
-        "participant_id": participant_id,
-        "item_code": answer.item,
-        "rating": answer.rating if isinstance(answer.rating, int) else None,
-        "kind": "rating" if isinstance(answer.rating, int) else answer.rating,
-        "comment": answer.comment or None,
-        "updated_at": now,
-    }
-    upsert(
-        db,
-        Answer,
-        values=values,
-        keys=["participant_id", "item_code"],
-        update=["rating", "kind", "comment", "updated_at"],
-    )
+def _answer_value(answer: AnswerIn) -> AnswerValue | None:
+    if answer.rating is None:
+        return None  # the respondent took their answer back
+    if isinstance(answer.rating, int):
+        return AnswerValue(kind="rating", rating=answer.rating, comment=answer.comment)
+    return AnswerValue(kind=answer.rating, comment=answer.comment)
 
 
 class Progress(BaseModel):

@@ -57,3 +57,21 @@ Email = Annotated[str, StringConstraints(max_length=320, pattern=EMAIL_PATTERN),
 def is_plain_text(value: str) -> bool:
     """True when `value` has none of the forbidden characters (for checks outside the models)."""
     return re.search(f"[{_FORBIDDEN}]", value) is None
+
+
+# Text over several lines (notes, outcomes): tabs and line breaks, but no other control characters.
+_FORBIDDEN_IN_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+MULTILINE_PATTERN = rf"^[^{_FORBIDDEN_IN_LINES}]*$"
+#: The same, with something other than spaces in it.
+MULTILINE_TEXT_PATTERN = rf"^[^{_FORBIDDEN_IN_LINES}]*[^\s{_FORBIDDEN_IN_LINES}][^{_FORBIDDEN_IN_LINES}]*$"
+
+
+def distinct(values: list[str]) -> list[str]:
+    """A list validator: the same value twice is an error (e.g. an arc named twice)."""
+    if len(set(values)) != len(values):
+        raise ValueError("must not name the same one twice")
+    return values
+
+
+#: A list of keys (arcs) in which none is repeated.
+DistinctKeys = Annotated[list[str], AfterValidator(distinct)]

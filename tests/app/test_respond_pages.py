@@ -608,8 +608,11 @@ def test_every_respondent_page_offers_finish_and_returns_to_the_start_when_idle(
         "/respond/thanks",
     ]:
         soup = get_page(client, path)
-        refresh = soup.select_one('meta[http-equiv="refresh"]')
+        # Without JavaScript the page refreshes to the start; with it, respond.js warns first (same time).
+        refresh = soup.select_one('head noscript meta[http-equiv="refresh"]')
         assert refresh is not None and refresh["content"] == f"{idle};url=/respond/idle", path
+        assert soup.select_one('meta[name="respondent-idle-seconds"]')["content"] == str(idle), path
+        assert soup.select_one("#idle-warning[hidden][role=alertdialog]") is not None, path
         assert soup.select_one('header form[action="/respond/finish"]') is not None, path
 
 

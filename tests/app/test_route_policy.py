@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlmodel import SQLModel
 
 from app.config import Settings
 from app.database import create_db_engine, write_session
 from app.main import create_app
 from app.migrate import upgrade
+from app.tables import Action, SupportKind, SupportNeed, Target
 from tests.conftest import ENGINES, TEST_SECRET, fresh_database
-from tests.factories import ROLES, World, app_state, browse_as, make_world
+from tests.factories import ROLES, World, add_round, app_state, browse_as, make_world
 
 LOGIN = "login"  # 303 to /login?next=…: the sign-in page, for anonymous visitors to staff pages
 PUBLIC = dict.fromkeys(ROLES, 200)
@@ -40,6 +41,9 @@ def staff_api(anonymous: int | str = 401, **by_role: int | str) -> dict[str, int
 
 ADMIN_API = staff_api(admin=200, lead_a=403, facilitator_a=403, viewer_a=403, lead_b=403)
 TRUST_A_READ_API = staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=404)
+LEAD_A_API = staff_api(admin=200, lead_a=200, facilitator_a=403, viewer_a=403, lead_b=404)
+LEAD_A_API_CREATE = only(LEAD_A_API, admin=201, lead_a=201)
+LEAD_A_API_DELETE = only(LEAD_A_API, admin=204, lead_a=204)
 RUN_SESSION_API = staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=403, lead_b=404)
 ADMIN_PAGE = {
     "anonymous": LOGIN,
@@ -123,6 +127,26 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
         admin=200, lead_a=200, facilitator_a=403, viewer_a=403, lead_b=404
     ),
     ("POST", "/api/join"): PUBLIC,
+    # Scores, comparisons, charts and exports: members of the round's trust.
+    ("GET", "/api/rounds/{round_id}/scores"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/compare/{baseline_id}"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/rainbow.png"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/rainbow.svg"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/export.csv"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/export.xlsx"): TRUST_A_READ_API,
+    ("GET", "/api/rounds/{round_id}/report.pdf"): TRUST_A_READ_API,
+    # Targets, the action plan, support needs and coverage: leads change them, members read them.
+    ("POST", "/api/rounds/{round_id}/targets"): LEAD_A_API_CREATE,
+    ("GET", "/api/rounds/{round_id}/targets"): TRUST_A_READ_API,
+    ("DELETE", "/api/rounds/{round_id}/targets/{target_id}"): LEAD_A_API_DELETE,
+    ("POST", "/api/trusts/{trust_id}/actions"): LEAD_A_API_CREATE,
+    ("GET", "/api/trusts/{trust_id}/actions"): TRUST_A_READ_API,
+    ("PUT", "/api/trusts/{trust_id}/actions/{action_id}"): LEAD_A_API,
+    ("DELETE", "/api/trusts/{trust_id}/actions/{action_id}"): LEAD_A_API_DELETE,
+    ("POST", "/api/rounds/{round_id}/support-needs"): LEAD_A_API_CREATE,
+    ("GET", "/api/rounds/{round_id}/support-needs"): TRUST_A_READ_API,
+    ("DELETE", "/api/rounds/{round_id}/support-needs/{need_id}"): LEAD_A_API_DELETE,
+    ("GET", "/api/rounds/{round_id}/coverage"): TRUST_A_READ_API,
     ("PUT", "/api/responses"): dict.fromkeys(ROLES, 401),
     # Respondent pages: public; without a participant cookie every /respond page goes to /join.
     ("GET", "/join"): PUBLIC,
@@ -144,6 +168,34 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
         LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
     ),
     ("GET", "/trust/rounds/{round_id}"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/compare"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/gaps"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/arcs/{arc}"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/targets"): TRUST_A_PAGE,
+    ("POST", "/trust/rounds/{round_id}/targets"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
+    ("POST", "/trust/rounds/{round_id}/support-needs"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
+    ("POST", "/trust/rounds/{round_id}/support-needs/{need_id}/delete"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
+    ("GET", "/trust/rounds/{round_id}/coverage"): TRUST_A_PAGE,
+    ("GET", "/trust/{trust_id}/actions"): TRUST_A_PAGE,
+    ("POST", "/trust/{trust_id}/actions"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
+    ("GET", "/trust/{trust_id}/actions/{action_id}/edit"): LEAD_A_PAGE,
+    ("POST", "/trust/{trust_id}/actions/{action_id}/edit"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
+    ("POST", "/trust/{trust_id}/actions/{action_id}/delete"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
+    ("POST", "/trust/{trust_id}/actions/{action_id}/move"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
     ("GET", "/trust/rounds/{round_id}/delete"): LEAD_A_PAGE,
     ("POST", "/trust/rounds/{round_id}/delete"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
@@ -231,6 +283,25 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
             "data": {"item": "orange.practitioner.1", "rating": "3", "notes": "Shared glossary."}
         },
         ("POST", "/facilitate/sessions/{session_id}/paper"): {"data": {"rating-orange.practitioner.1": "4"}},
+        ("POST", "/api/rounds/{round_id}/targets"): {"json": {"arc": "green", "level": 4}},
+        ("POST", "/api/trusts/{trust_id}/actions"): {
+            "json": {"title": "Shared glossary", "arcs": ["orange"]}
+        },
+        ("PUT", "/api/trusts/{trust_id}/actions/{action_id}"): {
+            "json": {"title": "Shared glossary", "arcs": ["orange"], "status": "on_track"}
+        },
+        ("POST", "/api/rounds/{round_id}/support-needs"): {
+            "json": {"arc": "orange", "kind": "training", "description": "Joint training for new staff"}
+        },
+        ("POST", "/trust/rounds/{round_id}/targets"): {"data": {"target-orange": "4"}},
+        ("POST", "/trust/rounds/{round_id}/support-needs"): {
+            "data": {"arc": "orange", "kind": "data", "description": "Local data on outcomes"}
+        },
+        ("POST", "/trust/{trust_id}/actions"): {"data": {"title": "Shared glossary", "arcs": ["orange"]}},
+        ("POST", "/trust/{trust_id}/actions/{action_id}/edit"): {
+            "data": {"title": "Shared glossary", "arcs": ["orange"], "status": "done"}
+        },
+        ("POST", "/trust/{trust_id}/actions/{action_id}/move"): {"data": {"direction": "up"}},
         ("PUT", "/api/responses"): {
             "json": {"answers": [{"item": "orange.practitioner.1", "rating": 4}]},
             "headers": {"Idempotency-Key": "policy-check"},
@@ -243,6 +314,10 @@ def concrete_path(path: str, world: World) -> str:
     return path.format(
         trust_id=world.trust_a,
         round_id=world.round_a,
+        baseline_id=world.round_a_next,  # set by PolicyApp.reset, with the plan items below
+        target_id=world.extras.get("target", 0),
+        action_id=world.extras.get("action", 0),
+        need_id=world.extras.get("need", 0),
         user_id=world.users["viewer_a"],
         session_id=world.session_a,
         arc="orange",
@@ -260,6 +335,21 @@ def app_routes(client: TestClient) -> set[tuple[str, str]]:
     return found
 
 
+def plan_items(engine: Engine, world: World) -> dict[str, int]:
+    """A target and a support need in trust A's round and an action in its plan, for the routes on them."""
+    with write_session(engine) as db:
+        items = {
+            "target": Target(round_id=world.round_a, arc="orange", level=4),
+            "need": SupportNeed(
+                round_id=world.round_a, arc="orange", kind=SupportKind.DATA, description="Data"
+            ),
+            "action": Action(trust_id=world.trust_a, title="Glossary", arcs="orange"),
+        }
+        db.add_all(items.values())
+        db.flush()
+        return {name: item.id for name, item in items.items()}  # type: ignore[misc]
+
+
 @dataclass
 class PolicyApp:
     client: TestClient
@@ -270,7 +360,10 @@ class PolicyApp:
         with write_session(engine) as db:
             for table in reversed(SQLModel.metadata.sorted_tables):
                 db.execute(delete(table))
-        return make_world(engine)
+        world = make_world(engine)
+        world.round_a_next = add_round(engine, trust_id=world.trust_a, name="Spring 2010 review")
+        world.extras.update(plan_items(engine, world))
+        return world
 
 
 @pytest.fixture(scope="module", params=ENGINES)

@@ -1,0 +1,78 @@
+"""Support needs: the help a trust says it needs on an arc in a round (training, data, leadership, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app import audit
+from app.auth import Staff
+from app.errors import Invalid, NotFound
+from app.store.validation import INPUT_MODEL_CONFIG, MULTILINE_TEXT_PATTERN
+from app.tables import Round, SupportKind, SupportNeed
+from framework.model import Framework
+
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=MULTILINE_TEXT_PATTERN),
+]
+
+
+class SupportNeedIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    arc: str = Field(max_length=40, description="An arc key")
+    kind: SupportKind
+    description: Description
+
+
+class SupportNeedPublic(BaseModel):
+    id: int
+    round_id: int
+    arc: str
+    kind: SupportKind
+    description: str
+
+
+def public(need: SupportNeed) -> SupportNeedPublic:
+    assert need.id is not None
+    return SupportNeedPublic(
+        id=need.id, round_id=need.round_id, arc=need.arc, kind=need.kind, description=need.description
+    )
+
+
+def add_support_need(
+    db: Session, *, actor: Staff, db_round: Round, need_in: SupportNeedIn, framework: Framework
+) -> SupportNeed:
+    """:raises Invalid: an arc the framework does not have."""
+    if need_in.arc not in framework.arc_keys:
+        raise Invalid("arc", f"'{need_in.arc}' is not an arc; choose from {', '.join(framework.arc_keys)}")
+    assert db_round.id is not None
+    need = SupportNeed(round_id=db_round.id, **need_in.model_dump())
+    db.add(need)
+    db.flush()
+    audit.record(
+        db, action="support.add", actor=actor, trust_id=db_round.trust_id, target=f"round {db_round.id}"
+    )
+    return need
+
+
+def support_needs_of(db: Session, *, round_id: int) -> Sequence[SupportNeed]:
+    return db.scalars(
+        select(SupportNeed).where(SupportNeed.round_id == round_id).order_by(SupportNeed.id)  # type: ignore[arg-type]
+    ).all()
+
+
+def remove_support_need(db: Session, *, actor: Staff, db_round: Round, need_id: int) -> None:
+    """:raises NotFound: no such need in this round."""
+    need = db.get(SupportNeed, need_id)
+    if need is None or need.round_id != db_round.id:
+        raise NotFound("This round has no support need with that id.")
+    db.execute(delete(SupportNeed).where(SupportNeed.id == need_id))  # type: ignore[arg-type]
+    audit.record(
+        db, action="support.remove", actor=actor, trust_id=db_round.trust_id, target=f"round {db_round.id}"
+    )
