@@ -1,0 +1,207 @@
+"""P3: ``GET /api/rounds/{id}/rainbow.png``, cold (not yet drawn) and repeated (served from the chart cache).
+
+Uses P2's 10k database. "Cold" is a request whose chart is not in the cache: before each one the app gets a
+fresh, empty `ChartCache`, so the request reads the scores, builds the chart, hashes it and draws it, as the
+first request after new answers would. Matplotlib's one-off start-up (fonts) is paid by an untimed request
+first and reported separately: it happens once per process, not once per chart. "Cached" repeats the same
+request, which still reads the scores to work out the digest but then takes the image from the cache.
+
+The floor of the cold path is matplotlib itself: an empty Figure of the same size saved to PNG with the same
+options. The floor of the cached path is ``GET /healthz`` through the same client.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from matplotlib.figure import Figure
+
+from app.chart_cache import ChartCache
+from app.database import read_session
+from app.main import create_app
+from app.round_results import rainbow_chart
+from app.state import AppState
+from app.store.scores import Thresholds, round_results
+from app.tables import Round, Trust
+from benchmarks.bench_scores import BenchDatabase, bench_settings, ensure_database, needed_bytes
+from benchmarks.common import DATA_DIR, Result, disk_shortfall, ratio, result, skipped, summary_ms, time_calls
+from framework.rainbow import RainbowChart, chart_digest, render
+
+ID = "P3"
+WHAT = "rainbow PNG (GET /api/rounds/{id}/rainbow.png) on the 10k-answer round"
+TARGET = "cold <= 150 ms, repeated (cached by data hash) <= 5 ms"
+COLD_LIMIT_MS, CACHED_LIMIT_MS = 150.0, 5.0
+COLD_WARMUP, COLD_SAMPLES = 3, 30
+CACHED_WARMUP, CACHED_SAMPLES = 20, 300
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FIGURE_SIZE = (10.0, 6.5)  # inches: the full-size rainbow (framework.rainbow's _FULL style)
+
+
+def _state(app: FastAPI) -> AppState:
+    state: AppState = app.state.rainbow
+    return state
+
+
+def _forget_charts(app: FastAPI) -> None:
+    """Give the app an empty chart cache (AppState is frozen, so replace it with a copy)."""
+    app.state.rainbow = replace(_state(app), charts=ChartCache())
+
+
+def measure_endpoint(database: BenchDatabase) -> dict[str, Any]:
+    app = create_app(bench_settings(database.path))
+    url = f"/api/rounds/{database.round_id}/rainbow.png"
+    headers = {"Authorization": f"Bearer {database.token}"}
+    with TestClient(app) as client:
+
+        def get_png() -> bytes:
+            response = client.get(url, headers=headers)
+            if response.status_code != 200 or not response.content.startswith(PNG_SIGNATURE):
+                kind = response.headers.get("content-type")
+                raise SystemExit(f"{url} answered {response.status_code} {kind}")
+            return response.content
+
+        started = time.perf_counter()
+        first_image = get_png()
+        first_request = time.perf_counter() - started
+        cold: list[float] = []
+        for index in range(COLD_WARMUP + COLD_SAMPLES):
+            _forget_charts(app)
+            started = time.perf_counter()
+            image = get_png()
+            if index >= COLD_WARMUP:
+                cold.append(time.perf_counter() - started)
+            if image != first_image:
+                raise SystemExit("the same chart drawn twice gave different bytes")
+        if len(_state(app).charts) != 1:
+            raise SystemExit("the chart was not kept in the cache")
+        cached = time_calls(get_png, samples=CACHED_SAMPLES, warmup=CACHED_WARMUP)
+        health = time_calls(lambda: client.get("/healthz"), samples=CACHED_SAMPLES, warmup=CACHED_WARMUP)
+    return {
+        "first_request": first_request,
+        "cold": cold,
+        "cached": cached,
+        "health": health,
+        "png_bytes": len(first_image),
+    }
+
+
+def _chart_builder(state: AppState, round_id: int) -> Callable[[], RainbowChart]:
+    """Builds the chart the endpoint draws, the way it does: the round's results from the rollups."""
+
+    def build() -> RainbowChart:
+        with read_session(state.engine) as db:
+            db_round = db.get(Round, round_id)
+            assert db_round is not None
+            trust = db.get(Trust, db_round.trust_id)
+            assert trust is not None
+            results = round_results(
+                db,
+                db_round=db_round,
+                baseline=None,
+                framework=state.framework,
+                surveys=state.surveys,
+                thresholds=Thresholds.of(state.settings),
+                with_comparison=False,
+            )
+            return rainbow_chart(results, framework=state.framework, trust_name=trust.name)
+
+    return build
+
+
+def measure_parts(database: BenchDatabase) -> dict[str, list[float]]:
+    """The cold path's parts without HTTP: scores to chart, the digest, drawing (framework.rainbow.render)."""
+    state = _state(create_app(bench_settings(database.path)))
+    try:
+        build = _chart_builder(state, database.round_id)
+        chart = build()
+        timed = {
+            "render": lambda: render(chart, "png"),
+            "scores_to_chart": build,
+            "digest": lambda: chart_digest(chart, "png"),
+        }
+        return {
+            name: time_calls(call, samples=COLD_SAMPLES, warmup=COLD_WARMUP) for name, call in timed.items()
+        }
+    finally:
+        state.engine.dispose()
+
+
+def measure_floor() -> list[float]:
+    """An empty Figure of the rainbow's size saved as PNG with the same options as `render`."""
+
+    def empty_png() -> bytes:
+        figure = Figure(figsize=FIGURE_SIZE, layout=None, facecolor="white")
+        buffer = io.BytesIO()
+        figure.savefig(
+            buffer,
+            format="png",
+            dpi=100,
+            metadata={"Software": None},
+            bbox_inches=None,
+            facecolor="white",
+            pil_kwargs={"compress_level": 3},
+        )
+        return buffer.getvalue()
+
+    return time_calls(empty_png, samples=COLD_SAMPLES, warmup=COLD_WARMUP)
+
+
+def run() -> Result:
+    shortfall = disk_shortfall(DATA_DIR, needed_bytes("10k"))
+    if shortfall:
+        reason = f"not enough disk for the database: {shortfall}"
+        return skipped(id=ID, what=WHAT, target=TARGET, reason=reason)
+    database = ensure_database("10k")
+    print(f"{ID}: timing {COLD_SAMPLES} cold and {CACHED_SAMPLES} cached requests, the parts, the floor")
+    endpoint = measure_endpoint(database)
+    parts = measure_parts(database)
+    cold, cached = summary_ms(endpoint["cold"]), summary_ms(endpoint["cached"])
+    floor, health = summary_ms(measure_floor()), summary_ms(endpoint["health"])
+    checks = {"cold_p95": cold["p95"] <= COLD_LIMIT_MS, "cached_p95": cached["p95"] <= CACHED_LIMIT_MS}
+    return result(
+        id=ID,
+        what=WHAT,
+        target=TARGET,
+        measured={
+            "cold_ms": cold,
+            "cached_ms": cached,
+            "render_only_ms": summary_ms(parts["render"]),
+            "scores_to_chart_ms": summary_ms(parts["scores_to_chart"]),
+            "digest_ms": summary_ms(parts["digest"]),
+            "first_request_in_process_ms": round(endpoint["first_request"] * 1000, 3),
+            "png_bytes": endpoint["png_bytes"],
+            "database": database.describe(),
+            "method": (
+                "fastapi TestClient in-process, one lead's Bearer token; cold = a fresh ChartCache before "
+                "each request (after one untimed first request that loads matplotlib's fonts); cached = the "
+                "same request repeated"
+            ),
+        },
+        floor={
+            "what": "an empty matplotlib Figure of the same size (10 x 6.5 in, 100 dpi) saved as PNG",
+            "empty_png_ms": floor,
+            "healthz_ms": health,
+            "healthz_what": "GET /healthz through the same TestClient: the floor of the cached path",
+        },
+        ratio=ratio(cold["p50"], floor["p50"]),
+        ratio_what="cold p50 / empty-figure PNG p50",
+        ratios={
+            "cold_p50_over_empty_png": ratio(cold["p50"], floor["p50"]),
+            "render_p50_over_empty_png": ratio(summary_ms(parts["render"])["p50"], floor["p50"]),
+            "cached_p50_over_healthz": ratio(cached["p50"], health["p50"]),
+        },
+        limits={"cold_p95_ms": COLD_LIMIT_MS, "cached_p95_ms": CACHED_LIMIT_MS},
+        checks=checks,
+        passed=all(checks.values()),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit("run it with: python -m benchmarks.run P3")
