@@ -10,12 +10,14 @@ export HOST PORT
 
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 HTMX     := static/vendor/htmx.min.js
+AXE      := node_modules/axe-core/axe.min.js
 
-.PHONY: run test setup setup-dev lint format check-framework clean help
+.PHONY: run test bench setup setup-dev lint format check-framework clean help
 
 help:
 	@echo "make run    set up .venv, migrate, load the demo trust on first run, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make bench  the performance benchmarks (benchmarks/README.md); results in benchmarks/results.json"
 	@echo "make lint   ruff;  make clean   remove .venv, node_modules, static/vendor"
 
 run: setup
@@ -23,10 +25,16 @@ run: setup
 	$(BIN)/rainbow demo --if-empty
 	$(BIN)/rainbow serve
 
-test: setup-dev
+# The browser tests (tests/browser) also need Debian's Chromium (apt-get install -y chromium): without it they
+# skip, or fail when CI is set. axe-core, which they run on every page, is a devDependency from npm.
+test: setup-dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/rainbow check-framework
 	$(BIN)/pytest
+
+# Normally already there: `npm ci` for htmx installs it. Only when node_modules has gone since.
+$(AXE): | $(HTMX)
+	npm ci --no-audit --no-fund --loglevel=error
 
 setup: $(VENV)/.runtime-installed $(HTMX)
 setup-dev: $(VENV)/.dev-installed $(HTMX)
@@ -51,6 +59,10 @@ $(HTMX): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp $(HTMX_SRC) $@
+
+# Speed and memory against design.md section 6; writes benchmarks/results.json (see benchmarks/README.md).
+bench: setup-dev
+	$(BIN)/python -m benchmarks.run
 
 lint: setup-dev
 	$(BIN)/ruff check .

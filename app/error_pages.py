@@ -1,7 +1,9 @@
 """One place that turns every error into a response: JSON ``{"detail": …}`` for the API, a page for people.
 
 Unexpected exceptions are logged with a short reference id, and the client gets only that id: never a
-traceback, never the exception's text.
+traceback, never the exception's text. A database that does not answer (unreachable, its connection cut, its
+file gone, locked beyond the busy timeout, no connection free in the pool) is 503 with a plain message and
+``Retry-After``: it passes, and the next request tries again on a fresh connection.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.errors import AppError, Invalid, NotAuthenticated
 
 log = logging.getLogger("rainbow.errors")
+
+DATABASE_UNAVAILABLE = "The database is not answering; try again in a minute."
+DATABASE_RETRY_AFTER_S = 60
 
 _TITLES = {
     400: "That request could not be understood",
@@ -38,6 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -117,6 +126,27 @@ def _api_message(problem: dict[str, object]) -> str:
     if problem["type"] == "string_pattern_mismatch":
         return "has characters or a form that is not allowed (the API schema gives the pattern)"
     return str(problem["msg"]).removeprefix("Value error, ")
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` says the database did not answer, rather than that a statement was wrong.
+
+    OperationalError is the DB-API's class for the database's own trouble (connection refused or lost, a
+    server shutting down, SQLite's "unable to open database file" and "database is locked"); any error that
+    made SQLAlchemy drop its connection counts too.
+    """
+    if isinstance(error, PoolTimeoutError | OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    if not database_unavailable(error):
+        return await _unexpected_error(request, error)  # an IntegrityError and the like is our bug: 500
+    reference = secrets.token_hex(4)
+    log.warning("database not answering, reference %s", reference, exc_info=error)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S), "X-Error-Reference": reference}
+    return error_response(request, 503, DATABASE_UNAVAILABLE, headers=headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:
