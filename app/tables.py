@@ -300,7 +300,13 @@ class ScoreRollup(SQLModel, table=True):
     __tablename__ = "score_rollups"
     __table_args__ = (
         UniqueConstraint(
-            "round_id", "arc", "viewpoint", "score_num", "score_den", name="uq_score_rollup_cell_score"
+            "round_id",
+            "arc",
+            "viewpoint",
+            "shard",
+            "score_num",
+            "score_den",
+            name="uq_score_rollup_cell_score",
         ),
     )
 
@@ -308,6 +314,11 @@ class ScoreRollup(SQLModel, table=True):
     round_id: int = _owner("rounds.id")
     arc: str = Field(max_length=40)
     viewpoint: str = Field(max_length=20)
+    shard: int = Field(
+        default=0,
+        sa_column=Column(Integer, nullable=False, server_default="0"),
+        description="Which of the cell's rows (participant id modulo app.store.rollups.ROLLUP_SHARDS)",
+    )
     score_num: int
     score_den: int
     participants: int = 0
@@ -317,12 +328,17 @@ class CellRollup(SQLModel, table=True):
     """A round's cell (arc x viewpoint): how many answers gave each rating, don't know, not applicable."""
 
     __tablename__ = "cell_rollups"
-    __table_args__ = (UniqueConstraint("round_id", "arc", "viewpoint", name="uq_cell_rollup_cell"),)
+    __table_args__ = (UniqueConstraint("round_id", "arc", "viewpoint", "shard", name="uq_cell_rollup_cell"),)
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = _owner("rounds.id")
     arc: str = Field(max_length=40)
     viewpoint: str = Field(max_length=20)
+    shard: int = Field(
+        default=0,
+        sa_column=Column(Integer, nullable=False, server_default="0"),
+        description="Which of the cell's rows (participant id modulo app.store.rollups.ROLLUP_SHARDS)",
+    )
     rated_1: int = 0
     rated_2: int = 0
     rated_3: int = 0

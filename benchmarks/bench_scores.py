@@ -33,7 +33,7 @@ from app.config import Settings
 from app.database import create_db_engine, read_session, write_session
 from app.main import create_app
 from app.migrate import head_revision, upgrade
-from app.store.rollups import CELL_COUNTERS, rebuild_rollups, round_tallies
+from app.store.rollups import CELL_COUNTERS, rebuild_rollups, round_tallies, shard_of
 from app.tables import Membership, Role, Round, RoundStatus, Trust, User
 from benchmarks.common import (
     DATA_DIR,
@@ -54,7 +54,7 @@ P95_LIMIT_MS = 50.0
 GROWTH_LIMIT = 2.0
 
 #: Bump whenever the generated data change, so cached databases are rebuilt.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: rollup rows in shards, as the app writes them
 SIZES = {"10k": 10_000, "10m": 10_000_000}
 WARMUP, SAMPLES = 20, 300
 
@@ -232,18 +232,22 @@ def _prepare(path: Path, framework: Framework) -> _Owner:
 class _Rollups:
     """The rollup rows of the generated answers, counted as `write_answers` would move them."""
 
-    scores: Counter[tuple[str, str, int, int]] = field(default_factory=Counter)
-    cells: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # Keyed as the rows are: (arc, viewpoint, shard, ...), the shard being the participant's.
+    scores: Counter[tuple[str, str, int, int, int]] = field(default_factory=Counter)
+    cells: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
 
-    def count_answer(self, arc: str, viewpoint: str, counter: int) -> None:
-        vector = self.cells.get((arc, viewpoint))
+    def count_answer(self, participant_id: int, arc: str, viewpoint: str, counter: int) -> None:
+        key = (arc, viewpoint, shard_of(participant_id))
+        vector = self.cells.get(key)
         if vector is None:
-            vector = self.cells[(arc, viewpoint)] = [0] * len(CELL_COUNTERS)
+            vector = self.cells[key] = [0] * len(CELL_COUNTERS)
         vector[counter] += 1
 
-    def count_arc_score(self, arc: str, viewpoint: str, total: int, ratings: int) -> None:
+    def count_arc_score(
+        self, participant_id: int, arc: str, viewpoint: str, total: int, ratings: int
+    ) -> None:
         divisor = math.gcd(total, ratings)  # the score is kept as a reduced fraction
-        self.scores[(arc, viewpoint, total // divisor, ratings // divisor)] += 1
+        self.scores[(arc, viewpoint, shard_of(participant_id), total // divisor, ratings // divisor)] += 1
 
 
 @dataclass
@@ -341,20 +345,20 @@ class _Generator:
             roll = rng.random()
             if roll < DONT_KNOW:
                 batch.answers.append((participant_id, code, None, "dk", None, stamp))
-                self.rollups.count_answer(arc, viewpoint, 5)
+                self.rollups.count_answer(participant_id, arc, viewpoint, 5)
             elif roll < DONT_KNOW + NOT_APPLICABLE:
                 batch.answers.append((participant_id, code, None, "na", None, stamp))
-                self.rollups.count_answer(arc, viewpoint, 6)
+                self.rollups.count_answer(participant_id, arc, viewpoint, 6)
             else:
                 rating = min(5, max(1, round(level + rng.gauss(0, 0.7))))
                 comment = "Benchmark comment." if rng.random() < COMMENTED else None
                 batch.answers.append((participant_id, code, rating, "rating", comment, stamp))
-                self.rollups.count_answer(arc, viewpoint, rating - 1)
+                self.rollups.count_answer(participant_id, arc, viewpoint, rating - 1)
                 total += rating
                 ratings += 1
             written += 1
         if ratings:
-            self.rollups.count_arc_score(arc, viewpoint, total, ratings)
+            self.rollups.count_arc_score(participant_id, arc, viewpoint, total, ratings)
         return written
 
 
@@ -425,14 +429,14 @@ def _insert_batches(connection: sqlite3.Connection, generator: _Generator, targe
 
 def _insert_rollups(connection: sqlite3.Connection, round_id: int, rollups: _Rollups) -> None:
     connection.executemany(
-        "INSERT INTO score_rollups (round_id, arc, viewpoint, score_num, score_den, participants)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO score_rollups (round_id, arc, viewpoint, shard, score_num, score_den, participants)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(round_id, *key, count) for key, count in sorted(rollups.scores.items())],
     )
     columns = ", ".join(CELL_COUNTERS)
     marks = ", ".join("?" for _ in CELL_COUNTERS)
     connection.executemany(
-        f"INSERT INTO cell_rollups (round_id, arc, viewpoint, {columns}) VALUES (?, ?, ?, {marks})",
+        f"INSERT INTO cell_rollups (round_id, arc, viewpoint, shard, {columns}) VALUES (?, ?, ?, ?, {marks})",
         [(round_id, *key, *vector) for key, vector in sorted(rollups.cells.items())],
     )
 
@@ -472,11 +476,11 @@ def _check_cell_counts(connection: sqlite3.Connection, round_id: int) -> None:
         arc, viewpoint, _n = code.split(".")
         vector = counted.setdefault((arc, viewpoint), [0] * len(CELL_COUNTERS))
         vector[rating - 1 if kind == "rating" else 5 if kind == "dk" else 6] += count
-    columns = ", ".join(CELL_COUNTERS)
+    sums = ", ".join(f"sum({name})" for name in CELL_COUNTERS)
     stored = {
         (arc, viewpoint): list(counts)
         for arc, viewpoint, *counts in connection.execute(
-            f"SELECT arc, viewpoint, {columns} FROM cell_rollups WHERE round_id = ?", (round_id,)
+            f"SELECT arc, viewpoint, {sums} FROM cell_rollups WHERE round_id = ? GROUP BY 1, 2", (round_id,)
         )
     }
     if stored != counted:
@@ -506,12 +510,13 @@ def _check_against_rebuild(path: Path, round_id: int) -> int:
 def _rollup_rows(db: Any, round_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     columns = ", ".join(CELL_COUNTERS)
     scores = db.connection().exec_driver_sql(
-        "SELECT arc, viewpoint, score_num, score_den, participants FROM score_rollups"
-        " WHERE round_id = ? ORDER BY 1, 2, 3, 4",
+        "SELECT arc, viewpoint, shard, score_num, score_den, participants FROM score_rollups"
+        " WHERE round_id = ? ORDER BY 1, 2, 3, 4, 5",
         (round_id,),
     )
     cells = db.connection().exec_driver_sql(
-        f"SELECT arc, viewpoint, {columns} FROM cell_rollups WHERE round_id = ? ORDER BY 1, 2", (round_id,)
+        f"SELECT arc, viewpoint, shard, {columns} FROM cell_rollups WHERE round_id = ? ORDER BY 1, 2, 3",
+        (round_id,),
     )
     return [tuple(row) for row in scores], [tuple(row) for row in cells]
 
@@ -551,19 +556,21 @@ def _check_scores(response: Any, database: BenchDatabase) -> None:
 
 
 def measure_floor(database: BenchDatabase) -> list[float]:
-    """The same rollup rows read with bare sqlite3 on an open connection: no framework, ORM or scoring."""
-    columns = ", ".join(CELL_COUNTERS)
+    """The same rollup rows summed over their shards with bare sqlite3 on an open connection: no framework,
+    ORM or scoring."""
+    sums = ", ".join(f"sum({name})" for name in CELL_COUNTERS)
     connection = sqlite3.connect(database.path)
     try:
 
         def read_rollups() -> None:
             connection.execute(
-                "SELECT arc, viewpoint, score_num, score_den, participants FROM score_rollups"
-                " WHERE round_id = ? AND participants > 0",
+                "SELECT arc, viewpoint, score_num, score_den, sum(participants) FROM score_rollups"
+                " WHERE round_id = ? GROUP BY 1, 2, 3, 4",
                 (database.round_id,),
             ).fetchall()
             connection.execute(
-                f"SELECT arc, viewpoint, {columns} FROM cell_rollups WHERE round_id = ?", (database.round_id,)
+                f"SELECT arc, viewpoint, {sums} FROM cell_rollups WHERE round_id = ? GROUP BY 1, 2",
+                (database.round_id,),
             ).fetchall()
 
         return time_calls(read_rollups, samples=SAMPLES, warmup=WARMUP)

@@ -183,11 +183,9 @@ def _save(request: Request, state: AppState, form: FormData, body: ResponsesIn) 
     token = request.cookies.get(PARTICIPANT_COOKIE)
     try:
         with write_session(state.engine) as db:
-            participant, focus = responses.participant_for_token(db, token=token)
-            items = responses.session_items(state.framework, state.surveys, focus)
-            responses.save_responses(
-                db, participant=participant, focus=focus, body=body, key=key.strip()[:200], items=items
-            )
+            answering = responses.answering_as(db, token=token)
+            items = responses.session_items(state.framework, state.surveys, answering)
+            responses.save_responses(db, answering=answering, body=body, key=key.strip()[:200], items=items)
     except NotAuthenticated:
         return _not_answering(request, state, token)
     return None

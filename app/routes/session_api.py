@@ -124,11 +124,9 @@ def put_responses(
         raise BadRequest("The Idempotency-Key header is required: a new random value for each submission.")
     token = bearer_token(request) or request.cookies.get(PARTICIPANT_COOKIE)
     with write_session(state.engine) as db:
-        participant, focus = responses.participant_for_token(db, token=token)
-        items = responses.session_items(state.framework, state.surveys, focus)
-        return responses.save_responses(
-            db, participant=participant, focus=focus, body=body, key=idempotency_key, items=items
-        )
+        answering = responses.answering_as(db, token=token)
+        items = responses.session_items(state.framework, state.surveys, answering)
+        return responses.save_responses(db, answering=answering, body=body, key=idempotency_key, items=items)
 
 
 async def csv_body(request: Request) -> bytes:

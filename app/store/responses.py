@@ -14,16 +14,17 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.auth import secret_hash
 from app.errors import Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
-from app.store.rollups import AnswerValue, write_answers
+from app.store.rollups import AnswerValue, lock_participants, prepare_answers
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
 from framework.model import Framework
@@ -98,7 +99,7 @@ class Joined:
     participant_id: int
 
 
-def session_items(framework: Framework, surveys: SurveyBook, focus: FocusSession) -> list[Item]:
+def session_items(framework: Framework, surveys: SurveyBook, focus: FocusSession | Answering) -> list[Item]:
     """The statements of a session, arc by arc in framework order."""
     return [item for arc in focus.arc_keys for item in surveys.items(arc, focus.viewpoint)]
 
@@ -119,11 +120,13 @@ def join(db: Session, *, focus: FocusSession) -> Joined:
     if focus.state != SessionState.OPEN:
         raise Conflict(_not_open_message(focus.state))
     token = secrets.token_urlsafe(32)
-    participant = Participant(session_id=focus.id, token_hash=secret_hash(token))
-    db.add(participant)
-    db.flush()
-    assert participant.id is not None
-    return Joined(token=token, focus=focus, participant_id=participant.id)
+    now = utcnow()
+    added = db.connection().execute(
+        _NEW_PARTICIPANT,
+        {"session_id": focus.id, "token_hash": secret_hash(token), "joined_at": now, "last_seen_at": now},
+    )
+    participant_id = added.inserted_primary_key[0]
+    return Joined(token=token, focus=focus, participant_id=participant_id)
 
 
 def _not_open_message(state: SessionState) -> str:
@@ -154,6 +157,39 @@ def participant_for_token(db: Session, *, token: str | None) -> tuple[Participan
     return participant, focus
 
 
+@dataclass(frozen=True)
+class Answering:
+    """Who is saving answers, and to which session: what `save_responses` needs, read in one query."""
+
+    participant_id: int
+    submitted_at: datetime | None
+    session_id: int
+    round_id: int
+    viewpoint: str
+    arcs: str
+    children_comments: bool
+
+    @property
+    def arc_keys(self) -> list[str]:
+        return self.arcs.split(",") if self.arcs else []
+
+
+def answering_as(db: Session, *, token: str | None) -> Answering:
+    """The participant a token belongs to and their session, while it still takes answers.
+
+    :raises NotAuthenticated: for a missing or unknown token, or a closed session.
+    """
+    if not token:
+        raise NotAuthenticated("Join a session with its code first.")
+    row = db.connection().execute(_ANSWERING, {"token_hash": secret_hash(token)}).first()
+    if row is None:
+        raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
+    *fields, session_state = row
+    if session_state in (SessionState.CLOSED, SessionState.DRAFT):
+        raise NotAuthenticated("This session is closed: it takes no more answers.")
+    return Answering(*fields)
+
+
 def body_fingerprint(body: ResponsesIn) -> str:
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -162,66 +198,94 @@ def body_fingerprint(body: ResponsesIn) -> str:
 def save_responses(
     db: Session,
     *,
-    participant: Participant,
-    focus: FocusSession,
+    answering: Answering,
     body: ResponsesIn,
     key: str,
     items: Sequence[Item],
 ) -> ResponsesOut:
     """Apply a submission once per idempotency key; see the module docstring for the rules.
 
+    This is the hottest path of the service (a room of tablets saving as they go), so it runs as a few
+    prebuilt Core statements rather than through the ORM's unit of work.
+
     :raises Invalid: an item not in the session, a comment where none is allowed, a profile field that does
         not fit the viewpoint, or a key already used with another body.
     """
-    assert participant.id is not None
+    participant_id = answering.participant_id
     # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
     # find its key below and replay its reply, instead of racing it to the unique key.
-    db.execute(select(Participant.id).where(Participant.id == participant.id).with_for_update()).all()
+    lock_participants(db, [participant_id])
     fingerprint = body_fingerprint(body)
-    earlier = db.scalar(
-        select(IdempotentRequest).where(
-            IdempotentRequest.participant_id == participant.id, IdempotentRequest.key == key
-        )
-    )
+    connection = db.connection()
+    earlier = connection.execute(_EARLIER_REPLY, {"pid": participant_id, "key": key}).first()
     if earlier is not None:
-        if earlier.body_hash != fingerprint:
+        body_hash, reply = earlier
+        if body_hash != fingerprint:
             raise Invalid("Idempotency-Key", "this key was already used with a different body; use a new key")
-        return ResponsesOut.model_validate_json(earlier.response)
-    _check_answers(body, focus, {item.code for item in items})
-    _check_profile(body.profile, focus)
+        return ResponsesOut.model_validate_json(reply)
+    _check_answers(body, answering, {item.code for item in items})
+    _check_profile(body.profile, answering)
     now = utcnow()
-    write_answers(
+    write = prepare_answers(
         db,
-        round_id=focus.round_id,
-        viewpoint=focus.viewpoint,
-        changes={participant.id: {answer.item: _answer_value(answer) for answer in body.answers}},
+        round_id=answering.round_id,
+        viewpoint=answering.viewpoint,
+        changes={participant_id: {answer.item: _answer_value(answer) for answer in body.answers}},
+        locked=True,
     )
+    changes: dict[str, object] = {"last_seen_at": now}
     if body.profile is not None:
-        for field, value in body.profile.model_dump(exclude_none=True).items():
-            setattr(participant, field, value)
-    participant.last_seen_at = now
-    if body.submit:
-        participant.submitted_at = participant.submitted_at or now
-    db.flush()
-    answered = db.scalar(
-        select(func.count()).select_from(Answer).where(Answer.participant_id == participant.id)
-    )
+        changes.update(body.profile.model_dump(exclude_none=True))
+    submitted_at = answering.submitted_at or (now if body.submit else None)
+    if submitted_at is not None:
+        changes["submitted_at"] = submitted_at
     out = ResponsesOut(
         saved=len(body.answers),
-        answered=int(answered or 0),
+        answered=write.answered[participant_id],
         total=len(items),
-        submitted=participant.submitted_at is not None,
+        submitted=submitted_at is not None,
     )
-    db.add(
-        IdempotentRequest(
-            participant_id=participant.id, key=key, body_hash=fingerprint, response=out.model_dump_json()
-        )
+    connection.execute(_UPDATE_PARTICIPANT, {"pid": participant_id, **changes})
+    connection.execute(
+        _REPLIES.insert(),
+        {
+            "participant_id": participant_id,
+            "key": key,
+            "body_hash": fingerprint,
+            "response": out.model_dump_json(),
+            "created_at": now,
+        },
     )
-    db.flush()
+    write.apply(db)
     return out
 
 
-def _check_answers(body: ResponsesIn, focus: FocusSession, codes: set[str]) -> None:
+_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_REPLIES = IdempotentRequest.__table__  # type: ignore[attr-defined]
+# No values: the columns to set are the keys of the parameters it is run with.
+_UPDATE_PARTICIPANT = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == bindparam("pid"))
+_NEW_PARTICIPANT = _PARTICIPANTS.insert()
+_SESSIONS = FocusSession.__table__  # type: ignore[attr-defined]
+_ANSWERING = (
+    select(
+        _PARTICIPANTS.c.id,
+        _PARTICIPANTS.c.submitted_at,
+        _SESSIONS.c.id,
+        _SESSIONS.c.round_id,
+        _SESSIONS.c.viewpoint,
+        _SESSIONS.c.arcs,
+        _SESSIONS.c.children_comments,
+        _SESSIONS.c.state,
+    )
+    .join(_SESSIONS, _SESSIONS.c.id == _PARTICIPANTS.c.session_id)
+    .where(_PARTICIPANTS.c.token_hash == bindparam("token_hash"))
+)
+_EARLIER_REPLY = select(_REPLIES.c.body_hash, _REPLIES.c.response).where(
+    _REPLIES.c.participant_id == bindparam("pid"), _REPLIES.c.key == bindparam("key")
+)
+
+
+def _check_answers(body: ResponsesIn, focus: Answering, codes: set[str]) -> None:
     seen: set[str] = set()
     for index, answer in enumerate(body.answers):
         if answer.item not in codes:
@@ -237,7 +301,7 @@ def _check_answers(body: ResponsesIn, focus: FocusSession, codes: set[str]) -> N
             raise Invalid(f"answers[{index}].comment", "this session does not take comments from children")
 
 
-def _check_profile(profile: ProfileIn | None, focus: FocusSession) -> None:
+def _check_profile(profile: ProfileIn | None, focus: Answering) -> None:
     if profile is None:
         return
     given = profile.model_dump(exclude_none=True)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from app.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup, utcnow
 from framework.scoring import RATINGS, CellKey, CellTally, Kind
@@ -50,10 +52,103 @@ class AnswerValue:
 #: participant id -> statement code -> the new answer, or None to remove the answer.
 AnswerChanges = Mapping[int, Mapping[str, AnswerValue | None]]
 
+#: Rollup rows are split into this many shards by participant (id modulo the count); a cell's figures are the
+#: sums over its shards. On PostgreSQL a moved counter row stays locked until the transaction commits, so
+#: with a single row per cell, every request of a room would queue on it; with shards, two requests of
+#: different participants rarely meet.
+ROLLUP_SHARDS = 16
+
 
 def arc_of(item_code: str) -> str:
     """The arc of a statement code ``<arc>.<viewpoint>.<n>``."""
     return item_code.split(".", 1)[0]
+
+
+def shard_of(participant_id: int) -> int:
+    return participant_id % ROLLUP_SHARDS
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The statements of the write path, built once per dialect (building an upsert costs more than
+    running it), on the tables rather than the ORM classes, so they run as plain Core."""
+
+    upsert_answer: Any
+    delete_answer: Any
+    move_score: Any
+    move_cell: Any
+    current_answers: Any
+    lock_participants: Any
+
+
+@cache
+def _statements(dialect_name: str) -> _Statements:
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+    answers, scores, cells = Answer.__table__, ScoreRollup.__table__, CellRollup.__table__  # type: ignore[attr-defined]
+    participants = Participant.__table__  # type: ignore[attr-defined]
+    upsert_answer = dialect.insert(answers)
+    upsert_answer = upsert_answer.on_conflict_do_update(
+        index_elements=["participant_id", "item_code"],
+        set_={name: upsert_answer.excluded[name] for name in ("rating", "kind", "comment", "updated_at")},
+    )
+    move_score = dialect.insert(scores)
+    move_score = move_score.on_conflict_do_update(
+        index_elements=["round_id", "arc", "viewpoint", "shard", "score_num", "score_den"],
+        set_={"participants": scores.c.participants + move_score.excluded.participants},
+    )
+    move_cell = dialect.insert(cells)
+    move_cell = move_cell.on_conflict_do_update(
+        index_elements=["round_id", "arc", "viewpoint", "shard"],
+        set_={
+            **{name: cells.c[name] + move_cell.excluded[name] for name in CELL_COUNTERS},
+            "version": cells.c.version + 1,
+        },
+    )
+    ids = bindparam("ids", expanding=True)
+    return _Statements(
+        upsert_answer=upsert_answer,
+        delete_answer=delete(answers).where(
+            answers.c.participant_id == bindparam("pid"), answers.c.item_code == bindparam("code")
+        ),
+        move_score=move_score,
+        move_cell=move_cell,
+        current_answers=select(
+            answers.c.participant_id, answers.c.item_code, answers.c.kind, answers.c.rating
+        ).where(answers.c.participant_id.in_(ids)),
+        lock_participants=select(participants.c.id)
+        .where(participants.c.id.in_(ids))
+        .order_by(participants.c.id)
+        .with_for_update(),
+    )
+
+
+def statements_for(db: Session) -> _Statements:
+    return _statements(db.get_bind().dialect.name)
+
+
+@dataclass
+class AnswerWrite:
+    """Answers of one round and viewpoint ready to write, with how the rollups move; see `prepare_answers`."""
+
+    round_id: int
+    viewpoint: str
+    upserts: list[dict[str, object]]
+    removals: list[dict[str, object]]
+    score_deltas: Counter[tuple[int, str, int, int]]
+    cell_deltas: dict[tuple[int, str], list[int]]
+    answered: dict[int, int] = field(default_factory=dict)  # participant id -> answers after the write
+
+    def apply(self, db: Session) -> None:
+        """Write the answers and move the rollups, in the caller's transaction. The rollup rows go last:
+        on PostgreSQL they stay locked until commit, so they should be touched as late as possible."""
+        connection = db.connection()
+        statements = statements_for(db)
+        if self.upserts:
+            connection.execute(statements.upsert_answer, self.upserts)
+        if self.removals:
+            connection.execute(statements.delete_answer, self.removals)
+        _apply_score_deltas(db, round_id=self.round_id, viewpoint=self.viewpoint, deltas=self.score_deltas)
+        _apply_cell_deltas(db, round_id=self.round_id, viewpoint=self.viewpoint, deltas=self.cell_deltas)
 
 
 def write_answers(
@@ -69,38 +164,66 @@ def write_answers(
     `new_participants=True` promises the participants have no answers yet (a paper questionnaire, an import,
     the demo), which saves reading them.
     """
-    if not changes:
-        return
+    if changes:
+        prepare_answers(
+            db, round_id=round_id, viewpoint=viewpoint, changes=changes, new_participants=new_participants
+        ).apply(db)
+
+
+def prepare_answers(
+    db: Session,
+    *,
+    round_id: int,
+    viewpoint: str,
+    changes: AnswerChanges,
+    new_participants: bool = False,
+    locked: bool = False,
+) -> AnswerWrite:
+    """Read what the participants have answered so far and work out the write; nothing is written yet.
+
+    `locked=True` says the caller already holds the participants' rows locked (see `lock_participants`).
+    """
+    db.flush()  # the statements below run on the connection, past the session's autoflush
     participant_ids = sorted(changes)
-    old = {} if new_participants else _current_answers(db, participant_ids)
-    score_deltas: Counter[tuple[str, int, int]] = Counter()
-    cell_deltas: dict[str, list[int]] = defaultdict(lambda: [0] * len(CELL_COUNTERS))
-    upserts: list[dict[str, object]] = []
-    removals: list[tuple[int, str]] = []
+    if new_participants:
+        old: dict[int, dict[str, AnswerValue]] = {}
+    else:
+        if not locked:
+            lock_participants(db, participant_ids)
+        old = _current_answers(db, participant_ids)
+    write = AnswerWrite(round_id, viewpoint, [], [], Counter(), defaultdict(lambda: [0] * len(CELL_COUNTERS)))
     now = utcnow()
     for participant_id in participant_ids:
+        shard = shard_of(participant_id)
         before = old.get(participant_id, {})
         after = dict(before)
         for code, value in changes[participant_id].items():
             previous = before.get(code)
             if previous is not None:
-                _add(cell_deltas[arc_of(code)], _cell_vector(previous), -1)
+                _add(write.cell_deltas[(shard, arc_of(code))], _cell_vector(previous), -1)
             if value is None:
                 after.pop(code, None)
                 if previous is not None:
-                    removals.append((participant_id, code))
+                    write.removals.append({"pid": participant_id, "code": code})
                 continue
             after[code] = value
-            _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
-            upserts.append(_answer_row(participant_id, code, value, now))
+            _add(write.cell_deltas[(shard, arc_of(code))], _cell_vector(value), +1)
+            write.upserts.append(_answer_row(participant_id, code, value, now))
         for arc in {arc_of(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
                 score = _arc_score(answers, arc)
                 if score is not None:
-                    score_deltas[(arc, score.numerator, score.denominator)] += sign
-    _write_answer_rows(db, upserts, removals)
-    _apply_score_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=score_deltas)
-    _apply_cell_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=cell_deltas)
+                    write.score_deltas[(shard, arc, score.numerator, score.denominator)] += sign
+        write.answered[participant_id] = len(after)
+    return write
+
+
+def lock_participants(db: Session, participant_ids: list[int]) -> None:
+    """Lock the participants' rows (in id order) until the transaction ends: a second request of the same
+    participant waits here, then reads the answers this one wrote. Only PostgreSQL needs it: SQLite runs
+    one writing transaction at a time anyway."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection().execute(statements_for(db).lock_participants, {"ids": participant_ids}).all()
 
 
 def bump_scores_version(db: Session, *, round_id: int) -> None:
@@ -112,19 +235,7 @@ def bump_scores_version(db: Session, *, round_id: int) -> None:
 
 
 def _current_answers(db: Session, participant_ids: list[int]) -> dict[int, dict[str, AnswerValue]]:
-    # Lock the participants first (in id order): a second request of the same participant waits here, then
-    # reads the answers this one wrote. SQLite ignores FOR UPDATE; its writes are serialised anyway.
-    db.execute(
-        select(Participant.id)
-        .where(Participant.id.in_(participant_ids))  # type: ignore[union-attr]
-        .order_by(Participant.id)
-        .with_for_update()
-    ).all()
-    rows = db.execute(
-        select(Answer.participant_id, Answer.item_code, Answer.kind, Answer.rating).where(
-            Answer.participant_id.in_(participant_ids)  # type: ignore[attr-defined]
-        )
-    )
+    rows = db.connection().execute(statements_for(db).current_answers, {"ids": participant_ids})
     found: dict[int, dict[str, AnswerValue]] = defaultdict(dict)
     for participant_id, code, kind, rating in rows:
         found[participant_id][code] = AnswerValue(kind=kind, rating=rating)
@@ -164,80 +275,43 @@ def _answer_row(participant_id: int, code: str, value: AnswerValue, now: datetim
     }
 
 
-def _write_answer_rows(
-    db: Session, upserts: list[dict[str, object]], removals: list[tuple[int, str]]
-) -> None:
-    if upserts:
-        statement = _insert(db, Answer)
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["participant_id", "item_code"],
-                set_={name: statement.excluded[name] for name in ("rating", "kind", "comment", "updated_at")},
-            ),
-            upserts,
-        )
-    for participant_id, code in removals:
-        db.execute(
-            delete(Answer).where(Answer.participant_id == participant_id, Answer.item_code == code)  # type: ignore[arg-type]
-        )
-
-
 def _apply_score_deltas(
-    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[str, int, int], int]
+    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[int, str, int, int], int]
 ) -> None:
     rows = [
         {
             "round_id": round_id,
             "arc": arc,
             "viewpoint": viewpoint,
+            "shard": shard,
             "score_num": num,
             "score_den": den,
             "participants": delta,
         }
-        for (arc, num, den), delta in sorted(deltas.items())
+        for (shard, arc, num, den), delta in sorted(deltas.items())
         if delta
     ]
     if rows:
-        statement = _insert(db, ScoreRollup)
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["round_id", "arc", "viewpoint", "score_num", "score_den"],
-                set_={"participants": ScoreRollup.participants + statement.excluded.participants},
-            ),
-            rows,
-        )
+        db.connection().execute(statements_for(db).move_score, rows)
 
 
 def _apply_cell_deltas(
-    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[str, list[int]]
+    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[int, str], list[int]]
 ) -> None:
+    # Rows in key order, as the score rows: concurrent writers lock them in the same order, so never deadlock.
     rows = [
         {
             "round_id": round_id,
             "arc": arc,
             "viewpoint": viewpoint,
+            "shard": shard,
             **dict(zip(CELL_COUNTERS, vector, strict=True)),
         }
-        for arc, vector in sorted(deltas.items())
+        for (shard, arc), vector in sorted(deltas.items())
         if any(vector)
     ]
     if rows:
-        statement = _insert(db, CellRollup)
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["round_id", "arc", "viewpoint"],
-                set_={
-                    **{name: getattr(CellRollup, name) + statement.excluded[name] for name in CELL_COUNTERS},
-                    "version": CellRollup.version + 1,
-                },
-            ),
-            rows,
-        )
-
-
-def _insert(db: Session, table: type[SQLModel]):  # type: ignore[no-untyped-def]
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+        db.connection().execute(statements_for(db).move_cell, rows)
 
 
 def scores_fingerprint(db: Session, *, db_round: Round) -> str:
@@ -253,27 +327,27 @@ def scores_fingerprint(db: Session, *, db_round: Round) -> str:
 
 
 def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
-    """Every cell of a round with answers, as scoring needs it (without comments), from the rollups."""
+    """Every cell of a round with answers, as scoring needs it (without comments), from the rollups: the sums
+    over each cell's shards."""
     tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
-    scores = db.execute(
+    scores, cells = ScoreRollup.__table__.c, CellRollup.__table__.c  # type: ignore[attr-defined]
+    score_rows = db.execute(
         select(
-            ScoreRollup.arc,
-            ScoreRollup.viewpoint,
-            ScoreRollup.score_num,
-            ScoreRollup.score_den,
-            ScoreRollup.participants,
-        ).where(ScoreRollup.round_id == round_id, ScoreRollup.participants > 0)  # type: ignore[arg-type]
-    )
-    for arc, viewpoint, num, den, participants in scores:
-        tallies[(arc, viewpoint)].scores[Fraction(num, den)] += participants
-    cells = db.execute(
-        select(
-            CellRollup.arc, CellRollup.viewpoint, *(getattr(CellRollup, name) for name in CELL_COUNTERS)
-        ).where(
-            CellRollup.round_id == round_id  # type: ignore[arg-type]
+            scores.arc, scores.viewpoint, scores.score_num, scores.score_den, func.sum(scores.participants)
         )
+        .where(scores.round_id == round_id)
+        .group_by(scores.arc, scores.viewpoint, scores.score_num, scores.score_den)
     )
-    for arc, viewpoint, *counts in cells:
+    for arc, viewpoint, num, den, participants in score_rows:
+        if participants:
+            tallies[(arc, viewpoint)].scores[Fraction(num, den)] += int(participants)
+    cell_rows = db.execute(
+        select(cells.arc, cells.viewpoint, *(func.sum(cells[name]) for name in CELL_COUNTERS))
+        .where(cells.round_id == round_id)
+        .group_by(cells.arc, cells.viewpoint)
+    )
+    for arc, viewpoint, *sums in cell_rows:
+        counts = [int(count) for count in sums]
         if not any(counts):
             continue
         tally = tallies[(arc, viewpoint)]
@@ -318,8 +392,8 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
     for round_id in round_ids:
         db.execute(delete(ScoreRollup).where(ScoreRollup.round_id == round_id))  # type: ignore[arg-type]
         db.execute(delete(CellRollup).where(CellRollup.round_id == round_id))  # type: ignore[arg-type]
-        score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
-        cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
+        score_deltas: dict[str, Counter[tuple[int, str, int, int]]] = defaultdict(Counter)
+        cell_deltas: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(
             lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
         )
         current: tuple[int, str] | None = None
@@ -327,12 +401,12 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
         for participant_id, viewpoint, code, kind, rating, _comment in answer_records(db, round_id=round_id):
             read += 1
             if current is not None and current[0] != participant_id:
-                _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
+                _count_participant(current[0], given, score_deltas[current[1]], cell_deltas[current[1]])
                 given = {}
             current = (participant_id, viewpoint)
             given[code] = AnswerValue(kind=kind, rating=rating)  # type: ignore[arg-type]
         if current is not None:
-            _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
+            _count_participant(current[0], given, score_deltas[current[1]], cell_deltas[current[1]])
         for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):
             _apply_score_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=score_deltas[viewpoint])
             _apply_cell_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=cell_deltas[viewpoint])
@@ -341,13 +415,15 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
 
 
 def _count_participant(
+    participant_id: int,
     given: Mapping[str, AnswerValue],
-    score_deltas: Counter[tuple[str, int, int]],
-    cell_deltas: dict[str, list[int]],
+    score_deltas: Counter[tuple[int, str, int, int]],
+    cell_deltas: dict[tuple[int, str], list[int]],
 ) -> None:
+    shard = shard_of(participant_id)
     for code, value in given.items():
-        _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
+        _add(cell_deltas[(shard, arc_of(code))], _cell_vector(value), +1)
     for arc in {arc_of(code) for code in given}:
         score = _arc_score(given, arc)
         if score is not None:
-            score_deltas[(arc, score.numerator, score.denominator)] += 1
+            score_deltas[(shard, arc, score.numerator, score.denominator)] += 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import app.tables  # noqa: F401  (the declared tables)
 from app.config import Settings
 from app.database import create_db_engine
 from app.migrate import current_revision, downgrade, head_revision, upgrade
+from tests.factories import make_world
 
 pytestmark = pytest.mark.database
 
@@ -47,4 +49,34 @@ def test_the_migrated_schema_matches_the_declared_tables(settings: Settings) -> 
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+    engine.dispose()
+
+
+def test_undoing_rollup_shards_folds_each_cell_into_one_row(settings: Settings) -> None:
+    engine = create_db_engine(settings)
+    upgrade(engine)
+    world = make_world(engine)
+    with engine.begin() as connection:
+        for shard, count in ((0, 2), (3, 5)):
+            connection.execute(
+                text(
+                    "INSERT INTO score_rollups (round_id, arc, viewpoint, shard, score_num, score_den,"
+                    " participants) VALUES (:round, 'red', 'team', :shard, 7, 2, :count)"
+                ),
+                {"round": world.round_a, "shard": shard, "count": count},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO cell_rollups (round_id, arc, viewpoint, shard, rated_1, rated_2, rated_3,"
+                    " rated_4, rated_5, dont_know, not_applicable, version)"
+                    " VALUES (:round, 'red', 'team', :shard, :count, 0, 0, 0, 0, 1, 0, 1)"
+                ),
+                {"round": world.round_a, "shard": shard, "count": count},
+            )
+    downgrade(engine, "0007")
+    with engine.connect() as connection:
+        scores = connection.execute(text("SELECT arc, score_num, score_den, participants FROM score_rollups"))
+        cells = connection.execute(text("SELECT arc, rated_1, dont_know, version FROM cell_rollups"))
+        assert [tuple(row) for row in scores] == [("red", 7, 2, 7)]
+        assert [tuple(row) for row in cells] == [("red", 7, 2, 2)]
     engine.dispose()

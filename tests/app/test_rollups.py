@@ -12,7 +12,14 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from app.config import Settings
 from app.database import create_db_engine, read_session, write_session
-from app.store.rollups import AnswerValue, answer_records, rebuild_rollups, round_tallies, write_answers
+from app.store.rollups import (
+    AnswerValue,
+    answer_records,
+    rebuild_rollups,
+    round_tallies,
+    shard_of,
+    write_answers,
+)
 from app.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup, SessionState
 from framework.scoring import AnswerRecord, CellTally, tally
 from tests.factories import make_world
@@ -123,6 +130,20 @@ def test_taking_back_the_only_rating_removes_the_participant_from_the_cell(engin
     assert rolled_up(engine, round_id) == {}
     with read_session(engine) as db:
         assert db.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_participants_in_different_shards_move_different_rows_of_one_cell(engine: Engine) -> None:
+    """So that two tablets saving at once on PostgreSQL do not wait for each other's row locks."""
+    round_id, (first, second, *_) = team_session(engine)
+    assert shard_of(first) != shard_of(second)
+    with write_session(engine) as db:
+        changes = {first: {ITEMS[0]: rating(2)}, second: {ITEMS[0]: rating(4)}}
+        write_answers(db, round_id=round_id, viewpoint="team", changes=changes)
+    with read_session(engine) as db:
+        shards = db.scalars(select(CellRollup.shard).order_by(CellRollup.shard)).all()
+    assert shards == sorted({shard_of(first), shard_of(second)})
+    cell = rolled_up(engine, round_id)[("orange", "team")]
+    assert (dict(cell.scores), dict(cell.distribution)) == ({2: 1, 4: 1}, {2: 1, 4: 1})
 
 
 def test_a_failed_transaction_moves_neither_answers_nor_rollups(engine: Engine) -> None:
