@@ -184,7 +184,7 @@ def optional_staff(
     return staff
 
 
-def require_staff(staff: Annotated[Staff | None, Depends(optional_staff)], request: Request) -> Staff:
+async def require_staff(staff: Annotated[Staff | None, Depends(optional_staff)], request: Request) -> Staff:
     """:raises NotAuthenticated: for anyone not signed in (a bad token is the same as none)."""
     if staff is None:
         if bearer_token(request) is not None:
@@ -193,7 +193,7 @@ def require_staff(staff: Annotated[Staff | None, Depends(optional_staff)], reque
     return staff
 
 
-def require_admin(staff: Annotated[Staff, Depends(require_staff)]) -> Staff:
+async def require_admin(staff: Annotated[Staff, Depends(require_staff)]) -> Staff:
     """:raises Forbidden: for staff who are not site administrators."""
     if not staff.is_admin:
         raise Forbidden("Only site administrators can do this.")

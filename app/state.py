@@ -37,6 +37,8 @@ class AppState:
         return hashlib.sha256(self.framework.model_dump_json().encode()).hexdigest()[:16]
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    """The application's state. Async, though it awaits nothing: FastAPI runs a plain ``def`` dependency in
+    the thread pool, a hop that costs more than the lookup on every request."""
     state: AppState = request.app.state.rainbow
     return state

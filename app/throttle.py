@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session
 
 from app.tables import ThrottleFailure, utcnow
@@ -34,11 +34,11 @@ class Throttle:
         """Seconds until another attempt is allowed, or None when attempts are allowed now."""
         now = now or utcnow()
         since = now - self.window
-        count, oldest = db.execute(
-            select(func.count(), func.min(ThrottleFailure.at)).where(
-                ThrottleFailure.bucket == self.bucket, ThrottleFailure.key == key, ThrottleFailure.at > since
-            )
-        ).one()
+        count, oldest = (
+            db.connection()
+            .execute(_RECENT_FAILURES, {"bucket": self.bucket, "key": key, "since": since})
+            .one()
+        )
         if count < self.limit:
             return None
         oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
@@ -53,3 +53,12 @@ class Throttle:
         db.execute(
             delete(ThrottleFailure).where(ThrottleFailure.bucket == self.bucket, ThrottleFailure.key == key)
         )
+
+
+_FAILURES = ThrottleFailure.__table__  # type: ignore[attr-defined]
+# Built once: every join and sign-in asks it, and building a statement costs more than running it.
+_RECENT_FAILURES = select(func.count(), func.min(_FAILURES.c.at)).where(
+    _FAILURES.c.bucket == bindparam("bucket"),
+    _FAILURES.c.key == bindparam("key"),
+    _FAILURES.c.at > bindparam("since", type_=_FAILURES.c.at.type),
+)
