@@ -90,6 +90,23 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Copy what the SQLite write-ahead log holds into the database file, without waiting for or blocking
+    readers and writers (a passive checkpoint).
+
+    SQLite does this itself in the commit that takes the log past 1,000 pages, and that commit, with every
+    request queued behind it, then waits a tenth of a second or more for the copy and its fsync. The
+    service calls this every so often from a thread of its own, so that commit finds little or nothing
+    left to copy. Durability does not depend on it: a committed transaction is already safe in the log.
+    """
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def database_answers(engine: Engine) -> bool:
     """True when the database accepts a trivial query."""
     try:

@@ -1,5 +1,5 @@
-"""What the running service holds: settings, the database engine, the framework and questionnaires, templates
-and the cache of drawn charts.
+"""What the running service holds: settings, the database engine, the framework and questionnaires, templates,
+the writer of participants' answers and the cache of drawn charts.
 
 Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
 dependency, so nothing lives in module globals and tests can build as many apps as they like.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
@@ -20,6 +21,9 @@ from app.config import Settings
 from framework.model import Framework
 from surveys import SurveyBook
 
+if TYPE_CHECKING:
+    from app.submissions import SubmissionWriter
+
 
 @dataclass(frozen=True)
 class AppState:
@@ -29,6 +33,7 @@ class AppState:
     framework: Framework
     surveys: SurveyBook
     templates: Jinja2Blocks
+    submissions: SubmissionWriter
     charts: ChartCache = field(default_factory=ChartCache)
 
     @cached_property

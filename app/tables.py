@@ -317,7 +317,7 @@ class ScoreRollup(SQLModel, table=True):
     shard: int = Field(
         default=0,
         sa_column=Column(Integer, nullable=False, server_default="0"),
-        description="Which of the cell's rows (participant id modulo app.store.rollups.ROLLUP_SHARDS)",
+        description="Which of the cell's rows (sharded counters: see app.store.rollups.ROLLUP_SHARDS)",
     )
     score_num: int
     score_den: int
@@ -337,7 +337,7 @@ class CellRollup(SQLModel, table=True):
     shard: int = Field(
         default=0,
         sa_column=Column(Integer, nullable=False, server_default="0"),
-        description="Which of the cell's rows (participant id modulo app.store.rollups.ROLLUP_SHARDS)",
+        description="Which of the cell's rows (sharded counters: see app.store.rollups.ROLLUP_SHARDS)",
     )
     rated_1: int = 0
     rated_2: int = 0

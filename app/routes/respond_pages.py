@@ -22,13 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.auth import PARTICIPANT_COOKIE
-from app.database import read_session, write_session
+from app.database import read_session
 from app.errors import BadRequest, Conflict, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from app.joining import join_by_code
 from app.pages import render
 from app.state import AppState, get_state
 from app.store import responses
-from app.store.responses import AGE_BANDS, ROLE_LEVELS, SECTORS, AnswerIn, ProfileIn, ResponsesIn
+from app.store.responses import AGE_BANDS, ROLE_LEVELS, SECTORS, AnswerIn, ProfileIn, ResponsesIn, Submission
 from app.tables import SessionState
 from surveys import CHILD_VIEWPOINT, Item
 
@@ -170,10 +170,9 @@ def _page(
     )
 
 
-def _save(request: Request, state: AppState, form: FormData, body: ResponsesIn) -> Response | None:
-    """Save through the store, once per form key; a page (join, or finished) when not answering.
-
-    Blocking: async routes run it in the thread pool.
+async def _save(request: Request, state: AppState, form: FormData, body: ResponsesIn) -> Response | None:
+    """Save as the API does (`app.submissions`), once per form key; a page (join, or finished) when not
+    answering.
 
     :raises Invalid: for a bad answer or a key reused with another body; :raises BadRequest: no key.
     """
@@ -182,12 +181,9 @@ def _save(request: Request, state: AppState, form: FormData, body: ResponsesIn) 
         raise BadRequest("This form is missing its key. Go back, reload the page and try again.")
     token = request.cookies.get(PARTICIPANT_COOKIE)
     try:
-        with write_session(state.engine) as db:
-            answering = responses.answering_as(db, token=token)
-            items = responses.session_items(state.framework, state.surveys, answering)
-            responses.save_responses(db, answering=answering, body=body, key=key.strip()[:200], items=items)
+        await state.submissions.save(Submission(token=token, key=key.strip()[:200], body=body))
     except NotAuthenticated:
-        return _not_answering(request, state, token)
+        return await run_in_threadpool(_not_answering, request, state, token)
     return None
 
 
@@ -266,7 +262,7 @@ async def save_profile(request: Request, state: State) -> Response:
         name = str(error.errors()[0]["loc"][0])
         message = f"Choose one of the {name.replace('_', ' ')} options shown, or leave it blank."
         return _profile_page(request, state, me, chosen=chosen, errors={name: message}, status=422)
-    refused = await run_in_threadpool(_save, request, state, form, ResponsesIn(profile=profile))
+    refused = await _save(request, state, form, ResponsesIn(profile=profile))
     if refused is not None:
         return refused
     return RedirectResponse("/respond/questions/1", status_code=303)
@@ -300,7 +296,7 @@ async def answer(step: Step, request: Request, state: State) -> Response:
         errors = {error.field: error.message}
         return _question_page(request, state, me, step, chosen=chosen, errors=errors, status=422)
     try:
-        refused = await run_in_threadpool(_save, request, state, form, body)
+        refused = await _save(request, state, form, body)
     except Invalid as error:
         if error.field != "Idempotency-Key":
             raise
@@ -332,7 +328,7 @@ def review_page(request: Request, state: State) -> Response:
 async def submit(request: Request, state: State) -> Response:
     """A participant: mark their answers as finished, then the thank-you page."""
     form = await request.form()
-    refused = await run_in_threadpool(_save, request, state, form, ResponsesIn(submit=True))
+    refused = await _save(request, state, form, ResponsesIn(submit=True))
     if refused is not None:
         return refused
     return RedirectResponse("/respond/thanks", status_code=303)

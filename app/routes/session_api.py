@@ -18,7 +18,7 @@ from app.state import AppState, get_state
 from app.store import answer_import, focus_sessions, responses, rounds
 from app.store.answer_import import ImportResult
 from app.store.focus_sessions import SessionCreate, SessionPublic, StateChange
-from app.store.responses import JoinOut, Progress, ResponsesIn, ResponsesOut
+from app.store.responses import JoinOut, Progress, ResponsesIn, ResponsesOut, Submission
 from app.store.validation import INPUT_MODEL_CONFIG
 
 router = APIRouter(prefix="/api", tags=["focus groups"])
@@ -109,7 +109,7 @@ def join(join_in: JoinIn, request: Request, response: Response, state: State) ->
 
 
 @router.put("/responses", response_model=ResponsesOut, responses=error_responses(400, 401))
-def put_responses(
+async def put_responses(
     body: ResponsesIn,
     request: Request,
     state: State,
@@ -118,15 +118,13 @@ def put_responses(
     """A participant (token as Bearer or cookie): save answers, and profile; `submit` marks them finished.
 
     The `Idempotency-Key` header is required: a retry with the same key and body gets the same reply and
-    changes nothing; the same key with another body is refused (422).
+    changes nothing; the same key with another body is refused (422). The reply comes once the answers are
+    committed (with others that arrived at the same time: see `app.submissions`).
     """
     if not idempotency_key:
         raise BadRequest("The Idempotency-Key header is required: a new random value for each submission.")
     token = bearer_token(request) or request.cookies.get(PARTICIPANT_COOKIE)
-    with write_session(state.engine) as db:
-        answering = responses.answering_as(db, token=token)
-        items = responses.session_items(state.framework, state.surveys, answering)
-        return responses.save_responses(db, answering=answering, body=body, key=idempotency_key, items=items)
+    return await state.submissions.save(Submission(token=token, key=idempotency_key, body=body))
 
 
 async def csv_body(request: Request) -> bytes:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -22,9 +23,9 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.auth import secret_hash
-from app.errors import Conflict, Invalid, NotAuthenticated
+from app.errors import AppError, Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
-from app.store.rollups import AnswerValue, lock_participants, prepare_answers
+from app.store.rollups import AnswerValue, lock_participants, prepare_answers, random_shard
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
 from framework.model import Framework
@@ -159,7 +160,7 @@ def participant_for_token(db: Session, *, token: str | None) -> tuple[Participan
 
 @dataclass(frozen=True)
 class Answering:
-    """Who is saving answers, and to which session: what `save_responses` needs, read in one query."""
+    """Who is saving answers, and to which session: what a submission needs, read in one query."""
 
     participant_id: int
     submitted_at: datetime | None
@@ -174,20 +175,17 @@ class Answering:
         return self.arcs.split(",") if self.arcs else []
 
 
-def answering_as(db: Session, *, token: str | None) -> Answering:
-    """The participant a token belongs to and their session, while it still takes answers.
+@dataclass(frozen=True)
+class Submission:
+    """One save of a participant's answers: their token, the idempotency key, and what they sent."""
 
-    :raises NotAuthenticated: for a missing or unknown token, or a closed session.
-    """
-    if not token:
-        raise NotAuthenticated("Join a session with its code first.")
-    row = db.connection().execute(_ANSWERING, {"token_hash": secret_hash(token)}).first()
-    if row is None:
-        raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
-    *fields, session_state = row
-    if session_state in (SessionState.CLOSED, SessionState.DRAFT):
-        raise NotAuthenticated("This session is closed: it takes no more answers.")
-    return Answering(*fields)
+    token: str | None
+    key: str
+    body: ResponsesIn
+
+
+#: What a submission comes to: its reply, or the error to answer it with.
+Outcome = ResponsesOut | AppError
 
 
 def body_fingerprint(body: ResponsesIn) -> str:
@@ -195,69 +193,170 @@ def body_fingerprint(body: ResponsesIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_responses(
-    db: Session,
-    *,
-    answering: Answering,
-    body: ResponsesIn,
-    key: str,
-    items: Sequence[Item],
-) -> ResponsesOut:
-    """Apply a submission once per idempotency key; see the module docstring for the rules.
+def save_submissions(
+    db: Session, *, submissions: Sequence[Submission], framework: Framework, surveys: SurveyBook
+) -> list[Outcome]:
+    """Apply submissions in the caller's transaction, each once per idempotency key (see the module
+    docstring); the outcomes come in the order of the submissions.
 
-    This is the hottest path of the service (a room of tablets saving as they go), so it runs as a few
-    prebuilt Core statements rather than through the ORM's unit of work.
+    Many submissions are written together (group commit: see `app.submissions`), so the work is done for all
+    of them at once: one query finds every participant, one finds earlier replies, and the answers and rollup
+    moves of all of them go in a few statements. A participant's second submission in the same call is
+    applied after their first, as if it had come in a transaction of its own.
 
-    :raises Invalid: an item not in the session, a comment where none is allowed, a profile field that does
-        not fit the viewpoint, or a key already used with another body.
+    Outcomes that are errors: `NotAuthenticated` for a missing or unknown token, or a closed session;
+    `Invalid` for an item not in the session, a comment where none is allowed, a profile field that does not
+    fit the viewpoint, or a key already used with another body. They change nothing.
     """
-    participant_id = answering.participant_id
+    outcomes: list[Outcome | None] = [None] * len(submissions)
+    who = _answering_all(db, [submission.token for submission in submissions])
+    waves: list[list[tuple[int, Answering]]] = []  # the n-th submission of each participant in waves[n - 1]
+    seen: Counter[int] = Counter()
+    for index, submission in enumerate(submissions):
+        answering = who.get(submission.token or "")
+        if isinstance(answering, AppError):
+            outcomes[index] = answering
+            continue
+        wave = seen[answering.participant_id]
+        seen[answering.participant_id] += 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append((index, answering))
     # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
     # find its key below and replay its reply, instead of racing it to the unique key.
-    lock_participants(db, [participant_id])
-    fingerprint = body_fingerprint(body)
-    connection = db.connection()
-    earlier = connection.execute(_EARLIER_REPLY, {"pid": participant_id, "key": key}).first()
-    if earlier is not None:
-        body_hash, reply = earlier
-        if body_hash != fingerprint:
-            raise Invalid("Idempotency-Key", "this key was already used with a different body; use a new key")
-        return ResponsesOut.model_validate_json(reply)
-    _check_answers(body, answering, {item.code for item in items})
-    _check_profile(body.profile, answering)
+    lock_participants(db, sorted(seen))
+    replies = _earlier_replies(db, submissions, seen)
+    for wave in waves:
+        _save_wave(db, wave, submissions, outcomes, replies, framework, surveys)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def save_responses(
+    db: Session, *, submission: Submission, framework: Framework, surveys: SurveyBook
+) -> ResponsesOut:
+    """One submission on its own; see `save_submissions`. :raises AppError: its error, if it has one."""
+    (outcome,) = save_submissions(db, submissions=[submission], framework=framework, surveys=surveys)
+    if isinstance(outcome, AppError):
+        raise outcome
+    return outcome
+
+
+_KEY_REUSED = "this key was already used with a different body; use a new key"
+#: (participant id, idempotency key) -> (body fingerprint, reply as JSON)
+_Replies = dict[tuple[int, str], tuple[str, str]]
+
+
+def _answering_all(db: Session, tokens: Sequence[str | None]) -> dict[str, Answering | AppError]:
+    """Who each token is, or why it may not save answers, keyed by token."""
+    found: dict[str, Answering | AppError] = {}
+    by_hash = {secret_hash(token): token for token in set(tokens) if token}
+    if by_hash:
+        for row in db.connection().execute(_ANSWERING, {"hashes": list(by_hash)}):
+            token_hash, *fields, session_state = row
+            if session_state in (SessionState.CLOSED, SessionState.DRAFT):
+                found[by_hash[token_hash]] = NotAuthenticated(
+                    "This session is closed: it takes no more answers."
+                )
+            else:
+                found[by_hash[token_hash]] = Answering(*fields)
+    missing = NotAuthenticated("That participant token is not valid. Join the session again with its code.")
+    for token in tokens:
+        if token and token not in found:
+            found[token] = missing
+    found[""] = NotAuthenticated("Join a session with its code first.")
+    return found
+
+
+def _earlier_replies(
+    db: Session, submissions: Sequence[Submission], participant_ids: Iterable[int]
+) -> _Replies:
+    ids, keys = list(participant_ids), sorted({submission.key for submission in submissions})
+    if not ids:
+        return {}
+    rows = db.connection().execute(_EARLIER_REPLIES, {"ids": ids, "keys": keys})
+    return {(pid, key): (body_hash, reply) for pid, key, body_hash, reply in rows}
+
+
+def _save_wave(
+    db: Session,
+    wave: list[tuple[int, Answering]],
+    submissions: Sequence[Submission],
+    outcomes: list[Outcome | None],
+    replies: _Replies,
+    framework: Framework,
+    surveys: SurveyBook,
+) -> None:
+    """Apply submissions of distinct participants together, filling in their outcomes and `replies`."""
     now = utcnow()
-    write = prepare_answers(
-        db,
-        round_id=answering.round_id,
-        viewpoint=answering.viewpoint,
-        changes={participant_id: {answer.item: _answer_value(answer) for answer in body.answers}},
-        locked=True,
-    )
-    changes: dict[str, object] = {"last_seen_at": now}
-    if body.profile is not None:
-        changes.update(body.profile.model_dump(exclude_none=True))
-    submitted_at = answering.submitted_at or (now if body.submit else None)
-    if submitted_at is not None:
-        changes["submitted_at"] = submitted_at
-    out = ResponsesOut(
-        saved=len(body.answers),
-        answered=write.answered[participant_id],
-        total=len(items),
-        submitted=submitted_at is not None,
-    )
-    connection.execute(_UPDATE_PARTICIPANT, {"pid": participant_id, **changes})
-    connection.execute(
-        _REPLIES.insert(),
-        {
-            "participant_id": participant_id,
-            "key": key,
-            "body_hash": fingerprint,
-            "response": out.model_dump_json(),
-            "created_at": now,
-        },
-    )
-    write.apply(db)
-    return out
+    writes: dict[tuple[int, str], dict[int, dict[str, AnswerValue | None]]] = defaultdict(dict)
+    accepted: list[tuple[int, Answering, str, int]] = []
+    for index, answering in wave:
+        submission = submissions[index]
+        fingerprint = body_fingerprint(submission.body)
+        earlier = replies.get((answering.participant_id, submission.key))
+        if earlier is not None:
+            body_hash, reply = earlier
+            outcomes[index] = (
+                ResponsesOut.model_validate_json(reply)
+                if body_hash == fingerprint
+                else Invalid("Idempotency-Key", _KEY_REUSED)
+            )
+            continue
+        items = session_items(framework, surveys, answering)
+        try:
+            _check_answers(submission.body, answering, {item.code for item in items})
+            _check_profile(submission.body.profile, answering)
+        except Invalid as error:
+            outcomes[index] = error
+            continue
+        answers = {answer.item: _answer_value(answer) for answer in submission.body.answers}
+        writes[(answering.round_id, answering.viewpoint)][answering.participant_id] = answers
+        accepted.append((index, answering, fingerprint, len(items)))
+    if not accepted:
+        return
+    answered: dict[int, int] = {}
+    prepared = [
+        prepare_answers(db, round_id=round_id, viewpoint=viewpoint, changes=changes, locked=True)
+        for (round_id, viewpoint), changes in sorted(writes.items())
+    ]
+    for write in prepared:
+        answered.update(write.answered)
+    updates: dict[frozenset[str], list[dict[str, object]]] = defaultdict(list)
+    new_replies = []
+    for index, answering, fingerprint, total in accepted:
+        body = submissions[index].body
+        changes: dict[str, object] = {"last_seen_at": now}
+        if body.profile is not None:
+            changes.update(body.profile.model_dump(exclude_none=True))
+        submitted_at = answering.submitted_at or (now if body.submit else None)
+        if submitted_at is not None:
+            changes["submitted_at"] = submitted_at
+        updates[frozenset(changes)].append({"pid": answering.participant_id, **changes})
+        out = ResponsesOut(
+            saved=len(body.answers),
+            answered=answered[answering.participant_id],
+            total=total,
+            submitted=submitted_at is not None,
+        )
+        outcomes[index] = out
+        reply = out.model_dump_json()
+        replies[(answering.participant_id, submissions[index].key)] = (fingerprint, reply)
+        new_replies.append(
+            {
+                "participant_id": answering.participant_id,
+                "key": submissions[index].key,
+                "body_hash": fingerprint,
+                "response": reply,
+                "created_at": now,
+            }
+        )
+    connection = db.connection()
+    for rows in updates.values():
+        connection.execute(_UPDATE_PARTICIPANT, rows)
+    connection.execute(_REPLIES.insert(), new_replies)
+    shard = random_shard()  # one shard for the whole wave: its rollup rows are few, and locked late
+    for write in prepared:
+        write.apply(db, shard=shard)
 
 
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
@@ -268,6 +367,7 @@ _NEW_PARTICIPANT = _PARTICIPANTS.insert()
 _SESSIONS = FocusSession.__table__  # type: ignore[attr-defined]
 _ANSWERING = (
     select(
+        _PARTICIPANTS.c.token_hash,
         _PARTICIPANTS.c.id,
         _PARTICIPANTS.c.submitted_at,
         _SESSIONS.c.id,
@@ -278,10 +378,13 @@ _ANSWERING = (
         _SESSIONS.c.state,
     )
     .join(_SESSIONS, _SESSIONS.c.id == _PARTICIPANTS.c.session_id)
-    .where(_PARTICIPANTS.c.token_hash == bindparam("token_hash"))
+    .where(_PARTICIPANTS.c.token_hash.in_(bindparam("hashes", expanding=True)))
 )
-_EARLIER_REPLY = select(_REPLIES.c.body_hash, _REPLIES.c.response).where(
-    _REPLIES.c.participant_id == bindparam("pid"), _REPLIES.c.key == bindparam("key")
+_EARLIER_REPLIES = select(
+    _REPLIES.c.participant_id, _REPLIES.c.key, _REPLIES.c.body_hash, _REPLIES.c.response
+).where(
+    _REPLIES.c.participant_id.in_(bindparam("ids", expanding=True)),
+    _REPLIES.c.key.in_(bindparam("keys", expanding=True)),
 )
 
 

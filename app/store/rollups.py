@@ -10,12 +10,14 @@ Scores are then read from at most a few hundred rollup rows per round (`round_ta
 of answers. A change moves the counts by deltas: the participant's old arc score loses one participant, the
 new one gains one. Deltas are applied as atomic increments in a fixed order, so concurrent writers on
 PostgreSQL neither lose updates nor deadlock; a participant's own row is locked first, so two requests of one
-participant cannot both read the same old answers. `rebuild_rollups` recomputes everything from the answers,
-for repair.
+participant cannot both read the same old answers. Each cell's rows are split into shards (sharded
+counters, see `ROLLUP_SHARDS`), so that writers on PostgreSQL rarely wait for each other's row locks.
+`rebuild_rollups` recomputes everything from the answers, for repair.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -52,10 +54,11 @@ class AnswerValue:
 #: participant id -> statement code -> the new answer, or None to remove the answer.
 AnswerChanges = Mapping[int, Mapping[str, AnswerValue | None]]
 
-#: Rollup rows are split into this many shards by participant (id modulo the count); a cell's figures are the
-#: sums over its shards. On PostgreSQL a moved counter row stays locked until the transaction commits, so
-#: with a single row per cell, every request of a room would queue on it; with shards, two requests of
-#: different participants rarely meet.
+#: Each cell's rollup rows are split into this many shards, sharded counters: a write moves the rows of one
+#: shard, picked at random, and a cell's figures are the sums over its shards (a shard's own counts mean
+#: nothing alone, and may be negative: an answer counted in one shard can be taken back in another). On
+#: PostgreSQL a moved row stays locked until its transaction commits; with one row per cell, every writer of
+#: a room would queue on it, while two writers with shards of their own never meet.
 ROLLUP_SHARDS = 16
 
 
@@ -64,8 +67,8 @@ def arc_of(item_code: str) -> str:
     return item_code.split(".", 1)[0]
 
 
-def shard_of(participant_id: int) -> int:
-    return participant_id % ROLLUP_SHARDS
+def random_shard() -> int:
+    return random.randrange(ROLLUP_SHARDS)  # spreading writers, not a secret: no need for `secrets`
 
 
 @dataclass(frozen=True)
@@ -132,23 +135,32 @@ class AnswerWrite:
 
     round_id: int
     viewpoint: str
-    upserts: list[dict[str, object]]
-    removals: list[dict[str, object]]
-    score_deltas: Counter[tuple[int, str, int, int]]
-    cell_deltas: dict[tuple[int, str], list[int]]
+    upserts: list[dict[str, object]] = field(default_factory=list)
+    removals: list[dict[str, object]] = field(default_factory=list)
+    score_deltas: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (arc, num, den)
+    cell_deltas: dict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
+    )
     answered: dict[int, int] = field(default_factory=dict)  # participant id -> answers after the write
 
-    def apply(self, db: Session) -> None:
-        """Write the answers and move the rollups, in the caller's transaction. The rollup rows go last:
-        on PostgreSQL they stay locked until commit, so they should be touched as late as possible."""
+    def apply(self, db: Session, *, shard: int | None = None) -> None:
+        """Write the answers and move the rollups of `shard` (one at random when not given), in the caller's
+        transaction. The rollup rows go last: on PostgreSQL they stay locked until commit, so they should be
+        touched as late as possible."""
         connection = db.connection()
         statements = statements_for(db)
         if self.upserts:
             connection.execute(statements.upsert_answer, self.upserts)
         if self.removals:
             connection.execute(statements.delete_answer, self.removals)
-        _apply_score_deltas(db, round_id=self.round_id, viewpoint=self.viewpoint, deltas=self.score_deltas)
-        _apply_cell_deltas(db, round_id=self.round_id, viewpoint=self.viewpoint, deltas=self.cell_deltas)
+        move_rollups(
+            db,
+            round_id=self.round_id,
+            viewpoint=self.viewpoint,
+            shard=random_shard() if shard is None else shard,
+            score_deltas=self.score_deltas,
+            cell_deltas=self.cell_deltas,
+        )
 
 
 def write_answers(
@@ -158,16 +170,17 @@ def write_answers(
     viewpoint: str,
     changes: AnswerChanges,
     new_participants: bool = False,
+    shard: int | None = None,
 ) -> None:
     """Write answers of participants of one round and viewpoint, and move the rollups by the same change.
 
     `new_participants=True` promises the participants have no answers yet (a paper questionnaire, an import,
-    the demo), which saves reading them.
+    the demo), which saves reading them. `shard` picks the rollup shard (tests); by default one at random.
     """
     if changes:
         prepare_answers(
             db, round_id=round_id, viewpoint=viewpoint, changes=changes, new_participants=new_participants
-        ).apply(db)
+        ).apply(db, shard=shard)
 
 
 def prepare_answers(
@@ -191,29 +204,28 @@ def prepare_answers(
         if not locked:
             lock_participants(db, participant_ids)
         old = _current_answers(db, participant_ids)
-    write = AnswerWrite(round_id, viewpoint, [], [], Counter(), defaultdict(lambda: [0] * len(CELL_COUNTERS)))
+    write = AnswerWrite(round_id, viewpoint)
     now = utcnow()
     for participant_id in participant_ids:
-        shard = shard_of(participant_id)
         before = old.get(participant_id, {})
         after = dict(before)
         for code, value in changes[participant_id].items():
             previous = before.get(code)
             if previous is not None:
-                _add(write.cell_deltas[(shard, arc_of(code))], _cell_vector(previous), -1)
+                _add(write.cell_deltas[arc_of(code)], _cell_vector(previous), -1)
             if value is None:
                 after.pop(code, None)
                 if previous is not None:
                     write.removals.append({"pid": participant_id, "code": code})
                 continue
             after[code] = value
-            _add(write.cell_deltas[(shard, arc_of(code))], _cell_vector(value), +1)
+            _add(write.cell_deltas[arc_of(code)], _cell_vector(value), +1)
             write.upserts.append(_answer_row(participant_id, code, value, now))
         for arc in {arc_of(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
                 score = _arc_score(answers, arc)
                 if score is not None:
-                    write.score_deltas[(shard, arc, score.numerator, score.denominator)] += sign
+                    write.score_deltas[(arc, score.numerator, score.denominator)] += sign
         write.answered[participant_id] = len(after)
     return write
 
@@ -275,55 +287,57 @@ def _answer_row(participant_id: int, code: str, value: AnswerValue, now: datetim
     }
 
 
-def _apply_score_deltas(
-    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[int, str, int, int], int]
+def move_rollups(
+    db: Session,
+    *,
+    round_id: int,
+    viewpoint: str,
+    shard: int,
+    score_deltas: Mapping[tuple[str, int, int], int],
+    cell_deltas: Mapping[str, list[int]],
 ) -> None:
-    rows = [
-        {
-            "round_id": round_id,
-            "arc": arc,
-            "viewpoint": viewpoint,
-            "shard": shard,
-            "score_num": num,
-            "score_den": den,
-            "participants": delta,
-        }
-        for (shard, arc, num, den), delta in sorted(deltas.items())
+    """Add the deltas to the cell's rows of one shard, creating rows where there are none yet.
+
+    Rows go in key order, score rows before cell rows: concurrent writers lock them in the same order, so
+    never deadlock.
+    """
+    cell = {"round_id": round_id, "viewpoint": viewpoint, "shard": shard}
+    score_rows = [
+        {**cell, "arc": arc, "score_num": num, "score_den": den, "participants": delta}
+        for (arc, num, den), delta in sorted(score_deltas.items())
         if delta
     ]
-    if rows:
-        db.connection().execute(statements_for(db).move_score, rows)
-
-
-def _apply_cell_deltas(
-    db: Session, *, round_id: int, viewpoint: str, deltas: Mapping[tuple[int, str], list[int]]
-) -> None:
-    # Rows in key order, as the score rows: concurrent writers lock them in the same order, so never deadlock.
-    rows = [
-        {
-            "round_id": round_id,
-            "arc": arc,
-            "viewpoint": viewpoint,
-            "shard": shard,
-            **dict(zip(CELL_COUNTERS, vector, strict=True)),
-        }
-        for (shard, arc), vector in sorted(deltas.items())
+    cell_rows = [
+        {**cell, "arc": arc, **dict(zip(CELL_COUNTERS, vector, strict=True))}
+        for arc, vector in sorted(cell_deltas.items())
         if any(vector)
     ]
-    if rows:
-        db.connection().execute(statements_for(db).move_cell, rows)
+    connection, statements = db.connection(), statements_for(db)
+    if score_rows:
+        connection.execute(statements.move_score, score_rows)
+    if cell_rows:
+        connection.execute(statements.move_cell, cell_rows)
 
 
-def scores_fingerprint(db: Session, *, db_round: Round) -> str:
-    """Names the state of everything a round's charts are drawn from, without scoring it.
-
-    Every change to answers moves a cell's version (sums only grow, except when a rebuild starts them again,
-    which moves the round's own version), and targets move the round's version.
-    """
-    cells = db.scalar(
-        select(func.coalesce(func.sum(CellRollup.version), 0)).where(CellRollup.round_id == db_round.id)  # type: ignore[arg-type]
+def cells_version(round_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The sum of the versions of a round's cell rollups, as a column of a query on rounds; with the round's
+    own scores version it names the state of everything the round's charts are drawn from, without scoring
+    it (see `scores_fingerprint`)."""
+    return (
+        select(func.coalesce(func.sum(_CELLS.version), 0))
+        .where(_CELLS.round_id == round_id)
+        .scalar_subquery()
     )
-    return f"{db_round.scores_version}.{cells}"
+
+
+def scores_fingerprint(*, scores_version: int, cells_version: int) -> str:
+    """Every change to answers moves a cell's version (sums only grow, except when a rebuild starts them
+    again, which moves the round's own version), and targets move the round's version: so the two together
+    change whenever anything drawn from the round's scores does."""
+    return f"{scores_version}.{cells_version}"
+
+
+_CELLS = CellRollup.__table__.c  # type: ignore[attr-defined]
 
 
 def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
@@ -392,8 +406,8 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
     for round_id in round_ids:
         db.execute(delete(ScoreRollup).where(ScoreRollup.round_id == round_id))  # type: ignore[arg-type]
         db.execute(delete(CellRollup).where(CellRollup.round_id == round_id))  # type: ignore[arg-type]
-        score_deltas: dict[str, Counter[tuple[int, str, int, int]]] = defaultdict(Counter)
-        cell_deltas: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(
+        score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
+        cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
             lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
         )
         current: tuple[int, str] | None = None
@@ -401,29 +415,33 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
         for participant_id, viewpoint, code, kind, rating, _comment in answer_records(db, round_id=round_id):
             read += 1
             if current is not None and current[0] != participant_id:
-                _count_participant(current[0], given, score_deltas[current[1]], cell_deltas[current[1]])
+                _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
                 given = {}
             current = (participant_id, viewpoint)
             given[code] = AnswerValue(kind=kind, rating=rating)  # type: ignore[arg-type]
         if current is not None:
-            _count_participant(current[0], given, score_deltas[current[1]], cell_deltas[current[1]])
+            _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
         for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):
-            _apply_score_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=score_deltas[viewpoint])
-            _apply_cell_deltas(db, round_id=round_id, viewpoint=viewpoint, deltas=cell_deltas[viewpoint])
+            move_rollups(
+                db,
+                round_id=round_id,
+                viewpoint=viewpoint,
+                shard=0,  # a rebuilt cell is one row of sums
+                score_deltas=score_deltas[viewpoint],
+                cell_deltas=cell_deltas[viewpoint],
+            )
         bump_scores_version(db, round_id=round_id)
     return read
 
 
 def _count_participant(
-    participant_id: int,
     given: Mapping[str, AnswerValue],
-    score_deltas: Counter[tuple[int, str, int, int]],
-    cell_deltas: dict[tuple[int, str], list[int]],
+    score_deltas: Counter[tuple[str, int, int]],
+    cell_deltas: dict[str, list[int]],
 ) -> None:
-    shard = shard_of(participant_id)
     for code, value in given.items():
-        _add(cell_deltas[(shard, arc_of(code))], _cell_vector(value), +1)
+        _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
     for arc in {arc_of(code) for code in given}:
         score = _arc_score(given, arc)
         if score is not None:
-            score_deltas[(shard, arc, score.numerator, score.denominator)] += 1
+            score_deltas[(arc, score.numerator, score.denominator)] += 1

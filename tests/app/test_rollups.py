@@ -17,7 +17,6 @@ from app.store.rollups import (
     answer_records,
     rebuild_rollups,
     round_tallies,
-    shard_of,
     write_answers,
 )
 from app.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup, SessionState
@@ -132,18 +131,32 @@ def test_taking_back_the_only_rating_removes_the_participant_from_the_cell(engin
         assert db.scalar(select(func.count()).select_from(Answer)) == 0
 
 
-def test_participants_in_different_shards_move_different_rows_of_one_cell(engine: Engine) -> None:
+def test_writes_in_different_shards_move_different_rows_of_one_cell(engine: Engine) -> None:
     """So that two tablets saving at once on PostgreSQL do not wait for each other's row locks."""
     round_id, (first, second, *_) = team_session(engine)
-    assert shard_of(first) != shard_of(second)
-    with write_session(engine) as db:
-        changes = {first: {ITEMS[0]: rating(2)}, second: {ITEMS[0]: rating(4)}}
-        write_answers(db, round_id=round_id, viewpoint="team", changes=changes)
+    for person, value, shard in ((first, 2, 3), (second, 4, 11)):
+        with write_session(engine) as db:
+            changes = {person: {ITEMS[0]: rating(value)}}
+            write_answers(db, round_id=round_id, viewpoint="team", changes=changes, shard=shard)
     with read_session(engine) as db:
-        shards = db.scalars(select(CellRollup.shard).order_by(CellRollup.shard)).all()
-    assert shards == sorted({shard_of(first), shard_of(second)})
+        assert db.scalars(select(CellRollup.shard).order_by(CellRollup.shard)).all() == [3, 11]
     cell = rolled_up(engine, round_id)[("orange", "team")]
     assert (dict(cell.scores), dict(cell.distribution)) == ({2: 1, 4: 1}, {2: 1, 4: 1})
+
+
+def test_an_answer_changed_in_another_shard_is_counted_once_at_its_new_value(engine: Engine) -> None:
+    round_id, (person, *_) = team_session(engine)
+    for value, shard in ((2, 0), (5, 7)):
+        with write_session(engine) as db:
+            changes = {person: {ITEMS[0]: rating(value)}}
+            write_answers(db, round_id=round_id, viewpoint="team", changes=changes, shard=shard)
+    with read_session(engine) as db:
+        moved = db.scalar(
+            select(ScoreRollup.participants).where(ScoreRollup.shard == 7, ScoreRollup.score_num == 2)
+        )
+    assert moved == -1  # shard 7 takes the person out of score 2, which shard 0 counted
+    cell = rolled_up(engine, round_id)[("orange", "team")]
+    assert (dict(cell.scores), dict(cell.distribution)) == ({5: 1}, {5: 1})
 
 
 def test_a_failed_transaction_moves_neither_answers_nor_rollups(engine: Engine) -> None:

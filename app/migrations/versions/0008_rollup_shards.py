@@ -1,4 +1,4 @@
-"""Rollup rows split into shards by participant, so concurrent writers on PostgreSQL rarely share a row.
+"""Rollup rows split into shards (sharded counters), so concurrent writers on PostgreSQL rarely share a row.
 
 Revision ID: 0008
 Revises: 0007
