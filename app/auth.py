@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
 from app.config import Settings
@@ -98,21 +98,11 @@ def create_api_token(db: Session, *, user_id: int) -> str:
     return token
 
 
-def staff_for_user(db: Session, user: User, *, via: Literal["session", "token"]) -> Staff:
-    memberships = db.scalars(select(Membership).where(Membership.user_id == user.id)).all()
-    assert user.id is not None
-    return Staff(
-        user_id=user.id,
-        email=user.email,
-        is_admin=user.is_admin,
-        roles={m.trust_id: Role(m.role) for m in memberships},
-        via=via,
-    )
-
-
-def session_expired(session: StaffSession, settings: Settings, now: datetime) -> bool:
-    idle = now - session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
-    too_old = now - session.created_at > timedelta(hours=settings.session_max_hours)
+def session_expired(
+    *, created_at: datetime, last_seen_at: datetime, settings: Settings, now: datetime
+) -> bool:
+    idle = now - last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+    too_old = now - created_at > timedelta(hours=settings.session_max_hours)
     return idle or too_old
 
 
@@ -120,22 +110,19 @@ def staff_from_session(state: AppState, secret: str, *, now: datetime | None = N
     """The staff member whose live session this is; an expired session is deleted and gives None."""
     now = now or utcnow()
     with read_session(state.engine) as db:
-        row = db.execute(
-            select(StaffSession, User)
-            .join(User, User.id == StaffSession.user_id)  # type: ignore[arg-type]
-            .where(StaffSession.secret_hash == secret_hash(secret))
-        ).first()
-        if row is None:
-            return None
-        session, user = row
-        expired = session_expired(session, state.settings, now) or not user.is_active
-        staff = None if expired else staff_for_user(db, user, via="session")
-        stale = now - session.last_seen_at > _TOUCH_AFTER
-        session_id = session.id
+        rows = db.connection().execute(_STAFF_BY_SESSION, {"hash": secret_hash(secret)}).all()
+    if not rows:
+        return None
+    session_id, created_at, last_seen_at = rows[0][:3]
+    staff = _staff_of([row[3:] for row in rows], via="session")
+    expired = staff is None or session_expired(
+        created_at=created_at, last_seen_at=last_seen_at, settings=state.settings, now=now
+    )
     if expired:
         with write_session(state.engine) as db:
             db.execute(delete(StaffSession).where(StaffSession.id == session_id))  # type: ignore[arg-type]
-    elif stale:
+        return None
+    if now - last_seen_at > _TOUCH_AFTER:
         with write_session(state.engine) as db:
             db.execute(update(StaffSession).where(StaffSession.id == session_id).values(last_seen_at=now))  # type: ignore[arg-type]
     return staff
@@ -143,14 +130,44 @@ def staff_from_session(state: AppState, secret: str, *, now: datetime | None = N
 
 def staff_from_token(state: AppState, token: str) -> Staff | None:
     with read_session(state.engine) as db:
-        row = db.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-            .where(ApiToken.token_hash == secret_hash(token))
-        ).first()
-        if row is None or not row[1].is_active:
-            return None
-        return staff_for_user(db, row[1], via="token")
+        rows = db.connection().execute(_STAFF_BY_TOKEN, {"hash": secret_hash(token)}).all()
+    return _staff_of(rows, via="token")
+
+
+def _staff_of(rows: Sequence[Sequence[Any]], *, via: Literal["session", "token"]) -> Staff | None:
+    """A user's rows of (id, email, is_admin, is_active, trust_id, role), one per membership (or one with no
+    trust), as `Staff`; None for no rows or a disabled account."""
+    if not rows:
+        return None
+    user_id, email, is_admin, is_active = rows[0][:4]
+    if not is_active:
+        return None
+    roles = {trust_id: Role(role) for *_, trust_id, role in rows if trust_id is not None}
+    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via)
+
+
+# Every request of signed-in staff runs one of these: one query each, built once, as plain Core.
+_USERS, _MEMBERSHIPS = User.__table__, Membership.__table__  # type: ignore[attr-defined]
+_SESSIONS, _TOKENS = StaffSession.__table__, ApiToken.__table__  # type: ignore[attr-defined]
+_USER_WITH_ROLES = (
+    _USERS.c.id,
+    _USERS.c.email,
+    _USERS.c.is_admin,
+    _USERS.c.is_active,
+    _MEMBERSHIPS.c.trust_id,
+    _MEMBERSHIPS.c.role,
+)
+_WITH_ROLES = _USERS.outerjoin(_MEMBERSHIPS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
+_STAFF_BY_SESSION = (
+    select(_SESSIONS.c.id, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at, *_USER_WITH_ROLES)
+    .select_from(_SESSIONS.join(_WITH_ROLES, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.secret_hash == bindparam("hash"))
+)
+_STAFF_BY_TOKEN = (
+    select(*_USER_WITH_ROLES)
+    .select_from(_TOKENS.join(_WITH_ROLES, _USERS.c.id == _TOKENS.c.user_id))
+    .where(_TOKENS.c.token_hash == bindparam("hash"))
+)
 
 
 # --- dependencies ----------------------------------------------------------------------------------------

@@ -19,9 +19,8 @@ from app.round_results import rainbow_chart
 from app.routes.params import MAX_ID, RoundId, known_query
 from app.state import AppState, get_state
 from app.store import rounds, targets
-from app.store.rollups import scores_fingerprint
+from app.store.rounds import RoundLabel
 from app.store.scores import Thresholds, round_results
-from app.tables import Round, Trust
 from framework.model import VIEWPOINT_KEYS
 from framework.rainbow import DRAWING_VERSION, Format, render
 
@@ -56,17 +55,17 @@ def _rainbow(
 ) -> Response:
     compact = size == "small"
     with read_session(state.engine) as db:
-        db_round, trust, baseline_round = rounds.get_round_and_baseline(
-            db, staff=staff, round_id=round_id, baseline_id=baseline
-        )
-        versions = [scores_fingerprint(db, db_round=r) for r in (db_round, baseline_round) if r is not None]
-    key = _chart_key(state, fmt, compact, viewpoint, trust, db_round, baseline_round, versions)
+        labels = rounds.round_labels(db, staff=staff, round_id=round_id, baseline_id=baseline)
+    key = _chart_key(state, fmt, compact, viewpoint, *labels)
     headers = {"ETag": f'"{key}"', "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
 
     def draw() -> bytes:
         with read_session(state.engine) as db:
+            db_round, trust, baseline_round = rounds.get_round_and_baseline(
+                db, staff=staff, round_id=round_id, baseline_id=baseline
+            )
             results = round_results(
                 db,
                 db_round=db_round,
@@ -90,10 +89,8 @@ def _chart_key(
     fmt: str,
     compact: bool,
     viewpoint: str | None,
-    trust: Trust,
-    db_round: Round,
-    baseline: Round | None,
-    versions: list[str],
+    current: RoundLabel,
+    baseline: RoundLabel | None,
 ) -> str:
     """What a chart shows, named without scoring the round: the rounds' scores fingerprints (which move with
     every answer and target), their names, the framework, the thresholds and how it is drawn."""
@@ -103,17 +100,16 @@ def _chart_key(
         fmt,
         str(compact),
         viewpoint or "",
-        trust.name,
-        *_round_parts(db_round),
+        current.trust_name,
+        *_round_parts(current),
         *(_round_parts(baseline) if baseline is not None else ["no baseline"]),
         str(Thresholds.of(state.settings)),
-        *versions,
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _round_parts(db_round: Round) -> list[str]:
-    return [str(db_round.id), db_round.name]
+def _round_parts(label: RoundLabel) -> list[str]:
+    return [str(label.id), label.name, label.fingerprint]
 
 
 @router.get(
