@@ -42,7 +42,11 @@ def create_db_engine(settings: Settings) -> Engine:
     url = database_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    # A batch of answers is hundreds of rows: sent as one INSERT of many VALUES (as SQLAlchemy already does
+    # for psycopg2) rather than a statement a row, it costs PostgreSQL and the driver a fraction of the work.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _sqlite_engine(url: URL, *, busy_timeout_ms: int) -> Engine:

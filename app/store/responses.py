@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from app.auth import secret_hash
@@ -225,7 +225,10 @@ def save_submissions(
     # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
     # find its key below and replay its reply, instead of racing it to the unique key.
     lock_participants(db, sorted(seen))
-    replies = _earlier_replies(db, submissions, seen)
+    replies = _earlier_replies(
+        db,
+        ((answering.participant_id, submissions[index].key) for wave in waves for index, answering in wave),
+    )
     for wave in waves:
         _save_wave(db, wave, submissions, outcomes, replies, framework, surveys)
     return [outcome for outcome in outcomes if outcome is not None]
@@ -267,13 +270,16 @@ def _answering_all(db: Session, tokens: Sequence[str | None]) -> dict[str, Answe
     return found
 
 
-def _earlier_replies(
-    db: Session, submissions: Sequence[Submission], participant_ids: Iterable[int]
-) -> _Replies:
-    ids, keys = list(participant_ids), sorted({submission.key for submission in submissions})
-    if not ids:
+def _earlier_replies(db: Session, pairs: Iterable[tuple[int, str]]) -> _Replies:
+    """The replies already given to these (participant id, idempotency key) pairs."""
+    wanted = sorted(set(pairs))
+    if not wanted:
         return {}
-    rows = db.connection().execute(_EARLIER_REPLIES, {"ids": ids, "keys": keys})
+    # One probe of the unique index per pair, on both engines (a row-value IN is a full scan on SQLite, and
+    # two IN lists make PostgreSQL weigh every combination of them, or scan the table).
+    replies = _REPLIES.c
+    matching = or_(*(and_(replies.participant_id == pid, replies.key == key) for pid, key in wanted))
+    rows = db.connection().execute(_EARLIER_REPLIES.where(matching))
     return {(pid, key): (body_hash, reply) for pid, key, body_hash, reply in rows}
 
 
@@ -382,9 +388,6 @@ _ANSWERING = (
 )
 _EARLIER_REPLIES = select(
     _REPLIES.c.participant_id, _REPLIES.c.key, _REPLIES.c.body_hash, _REPLIES.c.response
-).where(
-    _REPLIES.c.participant_id.in_(bindparam("ids", expanding=True)),
-    _REPLIES.c.key.in_(bindparam("keys", expanding=True)),
 )
 
 

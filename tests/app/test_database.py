@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app import main
 from app.config import Settings
-from app.database import create_db_engine, database_answers, database_url, read_session, write_session
+from app.database import (
+    checkpoint_wal,
+    create_db_engine,
+    database_answers,
+    database_url,
+    read_session,
+    write_session,
+)
 
 
 @pytest.fixture
@@ -90,3 +101,42 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
     assert database_url("postgresql://u@h:5432/d").drivername == "postgresql+psycopg"
     assert database_url("postgresql+psycopg://u@h/d").drivername == "postgresql+psycopg"
     assert database_url("sqlite:///var/x.db").drivername == "sqlite"
+
+
+def test_a_passive_checkpoint_copies_the_log_into_the_database_file(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "db" / "rainbow.db"
+    engine = create_db_engine(sqlite_settings)
+    with engine.connect() as connection:  # the engine's own pragmas, WAL among them
+        connection.exec_driver_sql("SELECT 1")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # so only our checkpoint copies anything
+    writer.execute("CREATE TABLE filler (text TEXT)")
+    writer.executemany("INSERT INTO filler VALUES (?)", [("x" * 1000,) for _ in range(500)])
+    before = path.stat().st_size
+    checkpoint_wal(engine)
+    assert path.stat().st_size > before + 400_000
+    writer.close()
+    engine.dispose()
+
+
+def test_a_serving_sqlite_app_checkpoints_its_log_from_the_background(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkpoints: list[object] = []
+    monkeypatch.setattr(main, "WAL_CHECKPOINT_SECONDS", 0.01)
+    monkeypatch.setattr(main, "checkpoint_wal", checkpoints.append)
+    with TestClient(main.create_app(settings)):
+        time.sleep(0.2)
+    gc.unfreeze()
+    sqlite = settings.database_url.startswith("sqlite")
+    assert bool(checkpoints) == sqlite  # PostgreSQL keeps its own log
+
+
+def test_a_serving_app_freezes_its_start_up_objects_out_of_the_garbage_collector(settings: Settings) -> None:
+    gc.unfreeze()
+    with TestClient(main.create_app(settings)):
+        frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    assert frozen > 10_000
