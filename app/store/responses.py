@@ -25,7 +25,7 @@ from sqlmodel import Session
 from app.auth import secret_hash
 from app.errors import AppError, Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
-from app.store.rollups import AnswerValue, lock_participants, prepare_answers, random_shard
+from app.store.rollups import AnswerValue, prepare_answers, random_shard
 from app.store.validation import INPUT_MODEL_CONFIG
 from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
 from framework.model import Framework
@@ -163,7 +163,6 @@ class Answering:
     """Who is saving answers, and to which session: what a submission needs, read in one query."""
 
     participant_id: int
-    submitted_at: datetime | None
     session_id: int
     round_id: int
     viewpoint: str
@@ -222,15 +221,16 @@ def save_submissions(
         if wave == len(waves):
             waves.append([])
         waves[wave].append((index, answering))
+    now = utcnow()
     # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
     # find its key below and replay its reply, instead of racing it to the unique key.
-    lock_participants(db, sorted(seen))
+    submitted = _lock_and_touch(db, sorted(seen), now)
     replies = _earlier_replies(
         db,
         ((answering.participant_id, submissions[index].key) for wave in waves for index, answering in wave),
     )
     for wave in waves:
-        _save_wave(db, wave, submissions, outcomes, replies, framework, surveys)
+        _save_wave(db, wave, submissions, outcomes, replies, submitted, now, framework, surveys)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -270,6 +270,15 @@ def _answering_all(db: Session, tokens: Sequence[str | None]) -> dict[str, Answe
     return found
 
 
+def _lock_and_touch(db: Session, participant_ids: list[int], now: datetime) -> dict[int, datetime | None]:
+    """Lock the participants' rows (in id order, so that writers never deadlock) and mark them seen now, in
+    one statement; returns when each submitted, as it stands once their row is ours."""
+    if not participant_ids:
+        return {}
+    rows = db.connection().execute(_LOCK_AND_TOUCH, {"ids": participant_ids, "seen_at": now})
+    return {participant_id: submitted_at for participant_id, submitted_at in rows}
+
+
 def _earlier_replies(db: Session, pairs: Iterable[tuple[int, str]]) -> _Replies:
     """The replies already given to these (participant id, idempotency key) pairs."""
     wanted = sorted(set(pairs))
@@ -289,11 +298,13 @@ def _save_wave(
     submissions: Sequence[Submission],
     outcomes: list[Outcome | None],
     replies: _Replies,
+    submitted: dict[int, datetime | None],
+    now: datetime,
     framework: Framework,
     surveys: SurveyBook,
 ) -> None:
-    """Apply submissions of distinct participants together, filling in their outcomes and `replies`."""
-    now = utcnow()
+    """Apply submissions of distinct participants together, filling in their outcomes, `replies` and
+    `submitted`."""
     writes: dict[tuple[int, str], dict[int, dict[str, AnswerValue | None]]] = defaultdict(dict)
     accepted: list[tuple[int, Answering, str, int]] = []
     for index, answering in wave:
@@ -330,14 +341,15 @@ def _save_wave(
     updates: dict[frozenset[str], list[dict[str, object]]] = defaultdict(list)
     new_replies = []
     for index, answering, fingerprint, total in accepted:
-        body = submissions[index].body
-        changes: dict[str, object] = {"last_seen_at": now}
+        body, participant_id = submissions[index].body, answering.participant_id
+        changes: dict[str, object] = {}
         if body.profile is not None:
             changes.update(body.profile.model_dump(exclude_none=True))
-        submitted_at = answering.submitted_at or (now if body.submit else None)
-        if submitted_at is not None:
-            changes["submitted_at"] = submitted_at
-        updates[frozenset(changes)].append({"pid": answering.participant_id, **changes})
+        submitted_at = submitted[participant_id]
+        if submitted_at is None and body.submit:
+            submitted_at = submitted[participant_id] = changes["submitted_at"] = now
+        if changes:  # being seen was written when the row was locked
+            updates[frozenset(changes)].append({"pid": participant_id, **changes})
         out = ResponsesOut(
             saved=len(body.answers),
             answered=answered[answering.participant_id],
@@ -375,7 +387,6 @@ _ANSWERING = (
     select(
         _PARTICIPANTS.c.token_hash,
         _PARTICIPANTS.c.id,
-        _PARTICIPANTS.c.submitted_at,
         _SESSIONS.c.id,
         _SESSIONS.c.round_id,
         _SESSIONS.c.viewpoint,
@@ -385,6 +396,19 @@ _ANSWERING = (
     )
     .join(_SESSIONS, _SESSIONS.c.id == _PARTICIPANTS.c.session_id)
     .where(_PARTICIPANTS.c.token_hash.in_(bindparam("hashes", expanding=True)))
+)
+_LOCK_AND_TOUCH = (
+    _PARTICIPANTS.update()
+    .where(
+        _PARTICIPANTS.c.id.in_(
+            select(_PARTICIPANTS.c.id)
+            .where(_PARTICIPANTS.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(_PARTICIPANTS.c.id)
+            .with_for_update()
+        )
+    )
+    .values(last_seen_at=bindparam("seen_at"))
+    .returning(_PARTICIPANTS.c.id, _PARTICIPANTS.c.submitted_at)
 )
 _EARLIER_REPLIES = select(
     _REPLIES.c.participant_id, _REPLIES.c.key, _REPLIES.c.body_hash, _REPLIES.c.response

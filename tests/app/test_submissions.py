@@ -173,3 +173,11 @@ def test_a_submission_s_own_error_reaches_its_caller(room: Room) -> None:
     with pytest.raises(NotAuthenticated):
         asyncio.run(writer.save(submission("unknown", "k", (ITEMS[0], 4))))
     assert stored(room)["answers"] == 0
+
+
+def test_once_submitted_a_later_save_in_the_same_batch_says_so(room: Room) -> None:
+    person = room.tokens[0]
+    outcomes = save_together(
+        room, [submission(person, "a", (ITEMS[0], 2), submit=True), submission(person, "b", (ITEMS[1], 4))]
+    )
+    assert [outcome.submitted for outcome in outcomes if isinstance(outcome, ResponsesOut)] == [True, True]
