@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 background.start_soon(_checkpoint_every, engine, WAL_CHECKPOINT_SECONDS)
             yield
             background.cancel_scope.cancel()
+        gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
         engine.dispose()
 
     app = FastAPI(
