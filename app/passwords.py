@@ -5,6 +5,8 @@ The rule is length alone (12 to 256 characters, see `app.store.users.UserCreate`
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,9 +14,14 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist makes "unknown email" take as long as
-# "wrong password", so timing does not tell an attacker which emails have accounts.
-_DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the account does not exist makes "unknown email" take as long as "wrong
+    password", so timing does not tell an attacker which emails have accounts. Made on first use, not at
+    import: a hash takes a tenth of a second, and every start-up would pay it."""
+    return _hasher.hash("not a real password, only here to spend the same time")
 
 
 def hash_password(password: str) -> str:
@@ -24,6 +31,6 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; with no hash (unknown account) it spends the same time and is False."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -299,13 +299,14 @@ class ScoreRollup(SQLModel, table=True):
 
     __tablename__ = "score_rollups"
     __table_args__ = (
+        # Shard last: reading a round sums each score's shards, in the order of this index, without a sort.
         UniqueConstraint(
             "round_id",
             "arc",
             "viewpoint",
-            "shard",
             "score_num",
             "score_den",
+            "shard",
             name="uq_score_rollup_cell_score",
         ),
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from app.config import PROJECT_ROOT
 
 PURE_PACKAGES = ["framework", "surveys"]
 FORBIDDEN = ("app", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "jinja2")
+HEAVY_LIBRARIES = ("matplotlib", "openpyxl", "reportlab")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -40,3 +43,38 @@ def test_every_template_a_route_names_exists() -> None:
                 and node.value.endswith(".html")
             ):
                 assert (PROJECT_ROOT / "templates" / node.value).is_file(), f"{path.name} names {node.value}"
+
+
+def probe(code: str) -> str:
+    """What `code` prints in a fresh interpreter, where HEAVY stands for the set of heavy library names."""
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace("HEAVY", repr(set(HEAVY_LIBRARIES)))],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_starting_the_service_does_not_wait_for_the_chart_and_export_libraries() -> None:
+    """matplotlib, reportlab and openpyxl take most of a second to import: the app loads them once it is up
+    (app.main), so a restart answers sooner."""
+    loaded = probe("import sys, app.main; print(sorted(HEAVY & {m.split('.')[0] for m in sys.modules}))")
+    assert loaded == "[]"
+
+
+def test_a_running_service_loads_them_in_the_background(tmp_path: Path) -> None:
+    loaded = probe(
+        "import sys, time\n"
+        "from fastapi.testclient import TestClient\n"
+        "from app.config import Settings\n"
+        "from app.main import create_app\n"
+        f"settings = Settings(_env_file=None, database_url='sqlite:///{tmp_path / 'db.sqlite'}')\n"
+        "with TestClient(create_app(settings)):\n"
+        "    deadline = time.monotonic() + 30\n"
+        "    while time.monotonic() < deadline and not HEAVY <= set(sys.modules):\n"
+        "        time.sleep(0.05)\n"
+        "print(sorted(HEAVY & set(sys.modules)))\n"
+    )
+    assert loaded == str(sorted(HEAVY_LIBRARIES))

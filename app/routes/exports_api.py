@@ -15,9 +15,7 @@ from fastapi.responses import Response
 from app import audit
 from app.auth import Staff, StaffUser
 from app.database import write_session
-from app.exports.board_pack import board_pack_pdf
 from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
-from app.exports.tabular import scores_csv, scores_xlsx
 from app.openapi import error_responses
 from app.permissions import LEADS, can
 from app.round_results import rainbow_chart
@@ -35,6 +33,9 @@ BaselineId = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="A round of the same trust to compare with")
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# _EXPORTERS_LOAD_LATE: the exporters bring openpyxl, reportlab and matplotlib, most of a second of imports,
+# so each route imports its exporter when first called rather than every start-up paying for it (the serving
+# process loads them all in the background once it is up: see app.main).
 
 
 def _responses(media_type: str) -> dict[int | str, dict[str, object]]:
@@ -130,6 +131,8 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 def export_csv(round_id: RoundId, staff: StaffUser, state: State, baseline: BaselineId = None) -> Response:
     """Members of the round's trust: the scores as CSV, a row per cell, arc and the round; suppressed cells
     have no figures; text that a spreadsheet would run as a formula is neutralised."""
+    from app.exports.tabular import scores_csv  # see _EXPORTERS_LOAD_LATE
+
     content, stem = _content(state, staff, round_id, baseline, what="csv")
     # The byte order mark makes Excel read the file as UTF-8 (arc titles, names with accents).
     body = "\ufeff" + scores_csv(content)
@@ -145,6 +148,8 @@ def export_csv(round_id: RoundId, staff: StaffUser, state: State, baseline: Base
 def export_xlsx(round_id: RoundId, staff: StaffUser, state: State, baseline: BaselineId = None) -> Response:
     """Members of the round's trust: the scores as a workbook, a sheet per view; for leads, also the raw
     anonymous answers of the cells large enough to show."""
+    from app.exports.tabular import scores_xlsx  # see _EXPORTERS_LOAD_LATE
+
     content, stem = _content(state, staff, round_id, baseline, what="xlsx")
     return _download(scores_xlsx(content), XLSX, f"{stem}-scores.xlsx")
 
@@ -158,5 +163,7 @@ def export_xlsx(round_id: RoundId, staff: StaffUser, state: State, baseline: Bas
 def report_pdf(round_id: RoundId, staff: StaffUser, state: State, baseline: BaselineId = None) -> Response:
     """Members of the round's trust: the board pack as PDF (cover, the rainbow against the baseline, a page
     per arc, the method and the suppression rule), in real, searchable text."""
+    from app.exports.board_pack import board_pack_pdf  # see _EXPORTERS_LOAD_LATE
+
     content, stem = _content(state, staff, round_id, baseline, what="pdf", with_chart=True)
     return _download(board_pack_pdf(content), "application/pdf", f"{stem}-board-report.pdf")

@@ -205,7 +205,8 @@ def save_submissions(
 
     Outcomes that are errors: `NotAuthenticated` for a missing or unknown token, or a closed session;
     `Invalid` for an item not in the session, a comment where none is allowed, a profile field that does not
-    fit the viewpoint, or a key already used with another body. They change nothing.
+    fit the viewpoint, or a key already used with another body. They store nothing; the participant is only
+    marked as seen.
     """
     outcomes: list[Outcome | None] = [None] * len(submissions)
     who = _answering_all(db, [submission.token for submission in submissions])

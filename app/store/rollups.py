@@ -59,7 +59,7 @@ AnswerChanges = Mapping[int, Mapping[str, AnswerValue | None]]
 #: nothing alone, and may be negative: an answer counted in one shard can be taken back in another). On
 #: PostgreSQL a moved row stays locked until its transaction commits; with one row per cell, every writer of
 #: a room would queue on it, while two writers with shards of their own never meet.
-ROLLUP_SHARDS = 16
+ROLLUP_SHARDS = 8
 
 
 def arc_of(item_code: str) -> str:
@@ -96,7 +96,7 @@ def _statements(dialect_name: str) -> _Statements:
     )
     move_score = dialect.insert(scores)
     move_score = move_score.on_conflict_do_update(
-        index_elements=["round_id", "arc", "viewpoint", "shard", "score_num", "score_den"],
+        index_elements=["round_id", "arc", "viewpoint", "score_num", "score_den", "shard"],
         set_={"participants": scores.c.participants + move_score.excluded.participants},
     )
     move_cell = dialect.insert(cells)

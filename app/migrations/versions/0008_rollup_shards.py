@@ -26,9 +26,7 @@ def upgrade() -> None:
     with op.batch_alter_table("score_rollups", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shard", sa.Integer(), server_default="0", nullable=False))
         batch_op.drop_constraint("uq_score_rollup_cell_score", type_="unique")
-        batch_op.create_unique_constraint(
-            "uq_score_rollup_cell_score", [*SCORE_KEY[:3], "shard", *SCORE_KEY[3:]]
-        )
+        batch_op.create_unique_constraint("uq_score_rollup_cell_score", [*SCORE_KEY, "shard"])
     with op.batch_alter_table("cell_rollups", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shard", sa.Integer(), server_default="0", nullable=False))
         batch_op.drop_constraint("uq_cell_rollup_cell", type_="unique")
