@@ -6,7 +6,6 @@ Serve with ``rainbow serve`` or ``uvicorn --factory app.main:create_app``.
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,7 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it, where each full collection took 150 ms of held GIL under load, stalling every request at once.
         gc.freeze()
         async with anyio.create_task_group() as background:
-            background.start_soon(_load_exporters_late)
             if is_sqlite(engine):
                 background.start_soon(_checkpoint_every, engine, WAL_CHECKPOINT_SECONDS)
             yield
@@ -134,18 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     return app
-
-
-#: Imported after start-up rather than at it: matplotlib, reportlab and openpyxl take most of a second.
-_LOADED_LATE = ("framework.rainbow_drawing", "app.exports.board_pack", "app.exports.tabular")
-
-
-async def _load_exporters_late() -> None:
-    """Import the chart drawing and the exporters once the service is up, so that neither its start nor its
-    first chart or download waits for them; then freeze what they made, as at start-up."""
-    for module in _LOADED_LATE:
-        await anyio.to_thread.run_sync(importlib.import_module, module)
-    gc.freeze()
 
 
 async def _checkpoint_every(engine: Engine, seconds: float) -> None:

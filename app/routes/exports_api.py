@@ -34,8 +34,8 @@ BaselineId = Annotated[
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # _EXPORTERS_LOAD_LATE: the exporters bring openpyxl, reportlab and matplotlib, most of a second of imports,
-# so each route imports its exporter when first called rather than every start-up paying for it (the serving
-# process loads them all in the background once it is up: see app.main).
+# so each route imports its exporter when first called: the first download after a start pays once, rather
+# than every start-up (and a room of tablets rejoining a restarted server) paying for it.
 
 
 def _responses(media_type: str) -> dict[int | str, dict[str, object]]:
