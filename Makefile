@@ -27,10 +27,11 @@ run: setup
 
 # The browser tests (tests/browser) also need Debian's Chromium (apt-get install -y chromium): without it they
 # skip, or fail when CI is set. axe-core, which they run on every page, is a devDependency from npm.
+# The suite runs on every core (pytest-xdist); each test has its own database, so they do not meet.
 test: setup-dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/rainbow check-framework
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # Normally already there: `npm ci` for htmx installs it. Only when node_modules has gone since.
 $(AXE): | $(HTMX)

@@ -7,6 +7,7 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -21,14 +22,57 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
+from app import main as app_main
 from app.config import Settings
 from app.database import create_db_engine, database_url
 from app.main import create_app
 from app.migrate import head_revision, upgrade
+from framework.model import Framework, load_framework
+from surveys import SurveyBook, load_surveys
 from tests.factories import World, app_state, make_world
 
 POSTGRES_URL = os.environ.get("RAINBOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def _file_state(path: Path) -> tuple[str, int, int]:
+    found = path.stat()
+    return str(path.resolve()), found.st_mtime_ns, found.st_size
+
+
+@functools.cache
+def _framework_as_read(state: tuple[str, int, int]) -> Framework:
+    return load_framework(Path(state[0]))
+
+
+# Keyed by the framework's id: frameworks come from the cache above and live as long as it: ids stay unique.
+_SURVEYS: dict[tuple[int, str, tuple[tuple[str, int, int], ...]], SurveyBook] = {}
+
+
+def _load_framework_once(path: Path) -> Framework:
+    try:
+        state = _file_state(Path(path))
+    except OSError:
+        return load_framework(path)  # the loader's own, clear error
+    return _framework_as_read(state)
+
+
+def _load_surveys_once(directory: Path, framework: Framework) -> SurveyBook:
+    folder = Path(directory)
+    if not folder.is_dir():
+        return load_surveys(directory, framework)
+    key = (id(framework), str(folder.resolve()), tuple(_file_state(p) for p in sorted(folder.glob("*.yaml"))))
+    if key not in _SURVEYS:
+        _SURVEYS[key] = load_surveys(folder, framework)
+    return _SURVEYS[key]
+
+
+@pytest.fixture(autouse=True)
+def framework_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built by tests share the parsed framework and questionnaires (immutable models) while their files
+    are unchanged: parsing them is most of what building an app costs, and the suite builds thousands."""
+    monkeypatch.setattr(app_main, "load_framework", _load_framework_once)
+    monkeypatch.setattr(app_main, "load_surveys", _load_surveys_once)
 
 
 @pytest.fixture(autouse=True)
