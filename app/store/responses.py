@@ -110,7 +110,7 @@ def find_live_session(db: Session, *, code: str) -> FocusSession | None:
     normalised = normalise_code(code)
     if not normalised:
         return None
-    return db.scalar(select(FocusSession).where(FocusSession.join_code == normalised))
+    return db.scalar(_LIVE_SESSION, {"code": normalised})
 
 
 def join(db: Session, *, focus: FocusSession) -> Joined:
@@ -378,6 +378,8 @@ def _save_wave(
         write.apply(db, shard=shard)
 
 
+# Built once: every join asks it.
+_LIVE_SESSION = select(FocusSession).where(FocusSession.join_code == bindparam("code"))
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 _REPLIES = IdempotentRequest.__table__  # type: ignore[attr-defined]
 # No values: the columns to set are the keys of the parameters it is run with.
