@@ -94,26 +94,44 @@ class JoinOut(BaseModel):
 
 
 @dataclass(frozen=True)
+class LiveSession:
+    """What joining needs of a session, read without loading it through the ORM (every join asks)."""
+
+    id: int
+    state: SessionState
+    viewpoint: str
+    arcs: str
+
+    @property
+    def arc_keys(self) -> list[str]:
+        return self.arcs.split(",") if self.arcs else []
+
+
+@dataclass(frozen=True)
 class Joined:
     token: str
-    focus: FocusSession
+    focus: LiveSession | FocusSession
     participant_id: int
 
 
-def session_items(framework: Framework, surveys: SurveyBook, focus: FocusSession | Answering) -> list[Item]:
+def session_items(
+    framework: Framework, surveys: SurveyBook, focus: FocusSession | LiveSession | Answering
+) -> list[Item]:
     """The statements of a session, arc by arc in framework order."""
     return [item for arc in focus.arc_keys for item in surveys.items(arc, focus.viewpoint)]
 
 
-def find_live_session(db: Session, *, code: str) -> FocusSession | None:
-    """The session with this join code, if it is still taking people (open); None for a wrong code."""
+def find_live_session(db: Session, *, code: str) -> LiveSession | None:
+    """The session with this join code, whatever its state; None for a wrong code (codes are retired when a
+    session closes)."""
     normalised = normalise_code(code)
     if not normalised:
         return None
-    return db.scalar(_LIVE_SESSION, {"code": normalised})
+    row = db.connection().execute(_LIVE_SESSION, {"code": normalised}).first()
+    return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)
 
 
-def join(db: Session, *, focus: FocusSession) -> Joined:
+def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
     """A new anonymous participant in an open session.
 
     :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
@@ -378,14 +396,16 @@ def _save_wave(
         write.apply(db, shard=shard)
 
 
-# Built once: every join asks it.
-_LIVE_SESSION = select(FocusSession).where(FocusSession.join_code == bindparam("code"))
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 _REPLIES = IdempotentRequest.__table__  # type: ignore[attr-defined]
 # No values: the columns to set are the keys of the parameters it is run with.
 _UPDATE_PARTICIPANT = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == bindparam("pid"))
 _NEW_PARTICIPANT = _PARTICIPANTS.insert()
 _SESSIONS = FocusSession.__table__  # type: ignore[attr-defined]
+# Built once: every join asks it.
+_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
+    _SESSIONS.c.join_code == bindparam("code")
+)
 _ANSWERING = (
     select(
         _PARTICIPANTS.c.token_hash,
