@@ -27,6 +27,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("shard", sa.Integer(), server_default="0", nullable=False))
         batch_op.drop_constraint("uq_score_rollup_cell_score", type_="unique")
         batch_op.create_unique_constraint("uq_score_rollup_cell_score", [*SCORE_KEY, "shard"])
+        batch_op.create_index("ix_score_rollups_sums", [*SCORE_KEY, "participants"])
     with op.batch_alter_table("cell_rollups", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shard", sa.Integer(), server_default="0", nullable=False))
         batch_op.drop_constraint("uq_cell_rollup_cell", type_="unique")
@@ -49,6 +50,7 @@ def downgrade() -> None:
     )
     op.execute("DELETE FROM cell_rollups")
     with op.batch_alter_table("score_rollups", schema=None) as batch_op:
+        batch_op.drop_index("ix_score_rollups_sums")
         batch_op.drop_constraint("uq_score_rollup_cell_score", type_="unique")
         batch_op.drop_column("shard")
         batch_op.create_unique_constraint("uq_score_rollup_cell_score", SCORE_KEY)
