@@ -20,9 +20,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from app.auth import secret_hash
+from app.database import find_rows_by_key
 from app.errors import AppError, Conflict, Invalid, NotAuthenticated
 from app.store.focus_sessions import normalise_code
 from app.store.rollups import AnswerValue, prepare_answers, random_shard
@@ -227,6 +229,7 @@ def save_submissions(
     marked as seen.
     """
     outcomes: list[Outcome | None] = [None] * len(submissions)
+    find_rows_by_key(db.connection())
     who = _answering_all(db, [submission.token for submission in submissions])
     waves: list[list[tuple[int, Answering]]] = []  # the n-th submission of each participant in waves[n - 1]
     seen: Counter[int] = Counter()
@@ -303,11 +306,16 @@ def _earlier_replies(db: Session, pairs: Iterable[tuple[int, str]]) -> _Replies:
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    # One probe of the unique index per pair, on both engines (a row-value IN is a full scan on SQLite, and
-    # two IN lists make PostgreSQL weigh every combination of them, or scan the table).
-    replies = _REPLIES.c
-    matching = or_(*(and_(replies.participant_id == pid, replies.key == key) for pid, key in wanted))
-    rows = db.connection().execute(_EARLIER_REPLIES.where(matching))
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        # The pairs as two arrays joined to the table: one statement, planned alike whatever their number.
+        pids, keys = zip(*wanted, strict=True)
+        rows = connection.execute(_EARLIER_REPLIES_BY_ARRAYS, {"pids": list(pids), "keys": list(keys)})
+    else:
+        # One probe of the unique index per pair (a row-value IN is a full scan on SQLite).
+        replies = _REPLIES.c
+        matching = or_(*(and_(replies.participant_id == pid, replies.key == key) for pid, key in wanted))
+        rows = connection.execute(_EARLIER_REPLIES.where(matching))
     return {(pid, key): (body_hash, reply) for pid, key, body_hash, reply in rows}
 
 
@@ -435,6 +443,17 @@ _LOCK_AND_TOUCH = (
 )
 _EARLIER_REPLIES = select(
     _REPLIES.c.participant_id, _REPLIES.c.key, _REPLIES.c.body_hash, _REPLIES.c.response
+)
+_WANTED = (
+    func.unnest(
+        bindparam("pids", type_=postgresql.ARRAY(_REPLIES.c.participant_id.type)),
+        bindparam("keys", type_=postgresql.ARRAY(_REPLIES.c.key.type)),
+    )
+    .table_valued("pid", "key")
+    .render_derived(name="wanted")
+)
+_EARLIER_REPLIES_BY_ARRAYS = _EARLIER_REPLIES.join_from(
+    _REPLIES, _WANTED, and_(_REPLIES.c.participant_id == _WANTED.c.pid, _REPLIES.c.key == _WANTED.c.key)
 )
 
 

@@ -19,17 +19,29 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ScalarSelect,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.database import find_rows_by_key
 from app.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup, utcnow
 from framework.scoring import RATINGS, CellKey, CellTally, Kind
 
@@ -72,39 +84,87 @@ def random_shard() -> int:
 
 
 @dataclass(frozen=True)
+class BulkUpsert:
+    """An INSERT ... ON CONFLICT DO UPDATE of many rows at once, whose keys are all distinct.
+
+    On PostgreSQL the rows go as one array per column, unnested into one statement: SQLAlchemy would send
+    an upsert a row (its multi-row form skips statements with ON CONFLICT), and PostgreSQL's work and the
+    driver's is then mostly per statement: for a room's batch of answers, hundreds of them. On SQLite, which
+    runs in the process, a statement a row costs little, and it keeps the plain statement.
+    """
+
+    statement: Any
+    array_columns: tuple[str, ...] = ()  # PostgreSQL: the columns, sent as arrays
+
+    def run(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if not self.array_columns:
+            connection.execute(self.statement, rows)
+            return
+        connection.execute(self.statement, {name: [row[name] for row in rows] for name in self.array_columns})
+
+
+def _bulk_upsert(
+    dialect_name: str, table: Table, columns: tuple[str, ...], keys: list[str], set_: SetClause
+) -> BulkUpsert:
+    """An upsert of `columns` of `table` on the unique `keys`; `set_(table columns, excluded)` gives the
+    columns to update."""
+    if dialect_name != "postgresql":
+        plain = sqlite.insert(table)
+        return BulkUpsert(
+            plain.on_conflict_do_update(index_elements=keys, set_=set_(table.c, plain.excluded))
+        )
+    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
+    unnested = func.unnest(*arrays).table_valued(*columns).render_derived(name="given")
+    statement = postgresql.insert(table).from_select(columns, select(*unnested.c))
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=set_(table.c, statement.excluded))
+    return BulkUpsert(statement, columns)
+
+
+#: (the table's columns, the row that conflicted) -> the columns an upsert sets
+SetClause = Callable[[Any, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class _Statements:
     """The statements of the write path, built once per dialect (building an upsert costs more than
     running it), on the tables rather than the ORM classes, so they run as plain Core."""
 
-    upsert_answer: Any
+    upsert_answer: BulkUpsert
     delete_answer: Any
-    move_score: Any
-    move_cell: Any
+    move_score: BulkUpsert
+    move_cell: BulkUpsert
     current_answers: Any
     lock_participants: Any
 
 
 @cache
 def _statements(dialect_name: str) -> _Statements:
-    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
     answers, scores, cells = Answer.__table__, ScoreRollup.__table__, CellRollup.__table__  # type: ignore[attr-defined]
     participants = Participant.__table__  # type: ignore[attr-defined]
-    upsert_answer = dialect.insert(answers)
-    upsert_answer = upsert_answer.on_conflict_do_update(
-        index_elements=["participant_id", "item_code"],
-        set_={name: upsert_answer.excluded[name] for name in ("rating", "kind", "comment", "updated_at")},
+    upsert_answer = _bulk_upsert(
+        dialect_name,
+        answers,
+        ("participant_id", "item_code", "rating", "kind", "comment", "updated_at"),
+        ["participant_id", "item_code"],
+        lambda _, new: {name: new[name] for name in ("rating", "kind", "comment", "updated_at")},
     )
-    move_score = dialect.insert(scores)
-    move_score = move_score.on_conflict_do_update(
-        index_elements=["round_id", "arc", "viewpoint", "score_num", "score_den", "shard"],
-        set_={"participants": scores.c.participants + move_score.excluded.participants},
+    move_score = _bulk_upsert(
+        dialect_name,
+        scores,
+        ("round_id", "arc", "viewpoint", "shard", "score_num", "score_den", "participants"),
+        ["round_id", "arc", "viewpoint", "score_num", "score_den", "shard"],
+        lambda old, new: {"participants": old.participants + new.participants},
     )
-    move_cell = dialect.insert(cells)
-    move_cell = move_cell.on_conflict_do_update(
-        index_elements=["round_id", "arc", "viewpoint", "shard"],
-        set_={
-            **{name: cells.c[name] + move_cell.excluded[name] for name in CELL_COUNTERS},
-            "version": cells.c.version + 1,
+    move_cell = _bulk_upsert(
+        dialect_name,
+        cells,
+        ("round_id", "arc", "viewpoint", "shard", *CELL_COUNTERS),
+        ["round_id", "arc", "viewpoint", "shard"],
+        lambda old, new: {
+            **{name: old[name] + new[name] for name in CELL_COUNTERS},
+            "version": old.version + 1,
         },
     )
     ids = bindparam("ids", expanding=True)
@@ -117,7 +177,13 @@ def _statements(dialect_name: str) -> _Statements:
         move_cell=move_cell,
         current_answers=select(
             answers.c.participant_id, answers.c.item_code, answers.c.kind, answers.c.rating
-        ).where(answers.c.participant_id.in_(ids)),
+        ).where(
+            # One statement whatever the number of participants on PostgreSQL, so it is prepared once.
+            answers.c.participant_id
+            == any_(bindparam("ids", type_=postgresql.ARRAY(answers.c.participant_id.type)))
+            if dialect_name == "postgresql"
+            else answers.c.participant_id.in_(ids)
+        ),
         lock_participants=select(participants.c.id)
         .where(participants.c.id.in_(ids))
         .order_by(participants.c.id)
@@ -149,8 +215,7 @@ class AnswerWrite:
         touched as late as possible."""
         connection = db.connection()
         statements = statements_for(db)
-        if self.upserts:
-            connection.execute(statements.upsert_answer, self.upserts)
+        statements.upsert_answer.run(connection, self.upserts)
         if self.removals:
             connection.execute(statements.delete_answer, self.removals)
         move_rollups(
@@ -194,7 +259,8 @@ def prepare_answers(
 ) -> AnswerWrite:
     """Read what the participants have answered so far and work out the write; nothing is written yet.
 
-    `locked=True` says the caller already holds the participants' rows locked (see `lock_participants`).
+    `locked=True` says the caller already holds the participants' rows locked (see `lock_participants`) and
+    has its transaction find rows by key (see `app.database.find_rows_by_key`).
     """
     db.flush()  # the statements below run on the connection, past the session's autoflush
     participant_ids = sorted(changes)
@@ -202,6 +268,7 @@ def prepare_answers(
         old: dict[int, dict[str, AnswerValue]] = {}
     else:
         if not locked:
+            find_rows_by_key(db.connection())
             lock_participants(db, participant_ids)
         old = _current_answers(db, participant_ids)
     write = AnswerWrite(round_id, viewpoint)
@@ -313,10 +380,8 @@ def move_rollups(
         if any(vector)
     ]
     connection, statements = db.connection(), statements_for(db)
-    if score_rows:
-        connection.execute(statements.move_score, score_rows)
-    if cell_rows:
-        connection.execute(statements.move_cell, cell_rows)
+    statements.move_score.run(connection, score_rows)
+    statements.move_cell.run(connection, cell_rows)
 
 
 def cells_version(round_id: ColumnElement[int]) -> ScalarSelect[int]:

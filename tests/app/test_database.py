@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Executable, text
+from sqlmodel import Session
 
 from app import main
 from app.config import Settings
@@ -18,9 +19,12 @@ from app.database import (
     create_db_engine,
     database_answers,
     database_url,
+    find_rows_by_key,
+    is_sqlite,
     read_session,
     write_session,
 )
+from app.store.rollups import _statements as statements_for_dialect
 
 
 @pytest.fixture
@@ -140,3 +144,23 @@ def test_a_serving_app_freezes_its_start_up_objects_out_of_the_garbage_collector
         frozen = gc.get_freeze_count()
     gc.unfreeze()
     assert frozen > 10_000
+
+
+def _plan(session: Session, statement: Executable, parameters: dict[str, object]) -> str:
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    rows = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.construct_params(parameters))
+    return "\n".join(row[0] for row in rows)
+
+
+def test_rows_are_found_by_key_on_postgresql_even_without_statistics(migrated: Settings) -> None:
+    engine = create_db_engine(migrated)
+    if is_sqlite(engine):
+        pytest.skip("PostgreSQL's planner: SQLite has no sequential-scan setting and picks the index itself")
+    # A migrated database has never been analysed: PostgreSQL would read the whole answers table.
+    lookup = statements_for_dialect("postgresql").current_answers
+    with write_session(engine) as session:
+        find_rows_by_key(session.connection())
+        plan = _plan(session, lookup, {"ids": [1, 2, 3]})
+    engine.dispose()
+    assert "Seq Scan" not in plan
+    assert "Index Cond: (participant_id = ANY" in plan

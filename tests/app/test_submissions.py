@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app import submissions as submissions_module
-from app.database import read_session, write_session
+from app.database import is_sqlite, read_session, write_session
 from app.errors import Invalid, NotAuthenticated
 from app.state import AppState
 from app.store.responses import ResponsesIn, ResponsesOut, Submission, save_submissions
@@ -181,3 +181,13 @@ def test_once_submitted_a_later_save_in_the_same_batch_says_so(room: Room) -> No
         room, [submission(person, "a", (ITEMS[0], 2), submit=True), submission(person, "b", (ITEMS[1], 4))]
     )
     assert [outcome.submitted for outcome in outcomes if isinstance(outcome, ResponsesOut)] == [True, True]
+
+
+def test_a_batch_finds_its_rows_by_key_on_postgresql(room: Room) -> None:
+    if is_sqlite(room.state.engine):
+        pytest.skip("PostgreSQL's planner setting; SQLite has none")
+    with write_session(room.state.engine) as db:
+        save_submissions(
+            db, submissions=one_each(room), framework=room.state.framework, surveys=room.state.surveys
+        )
+        assert db.connection().exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
