@@ -13,7 +13,7 @@ from app.config import PROJECT_ROOT
 
 PURE_PACKAGES = ["framework", "surveys"]
 FORBIDDEN = ("app", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "jinja2")
-HEAVY_LIBRARIES = ("matplotlib", "openpyxl", "reportlab")
+HEAVY_LIBRARIES = ("matplotlib", "numpy", "openpyxl", "reportlab")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -58,7 +58,7 @@ def probe(code: str) -> str:
 
 
 def test_starting_the_service_does_not_wait_for_the_chart_and_export_libraries() -> None:
-    """matplotlib, reportlab and openpyxl take most of a second to import: the first chart or download loads
-    them, so a restarted server answers a room of tablets sooner."""
+    """matplotlib, reportlab and openpyxl take most of a second to import, numpy a tenth: the first chart,
+    comparison or download loads them, so a restarted server answers a room of tablets sooner."""
     loaded = probe("import sys, app.main; print(sorted(HEAVY & {m.split('.')[0] for m in sys.modules}))")
     assert loaded == "[]"
