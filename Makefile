@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HOST PORT
 
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
-HTMX     := static/vendor/htmx.min.js
+HTMX     := app/static/vendor/htmx.min.js
 AXE      := node_modules/axe-core/axe.min.js
 
 .PHONY: run test bench setup setup-dev chromium lint format check-framework clean help
@@ -70,7 +70,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 $(HTMX): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed to fetch htmx: install Node.js (e.g. apt-get install -y nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p static/vendor
+	mkdir -p app/static/vendor
 	cp $(HTMX_SRC) $@
 
 # Speed and memory against design.md section 6; writes benchmarks/results.json (see benchmarks/README.md).
@@ -89,4 +89,4 @@ check-framework: setup
 	$(BIN)/rainbow check-framework
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache

@@ -56,8 +56,8 @@ def _log_config(level: str) -> dict[str, Any]:
 @cli.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the latest migration."""
-    from app import migrate as migrations
-    from app.database import create_db_engine
+    from app.db import migrate as migrations
+    from app.db.engine import create_db_engine
 
     settings = Settings()
     engine = create_db_engine(settings)
@@ -118,12 +118,13 @@ def create_user(
     """Create a staff account, optionally with a role in a trust."""
     from pydantic import ValidationError
 
-    from app import audit
-    from app.auth import Staff
-    from app.database import create_db_engine, write_session
+    from app.choices import Role
+    from app.db.engine import create_db_engine, write_session
     from app.errors import AppError
-    from app.store.users import UserCreate, create_user, set_membership
-    from app.tables import Role
+    from app.identity import Staff
+    from app.schemas.staff import UserCreate
+    from app.store import audit
+    from app.store.users import create_user, set_membership
 
     if (trust is None) != (role is None):
         _die("--trust and --role go together: give both or neither")
@@ -162,9 +163,9 @@ def demo(
     ] = False,
 ) -> None:
     """Load a fictional trust with staff accounts, a 2009 baseline and a 2010 re-assessment with answers."""
-    from app import demo as demo_data
-    from app.database import create_db_engine, write_session
+    from app.db.engine import create_db_engine, write_session
     from app.errors import AppError
+    from app.services import demo as demo_data
     from framework.model import load_framework
     from framework.problems import DataError
     from surveys import load_surveys
@@ -202,9 +203,9 @@ def create_token(
     email: Annotated[str, typer.Argument(help="Whose token: the account's email address.")],
 ) -> None:
     """Create a personal API token for an account; it is printed once, alone on the last line."""
-    from app import audit
-    from app.auth import create_api_token
-    from app.database import create_db_engine, write_session
+    from app.db.engine import create_db_engine, write_session
+    from app.store import audit
+    from app.store.staff_sessions import create_api_token
     from app.store.users import find_user
 
     engine = create_db_engine(Settings())
@@ -233,9 +234,9 @@ def rebuild_rollups_command(
     """Recompute the score rollups from the stored answers (a repair: answers keep them in step)."""
     from sqlalchemy import select
 
-    from app.database import create_db_engine, write_session
+    from app.db.engine import create_db_engine, write_session
+    from app.db.tables import Round
     from app.store.rollups import rebuild_rollups
-    from app.tables import Round
 
     engine = create_db_engine(Settings())
     try:

@@ -14,8 +14,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from framework.model import DEFAULT_FRAMEWORK_FILE
 from surveys import DEFAULT_SURVEYS_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAINBOW_", env_file=".env", extra="ignore", frozen=True)

@@ -18,35 +18,31 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
-from app.csrf import CsrfCookieMiddleware, csrf_protect
-from app.database import checkpoint_wal, create_db_engine, is_sqlite
-from app.error_pages import install_error_handlers
-from app.openapi import openapi_document
-from app.routes import (
-    admin_pages,
-    auth_pages,
-    catalogue,
-    charts_api,
-    exports_api,
-    facilitate_pages,
-    health,
-    plan_pages,
-    plans_api,
-    respond_pages,
-    results_pages,
-    room_api,
-    scores_api,
-    session_api,
-    staff_api,
-    theme,
-    trust_pages,
-    walkthrough,
-)
-from app.secrets_file import resolve_secret_key
-from app.security_headers import SecurityHeadersMiddleware
-from app.state import AppState
-from app.submissions import SubmissionWriter
-from app.templating import STATIC_DIR, create_templates
+from app.db.engine import checkpoint_wal, create_db_engine, is_sqlite
+from app.routes.api import catalogue, health
+from app.routes.api import charts as charts_api
+from app.routes.api import exports as exports_api
+from app.routes.api import plans as plans_api
+from app.routes.api import room as room_api
+from app.routes.api import scores as scores_api
+from app.routes.api import sessions as session_api
+from app.routes.api import staff as staff_api
+from app.routes.pages import admin as admin_pages
+from app.routes.pages import auth as auth_pages
+from app.routes.pages import facilitate as facilitate_pages
+from app.routes.pages import plans as plan_pages
+from app.routes.pages import respond as respond_pages
+from app.routes.pages import results as results_pages
+from app.routes.pages import theme, walkthrough
+from app.routes.pages import trust as trust_pages
+from app.services.submissions import SubmissionWriter
+from app.web.csrf import CsrfCookieMiddleware, csrf_protect
+from app.web.error_pages import install_error_handlers
+from app.web.openapi import openapi_document
+from app.web.secret_key import resolve_secret_key
+from app.web.security_headers import SecurityHeadersMiddleware
+from app.web.state import AppState
+from app.web.templating import STATIC_DIR, create_templates
 from framework.model import load_framework
 from surveys import load_surveys
 

@@ -6,9 +6,9 @@ nothing across trusts. A member whose role is not enough gets 403. Site administ
 
 from __future__ import annotations
 
-from app.auth import Staff
+from app.choices import Role
 from app.errors import Forbidden, NotFound
-from app.tables import Role
+from app.identity import Staff
 
 ANY_MEMBER = frozenset(Role)
 LEADS = frozenset({Role.LEAD})

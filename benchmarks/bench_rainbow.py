@@ -27,13 +27,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from matplotlib.figure import Figure
 
-from app.chart_cache import ChartCache
-from app.database import read_session
+from app.db.engine import read_session
+from app.db.tables import Round, Trust
 from app.main import create_app
-from app.round_results import rainbow_chart
-from app.state import AppState
+from app.services.chart_cache import ChartCache
+from app.services.insights import rainbow_chart
 from app.store.scores import Thresholds, round_results
-from app.tables import Round, Trust
+from app.web.state import AppState
 from benchmarks.bench_scores import BenchDatabase, bench_settings, ensure_database, needed_bytes
 from benchmarks.common import (
     DATA_DIR,
@@ -51,7 +51,7 @@ from benchmarks.common import (
     summary_ms,
     time_calls,
 )
-from framework.rainbow import RainbowChart, chart_digest, render
+from framework.charts.rainbow import RainbowChart, chart_digest, render
 
 ID = "P3"
 WHAT = "rainbow PNG (GET /api/rounds/{id}/rainbow.png) on the 10k-answer round"
@@ -60,7 +60,7 @@ COLD_LIMIT_MS, CACHED_LIMIT_MS = 150.0, 5.0
 COLD_WARMUP, COLD_SAMPLES = 3, 30
 CACHED_WARMUP, CACHED_SAMPLES = 20, 300
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FIGURE_SIZE = (10.0, 6.5)  # inches: the full-size rainbow (framework.rainbow's _FULL style)
+FIGURE_SIZE = (10.0, 6.5)  # inches: the full-size rainbow (framework.charts.rainbow's _FULL style)
 
 
 def _state(app: FastAPI) -> AppState:
@@ -161,7 +161,7 @@ def _chart_builder(state: AppState, round_id: int) -> Callable[[], RainbowChart]
 
 
 def measure_parts(database: BenchDatabase) -> dict[str, list[float]]:
-    """The cold path's parts without HTTP: scores to chart, the digest, drawing (framework.rainbow.render)."""
+    """The cold path's parts without HTTP: scores to chart, the digest, drawing (`framework.charts.rainbow.render`)."""
     state = _state(create_app(bench_settings(database.path)))
     try:
         build = _chart_builder(state, database.round_id)

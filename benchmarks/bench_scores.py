@@ -1,7 +1,7 @@
 """P2: ``GET /api/rounds/{id}/scores`` for a round of 10 million answers, against the same at 10 thousand.
 
 Scores come from rollups kept in step with answers (app.store.rollups), so the time should not grow with the
-number of answers. Two SQLite databases are built under benchmarks/.data/ (migrated by app.migrate.upgrade,
+number of answers. Two SQLite databases are built under benchmarks/.data/ (migrated by app.db.migrate.upgrade,
 WAL), each holding one round of a trust: 8 arcs x 5 viewpoints, 5 statements a cell, participants in focus
 sessions of one viewpoint and two arcs, each answering one or both of them, ratings 1-5 with some don't know
 and not applicable. They are cached (with a generator version): the large one takes a minute or two.
@@ -28,13 +28,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.auth import create_api_token
+from app.choices import Role, RoundStatus
 from app.config import Settings
-from app.database import create_db_engine, read_session, write_session
+from app.db.engine import create_db_engine, read_session, write_session
+from app.db.migrate import head_revision, upgrade
+from app.db.tables import Membership, Round, Trust, User
 from app.main import create_app
-from app.migrate import head_revision, upgrade
 from app.store.rollups import CELL_COUNTERS, ROLLUP_SHARDS, rebuild_rollups, round_tallies
-from app.tables import Membership, Role, Round, RoundStatus, Trust, User
+from app.store.staff_sessions import create_api_token
 from benchmarks.common import (
     DATA_DIR,
     Result,

@@ -237,12 +237,13 @@ async def play(
 def prepare(database_url: str, options: Options) -> tuple[str, list[Group]]:
     """Migrate, then add a trust, a round, a lead with an API token and the open sessions, through the app's
     own code. Returns the lead's token and the groups (with their start times)."""
-    from app.auth import create_api_token
+    from app.choices import Role, SessionState
     from app.config import Settings
-    from app.database import create_db_engine, write_session
-    from app.migrate import upgrade
+    from app.db.engine import create_db_engine, write_session
+    from app.db.migrate import upgrade
+    from app.db.tables import FocusSession, Membership, Round, Trust, User
     from app.store.focus_sessions import new_join_code
-    from app.tables import FocusSession, Membership, Role, Round, SessionState, Trust, User
+    from app.store.staff_sessions import create_api_token
 
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
     engine = create_db_engine(settings)
@@ -286,7 +287,7 @@ def prepare(database_url: str, options: Options) -> tuple[str, list[Group]]:
 @contextmanager
 def postgres_schema(url: str) -> Iterator[str]:
     """A new schema on the PostgreSQL server at `url`, dropped afterwards; yields a URL that uses it."""
-    from app.database import database_url
+    from app.db.engine import database_url
 
     schema = f"load_{uuid.uuid4().hex[:12]}"
     admin = create_engine(database_url(url))

@@ -1,4 +1,5 @@
-"""The pure domain: the One Children's Workforce framework as data and model, and the rainbow's geometry.
+"""The pure domain: the One Children's Workforce framework as data and model (`model`), the scoring rules
+(`scoring`), and the charts (`charts`).
 
 Nothing here imports the web service (`app`) or touches a database.
 """

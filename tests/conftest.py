@@ -24,9 +24,9 @@ from sqlmodel import SQLModel
 
 from app import main as app_main
 from app.config import Settings
-from app.database import create_db_engine, database_url
+from app.db.engine import create_db_engine, database_url
+from app.db.migrate import head_revision, upgrade
 from app.main import create_app
-from app.migrate import head_revision, upgrade
 from framework.model import Framework, load_framework
 from surveys import SurveyBook, load_surveys
 from tests.factories import World, app_state, make_world

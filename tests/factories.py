@@ -10,12 +10,14 @@ from functools import cache
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.auth import SESSION_COOKIE, create_api_token, session_signer, start_session
-from app.csrf import CSRF_COOKIE, CSRF_HEADER, expected_token
-from app.database import write_session
+from app.choices import Role, SessionState
+from app.db.engine import write_session
+from app.db.tables import FocusSession, Membership, Round, Trust, User
 from app.passwords import hash_password
-from app.state import AppState
-from app.tables import FocusSession, Membership, Role, Round, SessionState, Trust, User
+from app.store.staff_sessions import create_api_token, start_session
+from app.web.auth import SESSION_COOKIE, session_signer
+from app.web.csrf import CSRF_COOKIE, CSRF_HEADER, expected_token
+from app.web.state import AppState
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("anonymous", "admin", "lead_a", "facilitator_a", "viewer_a", "lead_b")

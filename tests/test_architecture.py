@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import PROJECT_ROOT
+from tests.paths import PROJECT_ROOT
 
 PURE_PACKAGES = ["framework", "surveys"]
 FORBIDDEN = ("app", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "jinja2")
@@ -42,7 +42,9 @@ def test_every_template_a_route_names_exists() -> None:
                 and isinstance(node.value, str)
                 and node.value.endswith(".html")
             ):
-                assert (PROJECT_ROOT / "templates" / node.value).is_file(), f"{path.name} names {node.value}"
+                assert (PROJECT_ROOT / "app" / "templates" / node.value).is_file(), (
+                    f"{path.name} names {node.value}"
+                )
 
 
 def probe(code: str) -> str:

@@ -38,6 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app.choices import action_status_label, support_kind_label
 from app.exports.content import ActionLine, RoundContent, SupportLine
 from app.exports.tabular import (
     WHOLE_ARC,
@@ -48,16 +49,14 @@ from app.exports.tabular import (
     current_score,
     gap,
     generated_text,
-    kind_words,
     overall_change,
     period_text,
-    status_words,
     support_in_order,
     targets_by_key,
 )
+from framework.charts.viewpoint_bars import draw_viewpoint_bars
 from framework.model import Arc, Framework
 from framework.scoring import BOOTSTRAP_SAMPLES, CONFIDENCE, ArcComparison, Cell, CellComparison
-from framework.viewpoint_bars import draw_viewpoint_bars
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -722,7 +721,7 @@ def _arc_actions(content: RoundContent, arc: Arc) -> list[Flowable]:
         ("Outcomes", 0, lambda a: _optional(a.outcomes)),
         ("By when", 26, lambda a: text(when_text(a), CELL)),
         ("Lead officer", 28, lambda a: _optional(a.lead_officer)),
-        ("Status", STATUS_WIDTH, lambda a: text(status_words(a.status), CELL)),
+        ("Status", STATUS_WIDTH, lambda a: text(action_status_label(a.status), CELL)),
     ]
     return [heading, _plan_table(columns, actions)]
 
@@ -796,7 +795,7 @@ def _action_plan_section(content: RoundContent) -> list[Flowable]:
         ("By when", 20, lambda a: text(when_text(a), CELL)),
         ("Lead officer", 19, lambda a: _optional(a.lead_officer)),
         ("Resources or cost", 21, lambda a: _optional(a.resources)),
-        ("Status", STATUS_WIDTH, lambda a: text(status_words(a.status), CELL)),
+        ("Status", STATUS_WIDTH, lambda a: text(action_status_label(a.status), CELL)),
     ]
     return [
         text("Action plan", HEADING),
@@ -823,7 +822,7 @@ def _support_table(needs: Sequence[SupportLine], *, arcs: Framework | None = Non
     one arc's needs end."""
     head = ["Kind of support", "What is needed"]
     widths = [30 * mm]
-    rows = [[text(kind_words(need.kind), CELL), lines(need.description)] for need in needs]
+    rows = [[text(support_kind_label(need.kind), CELL), lines(need.description)] for need in needs]
     style: list[Any] = [
         *BASE_TABLE,
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),

@@ -38,19 +38,6 @@ class TargetLine:
     level: float
 
 
-#: Action statuses, in the order a plan lists them, with the words shown for each.
-ACTION_STATUSES = {"not_started": "Not started", "on_track": "On track", "at_risk": "At risk", "done": "Done"}
-#: Kinds of support a trust may say it needs, with the words shown for each.
-SUPPORT_KINDS = {
-    "training": "Training",
-    "data": "Data and evidence",
-    "leadership": "Leadership",
-    "funding": "Funding",
-    "national": "National support",
-    "other": "Other",
-}
-
-
 @dataclass(frozen=True)
 class ActionLine:
     """One row of the trust's action plan (the Leicestershire table's columns)."""
@@ -62,13 +49,13 @@ class ActionLine:
     due: date | None
     lead_officer: str | None
     resources: str | None
-    status: str  # a key of ACTION_STATUSES
+    status: str  # an app.choices.ActionStatus value
 
 
 @dataclass(frozen=True)
 class SupportLine:
     arc: str
-    kind: str  # a key of SUPPORT_KINDS
+    kind: str  # an app.choices.SupportKind value
     description: str
 
 

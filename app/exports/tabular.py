@@ -36,14 +36,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from app.exports.content import (
-    ACTION_STATUSES,
-    SUPPORT_KINDS,
-    ActionLine,
-    RawAnswer,
-    RoundContent,
-    SupportLine,
-)
+from app.choices import action_status_label, support_kind_label
+from app.exports.content import ActionLine, RawAnswer, RoundContent, SupportLine
 from framework.model import Framework
 from framework.scoring import RATINGS, ArcComparison, Cell, CellComparison
 
@@ -294,14 +288,6 @@ def viewpoint_name(framework: Framework, key: str | None) -> str:
     return framework.viewpoint(key).label if key in framework.viewpoint_keys else key
 
 
-def status_words(status: str) -> str:
-    return ACTION_STATUSES.get(status, status)
-
-
-def kind_words(kind: str) -> str:
-    return SUPPORT_KINDS.get(kind, kind)
-
-
 def two_places(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -505,7 +491,7 @@ def _write_plan_sheets(workbook: Workbook, taken: set[str], content: RoundConten
         _write_sheet(workbook, taken, "Action plan", ACTION_SHEET_COLUMNS, rows)
     if content.support_needs:
         rows = [
-            [arc_name(framework, need.arc), kind_words(need.kind), need.description]
+            [arc_name(framework, need.arc), support_kind_label(need.kind), need.description]
             for need in support_in_order(content)
         ]
         _write_sheet(workbook, taken, "Support needs", SUPPORT_SHEET_COLUMNS, rows)
@@ -531,7 +517,7 @@ def _action_row(framework: Framework, action: ActionLine) -> Row:
         action.due,
         action.lead_officer,
         action.resources,
-        status_words(action.status),
+        action_status_label(action.status),
     ]
 
 

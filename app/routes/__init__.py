@@ -1,1 +1,2 @@
-"""Thin routes, one module per area: parse the request, call the service code, render."""
+"""Thin routes, one module per area: ``api/`` for the JSON API, ``pages/`` for the HTML pages. A handler
+parses the request, calls a service or the store, and renders; it never touches a table itself."""

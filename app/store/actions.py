@@ -4,72 +4,22 @@ with what resources, and how it is going (the columns of the Leicestershire plan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff
+from app.choices import ActionStatus
+from app.db.columns import utcnow
+from app.db.tables import Action
 from app.errors import Invalid, NotFound
-from app.store.validation import (
-    INPUT_MODEL_CONFIG,
-    MULTILINE_PATTERN,
-    NAME_PATTERN,
-    DistinctKeys,
-    IsoDate,
-)
-from app.tables import Action, ActionStatus, utcnow
+from app.identity import Staff
+from app.schemas.plans import ActionIn, ActionPublic
+from app.store import audit
 from framework.model import Framework
 
-#: Text over several lines (outcomes, resources): line breaks and tabs, no other control characters.
-Paragraphs = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=2000, pattern=MULTILINE_PATTERN),
-]
-Resources = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=500, pattern=MULTILINE_PATTERN),
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NAME_PATTERN)
-]
-Timescale = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NAME_PATTERN)
-]
 #: The order in which a plan lists statuses when sorted by status: what needs attention first.
 STATUS_ORDER = (ActionStatus.AT_RISK, ActionStatus.NOT_STARTED, ActionStatus.ON_TRACK, ActionStatus.DONE)
 SORTS = ("plan", "due", "status")
-
-
-class ActionIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    title: ShortText
-    arcs: DistinctKeys = Field(
-        min_length=1, max_length=8, description="Arc keys", json_schema_extra={"uniqueItems": True}
-    )
-    outcomes: Paragraphs | None = None
-    timescale: Timescale | None = Field(None, description="In words, e.g. 'by March 2010'")
-    due: IsoDate | None = Field(None, description="A due date, YYYY-MM-DD")
-    lead_officer: ShortText | None = None
-    resources: Resources | None = Field(None, description="Resources or estimated cost")
-    status: ActionStatus = ActionStatus.NOT_STARTED
-
-
-class ActionPublic(BaseModel):
-    id: int
-    trust_id: int
-    title: str
-    arcs: list[str]
-    outcomes: str | None
-    timescale: str | None
-    due: str | None
-    lead_officer: str | None
-    resources: str | None
-    status: ActionStatus
-    position: int
 
 
 def public(action: Action) -> ActionPublic:

@@ -15,15 +15,16 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff, secret_hash
+from app.choices import ROLE_LEVELS, SECTORS, RoundStatus, SessionState
+from app.db.columns import utcnow
+from app.db.tables import FocusSession, Participant, Round
 from app.errors import Conflict, Invalid
-from app.store.responses import ROLE_LEVELS, SECTORS
+from app.identity import Staff, secret_hash
+from app.schemas.responses import ImportResult
+from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
-from app.tables import FocusSession, Participant, Round, RoundStatus, SessionState, utcnow
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
@@ -31,12 +32,6 @@ REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
 MAX_BYTES = 5_000_000
 MAX_PROBLEMS = 200
-
-
-class ImportResult(BaseModel):
-    rows: int
-    participants: int
-    sessions: list[int]
 
 
 @dataclass

@@ -10,84 +10,25 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff, secret_hash
-from app.database import upsert
+from app.choices import SessionState
+from app.db.columns import utcnow
+from app.db.engine import upsert
+from app.db.tables import Answer, Consensus, FocusSession, Participant
 from app.errors import Conflict, Invalid
+from app.identity import Staff, secret_hash
+from app.schemas.sessions import ConsensusIn, Distribution, PaperRating
+from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
-from app.store.validation import INPUT_MODEL_CONFIG
-from app.tables import Answer, Consensus, FocusSession, Participant, SessionState, utcnow
 from surveys import Item
 
-#: Text typed by staff over several lines: tabs and line breaks, but no other control characters (PostgreSQL
-#: refuses NUL in text, and the rest only hide things).
-NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)]
-PaperRating = Literal["1", "2", "3", "4", "5", "dk", "na"]
 NOT_REVEALED = (
     "The room's answers are hidden until you reveal them, so that no one follows the crowd. "
     "Reveal them first."
 )
-
-
-class ConsensusIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    item: Annotated[str, StringConstraints(max_length=60, pattern=ITEM_CODE_PATTERN)] = Field(
-        description="A statement of the session, e.g. orange.practitioner.2"
-    )
-    rating: Annotated[StrictInt, Field(ge=1, le=5)] | None = Field(
-        description="The group's agreed rating, 1 (fragmented) to 5 (integrated); null when not agreed"
-    )
-    notes: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)
-    ] = Field("", description="The evidence the group discussed")
-
-
-class ConsensusOut(BaseModel):
-    item: str
-    rating: int | None
-    notes: str
-
-
-class RevealIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    revealed: StrictBool = Field(
-        description="true shows the room's answers to each statement; false hides them"
-    )
-
-
-class RevealOut(BaseModel):
-    revealed: bool
-
-
-class Distribution(BaseModel):
-    """The room's answers to one statement; every figure is null when too few have answered (suppressed)."""
-
-    item: str
-    suppressed: bool = Field(False, description="Fewer than the minimum group size answered: no figures")
-    counts: dict[str, int] | None = Field(description="How many rated it 1, 2, 3, 4 and 5 (keys '1' to '5')")
-    dk: int | None = Field(description="Don't know")
-    na: int | None = Field(description="Not applicable")
-    n: int | None = Field(description="How many answered the statement at all")
-
-    def share(self, key: str) -> int:
-        """The percentage of those answering who gave `key` ('1'..'5', 'dk' or 'na'), for drawing a bar."""
-        if self.suppressed or not self.n or self.counts is None:
-            return 0
-        count = self.dk if key == "dk" else self.na if key == "na" else self.counts[key]
-        return round(100 * (count or 0) / self.n)
-
-    def suppressed_copy(self) -> Distribution:
-        return Distribution(item=self.item, suppressed=True, counts=None, dk=None, na=None, n=None)
 
 
 def _check_item(items: Sequence[Item], code: str, field: str = "item") -> None:

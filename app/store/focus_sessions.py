@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
 
-from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff
+from app.choices import Role, RoundStatus, SessionState
+from app.db.tables import FocusSession, Round
 from app.errors import Conflict, Invalid, NotFound
+from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS, check_trust_access
-from app.store.validation import INPUT_MODEL_CONFIG, DistinctKeys, IsoDateTime, RoundName
-from app.tables import FocusSession, Role, Round, RoundStatus, SessionState
+from app.schemas.sessions import SessionCreate
+from app.store import audit
 from framework.model import Framework
 
 # No 0/O, 1/I/L: children copy the code from a screen across a hall.
@@ -34,59 +33,6 @@ TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     SessionState.LOCKED: frozenset({SessionState.OPEN, SessionState.CLOSED}),
     SessionState.CLOSED: frozenset(),
 }
-
-
-class SessionCreate(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    viewpoint: str = Field(description="child, practitioner, team, service or trust")
-    arcs: DistinctKeys = Field(
-        min_length=1,
-        max_length=8,
-        description="Arc keys, e.g. ['orange', 'green']",
-        json_schema_extra={"uniqueItems": True},
-    )
-    title: RoundName
-    place: RoundName | None = None
-    starts_at: IsoDateTime | None = Field(None, description="When it meets, with a time zone")
-    children_comments: StrictBool = Field(False, description="Let children add words of their own")
-
-
-class SessionPublic(BaseModel):
-    id: int
-    round_id: int
-    viewpoint: str
-    arcs: list[str]
-    title: str
-    place: str | None
-    starts_at: datetime | None
-    state: SessionState
-    join_code: str | None
-    children_comments: bool
-    results_revealed: bool
-
-    @classmethod
-    def of(cls, focus: FocusSession) -> SessionPublic:
-        assert focus.id is not None
-        return cls(
-            id=focus.id,
-            round_id=focus.round_id,
-            viewpoint=focus.viewpoint,
-            arcs=focus.arc_keys,
-            title=focus.title,
-            place=focus.place,
-            starts_at=focus.starts_at,
-            state=focus.state,
-            join_code=focus.join_code,
-            children_comments=focus.children_comments,
-            results_revealed=focus.results_revealed,
-        )
-
-
-class StateChange(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    state: SessionState
 
 
 def normalise_code(code: str) -> str:

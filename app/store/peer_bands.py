@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.db.tables import Round
 from app.store.scores import Thresholds, round_scores
-from app.tables import Round
 from framework.model import Framework
 
 BANDS = 6

@@ -16,83 +16,22 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
-from app.auth import secret_hash
-from app.database import find_rows_by_key
+from app.choices import SessionState
+from app.db.columns import utcnow
+from app.db.engine import find_rows_by_key
+from app.db.tables import Answer, FocusSession, IdempotentRequest, Participant
 from app.errors import AppError, Conflict, Invalid, NotAuthenticated
+from app.identity import secret_hash
+from app.schemas.responses import AnswerIn, ProfileIn, Progress, ResponsesIn, ResponsesOut
 from app.store.focus_sessions import normalise_code
 from app.store.rollups import AnswerValue, prepare_answers, random_shard
-from app.store.validation import INPUT_MODEL_CONFIG
-from app.tables import Answer, FocusSession, IdempotentRequest, Participant, SessionState, utcnow
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, Item, SurveyBook
-
-SECTORS = (
-    "education",
-    "health",
-    "social care",
-    "youth",
-    "justice",
-    "sport and culture",
-    "early years",
-    "voluntary",
-)
-ROLE_LEVELS = ("frontline", "manager", "leader")
-AGE_BANDS = ("under 8", "8-10", "11-13", "14-16", "17-19")
-RatingValue = Literal[1, 2, 3, 4, 5, "dk", "na"]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-
-
-class AnswerIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    item: Annotated[str, StringConstraints(max_length=60)] = Field(
-        description="A statement code, e.g. orange.child.2"
-    )
-    rating: RatingValue | None = Field(
-        description="1 (fragmented) to 5 (integrated), dk (don't know), na (not applicable);"
-        " null takes back an earlier answer to this statement"
-    )
-    comment: Comment | None = None
-
-
-class ProfileIn(BaseModel):
-    """Optional and anonymous: staff give sector and role level; children only an age band and whether an
-    adult helped them."""
-
-    model_config = INPUT_MODEL_CONFIG
-
-    sector: Literal[SECTORS] | None = None  # type: ignore[valid-type]
-    role_level: Literal[ROLE_LEVELS] | None = None  # type: ignore[valid-type]
-    age_band: Literal[AGE_BANDS] | None = None  # type: ignore[valid-type]
-    assisted: StrictBool | None = None
-
-
-class ResponsesIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    answers: list[AnswerIn] = Field(default_factory=list, max_length=200)
-    profile: ProfileIn | None = None
-    submit: StrictBool = False
-
-
-class ResponsesOut(BaseModel):
-    saved: int = Field(description="Answers saved by this request")
-    answered: int = Field(description="Statements this participant has answered so far")
-    total: int = Field(description="Statements in the session")
-    submitted: bool
-
-
-class JoinOut(BaseModel):
-    token: str
-    session: dict[str, object]
-    items: list[dict[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -218,8 +157,8 @@ def save_submissions(
     """Apply submissions in the caller's transaction, each once per idempotency key (see the module
     docstring); the outcomes come in the order of the submissions.
 
-    Many submissions are written together (group commit: see `app.submissions`), so the work is done for all
-    of them at once: one query finds every participant, one finds earlier replies, and the answers and rollup
+    Many submissions are written together (group commit: see `app.services.submissions`), so the work is done for
+    all of them at once: one query finds every participant, one finds earlier replies, and the answers and rollup
     moves of all of them go in a few statements. A participant's second submission in the same call is
     applied after their first, as if it had come in a transaction of its own.
 
@@ -490,13 +429,6 @@ def _answer_value(answer: AnswerIn) -> AnswerValue | None:
     if isinstance(answer.rating, int):
         return AnswerValue(kind="rating", rating=answer.rating, comment=answer.comment)
     return AnswerValue(kind=answer.rating, comment=answer.comment)
-
-
-class Progress(BaseModel):
-    joined: int
-    answering: int = Field(description="Joined, answered at least one statement, not yet submitted")
-    submitted: int
-    answers: int
 
 
 def progress(db: Session, *, session_id: int) -> Progress:

@@ -41,8 +41,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from app.database import find_rows_by_key
-from app.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup, utcnow
+from app.db.columns import utcnow
+from app.db.engine import find_rows_by_key
+from app.db.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup
 from framework.scoring import RATINGS, CellKey, CellTally, Kind
 
 #: The counters of a cell rollup, in the order `_cell_vector` gives them.
@@ -260,7 +261,7 @@ def prepare_answers(
     """Read what the participants have answered so far and work out the write; nothing is written yet.
 
     `locked=True` says the caller already holds the participants' rows locked (see `lock_participants`) and
-    has its transaction find rows by key (see `app.database.find_rows_by_key`).
+    has its transaction find rows by key (see `app.db.engine.find_rows_by_key`).
     """
     db.flush()  # the statements below run on the connection, past the session's autoflush
     participant_ids = sorted(changes)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.choices import SessionState
+from app.db.tables import Answer, Consensus, FocusSession, Participant, ScoreRollup
 from app.exports.content import RawAnswer
-from app.tables import Answer, Consensus, FocusSession, Participant, ScoreRollup, SessionState
 from framework.scoring import RATINGS
 
 

@@ -4,47 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff
+from app.choices import Role
+from app.db.tables import Round, Trust
 from app.errors import Conflict, Invalid, NotFound
+from app.identity import Staff
 from app.permissions import ANY_MEMBER, check_trust_access
+from app.schemas.staff import RoundCreate
+from app.store import audit
 from app.store.rollups import cells_version, scores_fingerprint
-from app.store.validation import INPUT_MODEL_CONFIG, IsoDate, RoundName
-from app.tables import Role, Round, RoundStatus, Trust
-
-
-class RoundCreate(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    name: RoundName
-    period_start: IsoDate | None = None
-    period_end: IsoDate | None = None
-
-    @field_validator("period_end")
-    @classmethod
-    def _period_in_order(cls, period_end: date | None, info: ValidationInfo) -> date | None:
-        period_start = info.data.get("period_start")
-        if period_start and period_end and period_end < period_start:
-            raise ValueError("must not be before the start of the period")
-        return period_end
-
-
-class RoundPublic(BaseModel):
-    id: int
-    trust_id: int
-    name: str
-    period_start: date | None
-    period_end: date | None
-    framework_version: str
-    status: RoundStatus
-    created_at: datetime
 
 
 def create_round(

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import Settings
+from app.db.tables import Answer, FocusSession, Participant, Round
 from app.errors import Invalid, NotFound
 from app.store.rollups import round_tallies
-from app.tables import Answer, FocusSession, Participant, Round
 from framework.model import Framework
 from framework.scoring import Cell, Comparison, RoundTallies, Scores, compare, score_cells
 from surveys import SurveyBook

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff
+from app.db.tables import Round, SupportNeed
 from app.errors import Invalid, NotFound
-from app.store.validation import INPUT_MODEL_CONFIG, MULTILINE_TEXT_PATTERN
-from app.tables import Round, SupportKind, SupportNeed
+from app.identity import Staff
+from app.schemas.plans import SupportNeedIn, SupportNeedPublic
+from app.store import audit
 from framework.model import Framework
-
-Description = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=MULTILINE_TEXT_PATTERN),
-]
-
-
-class SupportNeedIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    arc: str = Field(max_length=40, description="An arc key")
-    kind: SupportKind
-    description: Description
-
-
-class SupportNeedPublic(BaseModel):
-    id: int
-    round_id: int
-    arc: str
-    kind: SupportKind
-    description: str
 
 
 def public(need: SupportNeed) -> SupportNeedPublic:

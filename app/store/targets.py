@@ -4,38 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff
-from app.database import upsert
+from app.db.columns import utcnow
+from app.db.engine import upsert
+from app.db.tables import WHOLE_ARC, Round, Target
 from app.errors import Invalid, NotFound
+from app.identity import Staff
+from app.schemas.plans import TargetIn, TargetPublic
+from app.store import audit
 from app.store.rollups import bump_scores_version
-from app.store.validation import INPUT_MODEL_CONFIG
-from app.tables import WHOLE_ARC, Round, Target, utcnow
 from framework.model import Framework
 
 TargetKey = tuple[str, str | None]  # (arc, viewpoint or None for the whole arc)
-
-
-class TargetIn(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    arc: str = Field(max_length=40, description="An arc key, e.g. orange")
-    level: float = Field(ge=1, le=5, allow_inf_nan=False, description="The level to reach, 1 to 5")
-    viewpoint: str | None = Field(
-        None, max_length=20, description="One viewpoint's target; the whole arc if absent"
-    )
-
-
-class TargetPublic(BaseModel):
-    id: int
-    round_id: int
-    arc: str
-    viewpoint: str | None
-    level: float
 
 
 def public(target: Target) -> TargetPublic:

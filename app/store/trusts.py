@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.auth import Staff
+from app.choices import Role
+from app.db.tables import Trust
 from app.errors import Conflict, NotFound
+from app.identity import Staff
 from app.permissions import check_trust_access
-from app.store.validation import INPUT_MODEL_CONFIG, TrustName
-from app.tables import Role, Trust
-
-
-class TrustCreate(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    name: TrustName
-
-
-class TrustPublic(BaseModel):
-    id: int
-    name: str
-    created_at: datetime
+from app.schemas.staff import TrustCreate
 
 
 def create_trust(db: Session, *, trust_in: TrustCreate) -> Trust:

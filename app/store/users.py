@@ -3,49 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from app import audit
-from app.auth import Staff, end_all_sessions
+from app.choices import Role
+from app.db.tables import ApiToken, Membership, Trust, User
 from app.errors import Conflict, Invalid, NotFound
-from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
-from app.store.validation import INPUT_MODEL_CONFIG, Email
-from app.tables import ApiToken, Membership, Role, Trust, User
-
-
-class UserCreate(BaseModel):
-    model_config = INPUT_MODEL_CONFIG
-
-    email: Email
-    password: Annotated[
-        str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-    ]
-    is_admin: StrictBool = False
-
-
-class UserPublic(BaseModel):
-    id: int
-    email: str
-    is_admin: bool
-    is_active: bool
-    created_at: datetime
-
-
-class MembershipSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
-
-
-class MembershipPublic(BaseModel):
-    user_id: int
-    trust_id: int
-    role: Role
+from app.identity import Staff
+from app.passwords import hash_password
+from app.schemas.staff import UserCreate
+from app.store import audit
+from app.store.staff_sessions import end_all_sessions
 
 
 def create_user(db: Session, *, user_in: UserCreate) -> User:

@@ -7,9 +7,10 @@ from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.database import read_session
+from app.choices import Role
+from app.db.engine import read_session
+from app.db.tables import Membership, Trust, User
 from app.passwords import verify_password
-from app.tables import Membership, Role, Trust, User
 from tests.factories import World, app_state, browse_as, make_user
 from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.database import read_session
-from app.tables import AuditEvent
+from app.db.engine import read_session
+from app.db.tables import AuditEvent
 from tests.factories import PASSWORD, World, app_state, browse_as, csrf_headers
 
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from app.auth import SESSION_COOKIE
-from app.csrf import CSRF_COOKIE
-from app.database import write_session
-from app.tables import StaffSession, User, utcnow
+from app.db.columns import utcnow
+from app.db.engine import write_session
+from app.db.tables import StaffSession, User
+from app.web.auth import SESSION_COOKIE
+from app.web.csrf import CSRF_COOKIE
 from tests.factories import PASSWORD, World, app_state, browse_as, csrf_headers
 
 

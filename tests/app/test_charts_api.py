@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from app.database import write_session
-from app.tables import Round
+from app.db.engine import write_session
+from app.db.tables import Round
 from tests.app.test_scores_api import bearer, import_csv, two_rounds
 from tests.factories import World, app_state
 

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.db.migrate import head_revision
 from app.main import create_app
-from app.migrate import head_revision
 from framework.model import DEFAULT_FRAMEWORK_FILE
 from tests.factories import PASSWORD
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import Settings
+from tests.paths import PROJECT_ROOT
 
 
 def test_defaults_use_a_sqlite_file_in_var() -> None:

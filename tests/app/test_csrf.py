@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.csrf import CSRF_HEADER
+from app.web.csrf import CSRF_HEADER
 from tests.factories import PASSWORD, World, browse_as, csrf_headers
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app import main
 from app.config import Settings
-from app.database import (
+from app.db.engine import (
     checkpoint_wal,
     create_db_engine,
     database_answers,

@@ -19,23 +19,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from app.choices import SessionState
 from app.cli import cli
 from app.config import Settings
-from app.database import create_db_engine, read_session
-from app.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME
+from app.db.engine import create_db_engine, read_session
+from app.db.tables import Answer, Consensus, FocusSession, Membership, Participant, Round, Trust, User
 from app.main import create_app
+from app.services.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME
 from app.store.rollups import round_tallies
-from app.tables import (
-    Answer,
-    Consensus,
-    FocusSession,
-    Membership,
-    Participant,
-    Round,
-    SessionState,
-    Trust,
-    User,
-)
 from framework.model import load_framework
 from surveys import load_surveys
 from tests.conftest import ENGINES, TEST_SECRET, fresh_database

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.database import read_session, write_session
-from app.tables import AuditEvent, Trust
+from app.db.engine import read_session, write_session
+from app.db.tables import AuditEvent, Trust
 from tests.app.test_scores_api import bearer, import_csv, two_rounds
 from tests.factories import World, app_state
 

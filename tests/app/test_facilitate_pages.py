@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.database import read_session, write_session
-from app.tables import Answer, AuditEvent, FocusSession, Participant, Role, SessionState
+from app.choices import Role, SessionState
+from app.db.engine import read_session, write_session
+from app.db.tables import Answer, AuditEvent, FocusSession, Participant
 from tests.factories import World, app_state, browse_as, make_user
 from tests.pages import find_form, get_page, location, parse, submit, text_of
 

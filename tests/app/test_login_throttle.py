@@ -8,9 +8,10 @@ import httpx2 as httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from app.database import read_session, write_session
-from app.tables import ThrottleFailure, utcnow
-from app.throttle import Throttle
+from app.db.columns import utcnow
+from app.db.engine import read_session, write_session
+from app.db.tables import ThrottleFailure
+from app.store.throttle import Throttle
 from tests.factories import PASSWORD, World, app_state, csrf_headers
 
 

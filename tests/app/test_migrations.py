@@ -8,10 +8,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import app.tables  # noqa: F401  (the declared tables)
+import app.db.tables  # noqa: F401  (the declared tables)
 from app.config import Settings
-from app.database import create_db_engine
-from app.migrate import current_revision, downgrade, head_revision, upgrade
+from app.db.engine import create_db_engine
+from app.db.migrate import current_revision, downgrade, head_revision, upgrade
 from tests.factories import make_world
 
 pytestmark = pytest.mark.database

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import func, inspect, select
 
-from app.auth import PARTICIPANT_COOKIE
-from app.database import read_session
+from app.db.engine import read_session
+from app.db.tables import Answer, IdempotentRequest, Participant
 from app.main import create_app
-from app.tables import Answer, IdempotentRequest, Participant
+from app.web.auth import PARTICIPANT_COOKIE
 from tests.factories import World, app_state
 from tests.pages import find_form, form_data, get_page, location, parse, submit, text_of
 

@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select, update
 
+from app.choices import SessionState
 from app.config import Settings
-from app.database import create_db_engine, read_session, write_session
+from app.db.engine import create_db_engine, read_session, write_session
+from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup
 from app.store.rollups import (
     AnswerValue,
     answer_records,
@@ -19,7 +21,6 @@ from app.store.rollups import (
     round_tallies,
     write_answers,
 )
-from app.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup, SessionState
 from framework.scoring import AnswerRecord, CellTally, tally
 from tests.factories import make_world
 

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.auth import create_api_token
-from app.database import read_session, write_session
-from app.tables import AuditEvent, Role
+from app.choices import Role
+from app.db.engine import read_session, write_session
+from app.db.tables import AuditEvent
+from app.store.staff_sessions import create_api_token
 from tests.factories import World, app_state, make_user
 
 pytestmark = pytest.mark.database

@@ -19,11 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 from sqlmodel import SQLModel
 
+from app.choices import SupportKind
 from app.config import Settings
-from app.database import create_db_engine, write_session
+from app.db.engine import create_db_engine, write_session
+from app.db.migrate import upgrade
+from app.db.tables import Action, SupportNeed, Target
 from app.main import create_app
-from app.migrate import upgrade
-from app.tables import Action, SupportKind, SupportNeed, Target
 from tests.conftest import ENGINES, TEST_SECRET, fresh_database
 from tests.factories import ROLES, World, add_round, app_state, browse_as, make_world
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from app.database import write_session
-from app.tables import Round
+from app.db.engine import write_session
+from app.db.tables import Round
 from framework.scoring import AnswerRecord, score_cells, tally
 from tests.factories import World, add_round, app_state
 

@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.database import read_session
+from app.choices import Role
+from app.db.engine import read_session
+from app.db.tables import Answer, Participant
 from app.store.focus_sessions import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
-from app.tables import Answer, Participant, Role
 from tests.factories import PASSWORD, World, app_state, csrf_headers, make_user
 
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import delete, select
 
-from app.database import read_session, write_session
-from app.tables import Answer, Participant, ThrottleFailure
+from app.db.engine import read_session, write_session
+from app.db.tables import Answer, Participant, ThrottleFailure
 from tests.factories import World, app_state
 
 STATES = ("open", "locked", "closed")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.database import read_session
-from app.tables import Membership, Round
+from app.db.engine import read_session
+from app.db.tables import Membership, Round
 from tests.factories import World, app_state
 
 

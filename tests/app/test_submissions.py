@@ -10,13 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app import submissions as submissions_module
-from app.database import is_sqlite, read_session, write_session
+from app.db.engine import is_sqlite, read_session, write_session
+from app.db.tables import Answer, IdempotentRequest, Participant
 from app.errors import Invalid, NotAuthenticated
-from app.state import AppState
-from app.store.responses import ResponsesIn, ResponsesOut, Submission, save_submissions
-from app.submissions import SubmissionWriter
-from app.tables import Answer, IdempotentRequest, Participant
+from app.schemas.responses import ResponsesIn, ResponsesOut
+from app.services import submissions as submissions_module
+from app.services.submissions import SubmissionWriter
+from app.store.responses import Submission, save_submissions
+from app.web.state import AppState
 from tests.factories import World, app_state
 
 pytestmark = pytest.mark.database

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import func, select
 
-from app.auth import SESSION_COOKIE
-from app.database import read_session
-from app.tables import Round
+from app.db.engine import read_session
+from app.db.tables import Round
+from app.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, World, app_state, browse_as
 from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
 

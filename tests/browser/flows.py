@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
-from app.auth import PARTICIPANT_COOKIE
-from app.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME, ROUNDS
+from app.services.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME, ROUNDS
+from app.web.auth import PARTICIPANT_COOKIE
 
 Visit = Callable[[Page], None]
 ROUND_NAME = ROUNDS[1].name  # the demo's 2010 re-assessment, compared with its 2009 baseline

@@ -25,12 +25,13 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from app.auth import create_api_token
+from app.choices import Role, SessionState
 from app.config import Settings
-from app.database import create_db_engine, write_session
-from app.migrate import upgrade
+from app.db.engine import create_db_engine, write_session
+from app.db.migrate import upgrade
+from app.db.tables import FocusSession, Membership, Round, Trust, User
 from app.store.focus_sessions import new_join_code
-from app.tables import FocusSession, Membership, Role, Round, SessionState, Trust, User
+from app.store.staff_sessions import create_api_token
 from tests.conftest import POSTGRES_URL, fresh_database
 
 RAINBOW = str(Path(sys.executable).with_name("rainbow"))

@@ -18,13 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.auth import PARTICIPANT_COOKIE
 from app.config import Settings
-from app.database import write_session
+from app.db.engine import write_session
+from app.db.tables import FocusSession
 from app.main import create_app
-from app.routes.health import sqlite_file_answers
+from app.routes.api.health import sqlite_file_answers
 from app.store import responses
-from app.tables import FocusSession
+from app.web.auth import PARTICIPANT_COOKIE
 from tests.faults.conftest import SECRET, Room, Server, TcpProxy, engine_for, make_room
 
 UNAVAILABLE = "The database is not answering; try again in a minute."

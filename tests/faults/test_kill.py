@@ -29,9 +29,9 @@ import httpx
 from sqlalchemy import Row, select, text
 from sqlmodel import Session
 
-from app.auth import secret_hash
+from app.db.tables import Answer, IdempotentRequest, Participant
+from app.identity import secret_hash
 from app.store.rollups import rebuild_rollups, round_tallies
-from app.tables import Answer, IdempotentRequest, Participant
 from framework.scoring import AnswerRecord, tally
 from tests.faults.conftest import Room, Server, engine_for, make_room
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.bands import rainbow_bands
+from framework.charts.geometry import rainbow_bands
 
 
 def test_bands_fill_the_ring_outermost_first() -> None:

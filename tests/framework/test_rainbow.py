@@ -22,8 +22,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from framework.model import DEFAULT_FRAMEWORK_FILE, load_framework
-from framework.rainbow import (
+from framework.charts.rainbow import (
     DRAWING_VERSION,
     Band,
     Format,
@@ -36,6 +35,7 @@ from framework.rainbow import (
     score_angle,
     value_text,
 )
+from framework.model import DEFAULT_FRAMEWORK_FILE, load_framework
 
 FRAMEWORK = load_framework(DEFAULT_FRAMEWORK_FILE)
 KEYS = FRAMEWORK.arc_keys
@@ -437,7 +437,7 @@ def test_the_digest_changes_with_how_the_chart_is_rendered(fmt: str, compact: bo
 
 def test_the_digest_changes_with_the_drawing_version(monkeypatch: pytest.MonkeyPatch) -> None:
     before = chart_digest(full_chart(), "png")
-    monkeypatch.setattr("framework.rainbow.DRAWING_VERSION", DRAWING_VERSION + "x")
+    monkeypatch.setattr("framework.charts.rainbow.DRAWING_VERSION", DRAWING_VERSION + "x")
     assert chart_digest(full_chart(), "png") != before
 
 

@@ -10,9 +10,9 @@ import matplotlib
 import pytest
 from matplotlib.image import imread
 
-from framework import viewpoint_bars
+from framework.charts import viewpoint_bars
+from framework.charts.viewpoint_bars import draw_viewpoint_bars, viewpoint_bars_figure
 from framework.model import readable_text_colour
-from framework.viewpoint_bars import draw_viewpoint_bars, viewpoint_bars_figure
 
 ROWS = [
     ("Child or young person", None, 2.4),

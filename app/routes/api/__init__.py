@@ -1,0 +1,1 @@
+"""The JSON API under ``/api`` (and ``/healthz``), one module per area; described at ``/api/openapi.json``."""

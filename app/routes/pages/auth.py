@@ -1,0 +1,99 @@
+"""Signing in and out (pages): /login and /logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.errors import TooManyRequests
+from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
+from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
+from app.web.state import AppState, get_state
+
+router = APIRouter(include_in_schema=False)
+State = Annotated[AppState, Depends(get_state)]
+
+
+def safe_next(target: str | None, default: str = "/trust") -> str:
+    """Only a path on this site: an open redirect would let a phishing link borrow our sign-in page."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, staff: MaybeStaff, state: State, next: str | None = None) -> Response:
+    """Anyone: the sign-in form (signed-in staff go straight on)."""
+    if staff is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _form(request, state, next=safe_next(next), email="", message=None, status=200)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    state: State,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Anyone: check the email and password; on success set the session cookie and go on."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        secret = sign_in(state, email=email, password=password, client=client)
+    except LoginFailed:
+        return _form(request, state, next=safe_next(next), email=email, message=FAILED_MESSAGE, status=401)
+    except TooManyRequests as error:
+        response = _form(request, state, next=safe_next(next), email=email, message=error.detail, status=429)
+        response.headers.update(error.headers)
+        return response
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_signer(state.secret_key).sign(secret).decode(),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, staff: StaffUser, state: State) -> Response:
+    """Signed-in staff: end this session."""
+    secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
+    if secret:
+        sign_out(state, secret=secret, user_id=staff.user_id, email=staff.email)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+def _form(
+    request: Request, state: AppState, *, next: str, email: str, message: str | None, status: int
+) -> Response:
+    return state.templates.TemplateResponse(
+        request,
+        "auth/login.html",
+        {
+            "next": next,
+            "email": email,
+            "message": message,
+            "signed_out": request.query_params.get("signed_out") == "1",
+        },
+        status_code=status,
+    )

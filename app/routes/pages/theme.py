@@ -1,0 +1,36 @@
+"""A stylesheet made from the framework's arc colours, so that pages colour arcs without inline styles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from app.web.state import AppState, get_state
+from framework.model import Framework
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/framework.css")
+def framework_css(state: Annotated[AppState, Depends(get_state)]) -> Response:
+    return Response(
+        arc_stylesheet(state.framework),
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+def arc_stylesheet(framework: Framework) -> str:
+    """One class per arc (``.arc-red``) setting ``--arc-colour`` and a readable ``--arc-text``."""
+    rules = [
+        f".arc-{arc.key} {{ --arc-colour: {arc.colour}; --arc-text: {arc.text_colour}; }}"
+        for arc in framework.arcs
+    ]
+    stops = ", ".join(
+        f"{arc.colour} {100 * i / len(framework.arcs):.1f}% {100 * (i + 1) / len(framework.arcs):.1f}%"
+        for i, arc in enumerate(framework.arcs)
+    )
+    rules.append(f".brand-mark {{ background: linear-gradient(to bottom, {stops}); }}")
+    return "\n".join(rules) + "\n"

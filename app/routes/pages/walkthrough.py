@@ -1,0 +1,88 @@
+"""The rainbow walkthrough: the eight arcs as a rainbow, and a page for each arc."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from app.services.catalogue import find_arc
+from app.web.auth import MaybeStaff
+from app.web.state import AppState, get_state
+from framework.charts.geometry import Band, rainbow_bands
+from framework.model import Arc, Viewpoint
+from surveys import Item
+
+router = APIRouter(include_in_schema=False)
+
+State = Annotated[AppState, Depends(get_state)]
+
+# The walkthrough rainbow's drawing box, in SVG user units; the page scales it to the screen.
+_WIDTH, _OUTER, _HOLE, _GAP = 640, 310, 86, 3
+
+
+@dataclass(frozen=True)
+class DrawnArc:
+    arc: Arc
+    band: Band
+    href: str
+
+
+@dataclass(frozen=True)
+class ViewpointSection:
+    viewpoint: Viewpoint
+    success: str
+    items: tuple[Item, ...]
+
+
+@router.get("/", response_class=HTMLResponse)
+def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+    bands = rainbow_bands(
+        len(state.framework.arcs),
+        outer_radius=_OUTER,
+        hole_radius=_HOLE,
+        gap=_GAP,
+        cx=_WIDTH / 2,
+        cy=_OUTER + 4,
+    )
+    drawn = [
+        DrawnArc(arc=arc, band=band, href=request.app.url_path_for("arc_page", arc=arc.key))
+        for arc, band in zip(state.framework.arcs, bands, strict=True)
+    ]
+    return state.templates.TemplateResponse(
+        request,
+        "walkthrough/rainbow.html",
+        {"drawn_arcs": drawn, "width": _WIDTH, "height": _OUTER + 8},
+    )
+
+
+@router.get("/arcs/{arc}", response_class=HTMLResponse, name="arc_page")
+def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+    """One arc: what it is about, its two ends, success and the questionnaire from each viewpoint.
+
+    :raises NotFound: for an unknown arc.
+    """
+    framework = state.framework
+    current = find_arc(framework, arc)
+    keys = framework.arc_keys
+    position = keys.index(current.key)
+    sections = [
+        ViewpointSection(
+            viewpoint=viewpoint,
+            success=current.success[viewpoint.key],
+            items=state.surveys.items(current.key, viewpoint.key),
+        )
+        for viewpoint in framework.viewpoints
+    ]
+    return state.templates.TemplateResponse(
+        request,
+        "walkthrough/arc.html",
+        {
+            "arc": current,
+            "sections": sections,
+            "previous_arc": framework.arcs[position - 1] if position > 0 else None,
+            "next_arc": framework.arcs[position + 1] if position + 1 < len(keys) else None,
+        },
+    )

@@ -1,0 +1,85 @@
+"""A respondent's answers and profile, what saving them replies, a session's progress, imports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
+
+from app.choices import (
+    AGE_BANDS,
+    ROLE_LEVELS,
+    SECTORS,
+)
+from app.schemas.common import (
+    INPUT_MODEL_CONFIG,
+)
+
+RatingValue = Literal[1, 2, 3, 4, 5, "dk", "na"]
+
+
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class AnswerIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    item: Annotated[str, StringConstraints(max_length=60)] = Field(
+        description="A statement code, e.g. orange.child.2"
+    )
+    rating: RatingValue | None = Field(
+        description="1 (fragmented) to 5 (integrated), dk (don't know), na (not applicable);"
+        " null takes back an earlier answer to this statement"
+    )
+    comment: Comment | None = None
+
+
+class ProfileIn(BaseModel):
+    """Optional and anonymous: staff give sector and role level; children only an age band and whether an
+    adult helped them."""
+
+    model_config = INPUT_MODEL_CONFIG
+
+    sector: Literal[SECTORS] | None = None  # type: ignore[valid-type]
+    role_level: Literal[ROLE_LEVELS] | None = None  # type: ignore[valid-type]
+    age_band: Literal[AGE_BANDS] | None = None  # type: ignore[valid-type]
+    assisted: StrictBool | None = None
+
+
+class ResponsesIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=200)
+    profile: ProfileIn | None = None
+    submit: StrictBool = False
+
+
+class ResponsesOut(BaseModel):
+    saved: int = Field(description="Answers saved by this request")
+    answered: int = Field(description="Statements this participant has answered so far")
+    total: int = Field(description="Statements in the session")
+    submitted: bool
+
+
+class JoinOut(BaseModel):
+    token: str
+    session: dict[str, object]
+    items: list[dict[str, str | None]]
+
+
+class Progress(BaseModel):
+    joined: int
+    answering: int = Field(description="Joined, answered at least one statement, not yet submitted")
+    submitted: int
+    answers: int
+
+
+class ImportResult(BaseModel):
+    rows: int
+    participants: int
+    sessions: list[int]

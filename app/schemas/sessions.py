@@ -1,0 +1,153 @@
+"""Focus groups: creating one, changing its state, joining it, the room's reveal and agreed ratings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
+
+from app.choices import (
+    SessionState,
+)
+from app.schemas.common import (
+    INPUT_MODEL_CONFIG,
+    DistinctKeys,
+    IsoDateTime,
+    RoundName,
+)
+
+if TYPE_CHECKING:
+    from app.db.tables import FocusSession
+
+
+class SessionCreate(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    viewpoint: str = Field(description="child, practitioner, team, service or trust")
+    arcs: DistinctKeys = Field(
+        min_length=1,
+        max_length=8,
+        description="Arc keys, e.g. ['orange', 'green']",
+        json_schema_extra={"uniqueItems": True},
+    )
+    title: RoundName
+    place: RoundName | None = None
+    starts_at: IsoDateTime | None = Field(None, description="When it meets, with a time zone")
+    children_comments: StrictBool = Field(False, description="Let children add words of their own")
+
+
+class SessionPublic(BaseModel):
+    id: int
+    round_id: int
+    viewpoint: str
+    arcs: list[str]
+    title: str
+    place: str | None
+    starts_at: datetime | None
+    state: SessionState
+    join_code: str | None
+    children_comments: bool
+    results_revealed: bool
+
+    @classmethod
+    def of(cls, focus: FocusSession) -> SessionPublic:
+        assert focus.id is not None
+        return cls(
+            id=focus.id,
+            round_id=focus.round_id,
+            viewpoint=focus.viewpoint,
+            arcs=focus.arc_keys,
+            title=focus.title,
+            place=focus.place,
+            starts_at=focus.starts_at,
+            state=focus.state,
+            join_code=focus.join_code,
+            children_comments=focus.children_comments,
+            results_revealed=focus.results_revealed,
+        )
+
+
+class StateChange(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    state: SessionState
+
+
+#: Text typed by staff over several lines: tabs and line breaks, but no other control characters (PostgreSQL
+#: refuses NUL in text, and the rest only hide things).
+NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
+
+
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)]
+
+
+PaperRating = Literal["1", "2", "3", "4", "5", "dk", "na"]
+
+
+class ConsensusIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    item: Annotated[str, StringConstraints(max_length=60, pattern=ITEM_CODE_PATTERN)] = Field(
+        description="A statement of the session, e.g. orange.practitioner.2"
+    )
+    rating: Annotated[StrictInt, Field(ge=1, le=5)] | None = Field(
+        description="The group's agreed rating, 1 (fragmented) to 5 (integrated); null when not agreed"
+    )
+    notes: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)
+    ] = Field("", description="The evidence the group discussed")
+
+
+class ConsensusOut(BaseModel):
+    item: str
+    rating: int | None
+    notes: str
+
+
+class RevealIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    revealed: StrictBool = Field(
+        description="true shows the room's answers to each statement; false hides them"
+    )
+
+
+class RevealOut(BaseModel):
+    revealed: bool
+
+
+class Distribution(BaseModel):
+    """The room's answers to one statement; every figure is null when too few have answered (suppressed)."""
+
+    item: str
+    suppressed: bool = Field(False, description="Fewer than the minimum group size answered: no figures")
+    counts: dict[str, int] | None = Field(description="How many rated it 1, 2, 3, 4 and 5 (keys '1' to '5')")
+    dk: int | None = Field(description="Don't know")
+    na: int | None = Field(description="Not applicable")
+    n: int | None = Field(description="How many answered the statement at all")
+
+    def share(self, key: str) -> int:
+        """The percentage of those answering who gave `key` ('1'..'5', 'dk' or 'na'), for drawing a bar."""
+        if self.suppressed or not self.n or self.counts is None:
+            return 0
+        count = self.dk if key == "dk" else self.na if key == "na" else self.counts[key]
+        return round(100 * (count or 0) / self.n)
+
+    def suppressed_copy(self) -> Distribution:
+        return Distribution(item=self.item, suppressed=True, counts=None, dk=None, na=None, n=None)
+
+
+class JoinIn(BaseModel):
+    model_config = INPUT_MODEL_CONFIG
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40)]

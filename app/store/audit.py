@@ -1,0 +1,50 @@
+"""The audit log of staff actions: who did what, in which trust, when (UTC), and how it ended.
+
+Events are written in the same transaction as the change they record. Never pass passwords, tokens or
+answers: `detail` is for short, non-secret context such as a role name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.db.tables import AuditEvent
+
+if TYPE_CHECKING:
+    from app.identity import Staff
+
+
+def record(
+    db: Session,
+    *,
+    action: str,
+    outcome: str = "ok",
+    actor: Staff | None = None,
+    actor_id: int | None = None,
+    actor_email: str | None = None,
+    trust_id: int | None = None,
+    target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    db.add(
+        AuditEvent(
+            action=action,
+            outcome=outcome,
+            actor_id=actor.user_id if actor else actor_id,
+            actor_email=actor.email if actor else actor_email,
+            trust_id=trust_id,
+            target=target,
+            detail=detail,
+        )
+    )
+
+
+def recent_events(db: Session, *, limit: int = 200, trust_id: int | None = None) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if trust_id is not None:
+        query = query.where(AuditEvent.trust_id == trust_id)
+    return db.scalars(query).all()

@@ -1,0 +1,121 @@
+"""Signed-in browsers and personal API tokens: stored as hashes of their secrets, looked up per request.
+
+A session records when it started and was last used, so sign-out, expiry (idle and in all) and disabling an
+account take effect on the very next request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlmodel import Session
+
+from app.choices import Role
+from app.db.columns import utcnow
+from app.db.engine import read_session, write_session
+from app.db.tables import ApiToken, Membership, StaffSession, User
+from app.identity import Staff, secret_hash
+
+TOKEN_PREFIX = "rbw_"
+# Writing "last seen" on every request would make every page a write; a minute's precision is plenty
+# for a 30-minute idle timeout.
+_TOUCH_AFTER = timedelta(seconds=60)
+
+
+def start_session(db: Session, *, user_id: int) -> str:
+    """Open a session for a user who has just proved who they are; returns the secret for the cookie."""
+    secret = secrets.token_urlsafe(32)
+    db.add(StaffSession(secret_hash=secret_hash(secret), user_id=user_id))
+    return secret
+
+
+def end_session(db: Session, *, secret: str) -> None:
+    db.execute(delete(_SESSIONS).where(_SESSIONS.c.secret_hash == secret_hash(secret)))
+
+
+def end_all_sessions(db: Session, *, user_id: int) -> None:
+    db.execute(delete(_SESSIONS).where(_SESSIONS.c.user_id == user_id))
+
+
+def create_api_token(db: Session, *, user_id: int) -> str:
+    """A new personal API token for the user. Only its hash is stored: this is the one chance to show it."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.add(ApiToken(token_hash=secret_hash(token), user_id=user_id))
+    return token
+
+
+def session_expired(
+    *, created_at: datetime, last_seen_at: datetime, idle: timedelta, lifetime: timedelta, now: datetime
+) -> bool:
+    return now - last_seen_at > idle or now - created_at > lifetime
+
+
+def staff_from_session(
+    engine: Engine, *, secret: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
+) -> Staff | None:
+    """The staff member whose live session this is; an expired session is deleted and gives None."""
+    now = now or utcnow()
+    with read_session(engine) as db:
+        rows = db.connection().execute(_STAFF_BY_SESSION, {"hash": secret_hash(secret)}).all()
+    if not rows:
+        return None
+    session_id, created_at, last_seen_at = rows[0][:3]
+    staff = _staff_of([row[3:] for row in rows], via="session")
+    expired = staff is None or session_expired(
+        created_at=created_at, last_seen_at=last_seen_at, idle=idle, lifetime=lifetime, now=now
+    )
+    if expired:
+        with write_session(engine) as db:
+            db.execute(delete(_SESSIONS).where(_SESSIONS.c.id == session_id))
+        return None
+    if now - last_seen_at > _TOUCH_AFTER:
+        with write_session(engine) as db:
+            db.execute(update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(last_seen_at=now))
+    return staff
+
+
+def staff_from_token(engine: Engine, *, token: str) -> Staff | None:
+    with read_session(engine) as db:
+        rows = db.connection().execute(_STAFF_BY_TOKEN, {"hash": secret_hash(token)}).all()
+    return _staff_of(rows, via="token")
+
+
+def _staff_of(rows: Sequence[Sequence[Any]], *, via: Literal["session", "token"]) -> Staff | None:
+    """A user's rows of (id, email, is_admin, is_active, trust_id, role), one per membership (or one with no
+    trust), as `Staff`; None for no rows or a disabled account."""
+    if not rows:
+        return None
+    user_id, email, is_admin, is_active = rows[0][:4]
+    if not is_active:
+        return None
+    roles = {trust_id: Role(role) for *_, trust_id, role in rows if trust_id is not None}
+    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via)
+
+
+# Every request of signed-in staff runs one of these: Core statements on the tables, built once, because
+# building a statement costs more than running it.
+_USERS, _MEMBERSHIPS = User.__table__, Membership.__table__
+_SESSIONS, _TOKENS = StaffSession.__table__, ApiToken.__table__
+_USER_WITH_ROLES = (
+    _USERS.c.id,
+    _USERS.c.email,
+    _USERS.c.is_admin,
+    _USERS.c.is_active,
+    _MEMBERSHIPS.c.trust_id,
+    _MEMBERSHIPS.c.role,
+)
+_WITH_ROLES = _USERS.outerjoin(_MEMBERSHIPS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
+_STAFF_BY_SESSION = (
+    select(_SESSIONS.c.id, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at, *_USER_WITH_ROLES)
+    .select_from(_SESSIONS.join(_WITH_ROLES, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.secret_hash == bindparam("hash"))
+)
+_STAFF_BY_TOKEN = (
+    select(*_USER_WITH_ROLES)
+    .select_from(_TOKENS.join(_WITH_ROLES, _USERS.c.id == _TOKENS.c.user_id))
+    .where(_TOKENS.c.token_hash == bindparam("hash"))
+)

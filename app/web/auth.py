@@ -1,0 +1,95 @@
+"""Who is asking: staff signed in with a session cookie, or calling the API with a personal token.
+
+A session cookie carries a random secret, signed with the installation's key; the store keeps only its hash
+(`app.store.staff_sessions`). An ``Authorization: Bearer`` token, when present, is the only credential looked
+at: a request never mixes a token with a cookie.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, Signer
+
+from app.errors import Forbidden, NotAuthenticated
+from app.identity import Staff
+from app.store.staff_sessions import staff_from_session, staff_from_token
+from app.web.state import AppState, get_state
+
+SESSION_COOKIE = "rainbow_session"
+#: An anonymous respondent's token, set when they join a session (see app.store.participants).
+PARTICIPANT_COOKIE = "rainbow_participant"
+
+
+def session_signer(key: bytes) -> Signer:
+    return Signer(key, salt="rainbow.staff-session")
+
+
+def session_secret_from_cookie(key: bytes, cookie: str | None) -> str | None:
+    """The session secret inside a signed cookie, or None when the cookie is absent or forged."""
+    if not cookie:
+        return None
+    try:
+        return session_signer(key).unsign(cookie).decode()
+    except BadSignature:
+        return None
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+# Declares the bearer scheme in the OpenAPI document; the header itself is read by `bearer_token`.
+_bearer_scheme = HTTPBearer(auto_error=False, description="A personal API token from `rainbow create-token`")
+
+
+def optional_staff(
+    request: Request,
+    state: Annotated[AppState, Depends(get_state)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
+) -> Staff | None:
+    """The signed-in staff member, if any (worked out once per request)."""
+    if hasattr(request.state, "staff"):
+        cached: Staff | None = request.state.staff
+        return cached
+    token = bearer_token(request)
+    staff: Staff | None = None
+    if token is not None:
+        staff = staff_from_token(state.engine, token=token)
+    else:
+        secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
+        if secret:
+            settings = state.settings
+            staff = staff_from_session(
+                state.engine,
+                secret=secret,
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                lifetime=timedelta(hours=settings.session_max_hours),
+            )
+    request.state.staff = staff
+    return staff
+
+
+async def require_staff(staff: Annotated[Staff | None, Depends(optional_staff)], request: Request) -> Staff:
+    """:raises NotAuthenticated: for anyone not signed in (a bad token is the same as none)."""
+    if staff is None:
+        if bearer_token(request) is not None:
+            raise NotAuthenticated("That API token is not valid.", headers={"WWW-Authenticate": "Bearer"})
+        raise NotAuthenticated("Please sign in.", headers={"WWW-Authenticate": "Bearer"})
+    return staff
+
+
+async def require_admin(staff: Annotated[Staff, Depends(require_staff)]) -> Staff:
+    """:raises Forbidden: for staff who are not site administrators."""
+    if not staff.is_admin:
+        raise Forbidden("Only site administrators can do this.")
+    return staff
+
+
+StaffUser = Annotated[Staff, Depends(require_staff)]
+AdminUser = Annotated[Staff, Depends(require_admin)]
+MaybeStaff = Annotated[Staff | None, Depends(optional_staff)]

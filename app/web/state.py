@@ -1,0 +1,49 @@
+"""What the running service holds: settings, the database engine, the framework and questionnaires, templates,
+the writer of participants' answers and the cache of drawn charts.
+
+Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
+dependency, so nothing lives in module globals and tests can build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.services.chart_cache import ChartCache
+from framework.model import Framework
+from surveys import SurveyBook
+
+if TYPE_CHECKING:
+    from app.services.submissions import SubmissionWriter
+
+
+@dataclass(frozen=True)
+class AppState:
+    settings: Settings
+    secret_key: bytes
+    engine: Engine
+    framework: Framework
+    surveys: SurveyBook
+    templates: Jinja2Blocks
+    submissions: SubmissionWriter
+    charts: ChartCache = field(default_factory=ChartCache)
+
+    @cached_property
+    def framework_digest(self) -> str:
+        """A digest of the framework in use: part of every chart's cache key, as its titles are drawn."""
+        return hashlib.sha256(self.framework.model_dump_json().encode()).hexdigest()[:16]
+
+
+async def get_state(request: Request) -> AppState:
+    """The application's state. Async, though it awaits nothing: FastAPI runs a plain ``def`` dependency in
+    the thread pool, a hop that costs more than the lookup on every request."""
+    state: AppState = request.app.state.rainbow
+    return state

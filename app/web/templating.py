@@ -1,0 +1,56 @@
+"""The Jinja2 environment for pages: autoescaped, with the framework available to every template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2 import StrictUndefined
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.choices import ACTION_STATUS_LABELS, SUPPORT_KIND_LABELS
+from app.web.csrf import CSRF_FIELD, csrf_token
+from framework.model import Framework
+
+# Package data: found beside the code, so an installed wheel serves its pages as a source tree does.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def staff_context(request: Request) -> dict[str, Any]:
+    """Every page knows who is signed in, once a route has worked it out (see app.auth.optional_staff)."""
+    return {"staff": getattr(request.state, "staff", None)}
+
+
+MINUS = "\u2212"
+
+
+def figure(value: float | None, places: int = 2) -> str:
+    """A score as pages show it: two decimals; an empty string for no figure (templates say why)."""
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def signed(value: float | None, places: int = 2) -> str:
+    """A change with its sign, e.g. +0.25, or -0.10 with a real minus sign, which screen readers say."""
+    if value is None:
+        return ""
+    text = f"{abs(value):.{places}f}"
+    if float(text) == 0:
+        return f"±{text}"
+    return f"+{text}" if value > 0 else f"{MINUS}{text}"
+
+
+def create_templates(framework: Framework) -> Jinja2Blocks:
+    templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[staff_context])
+    templates.env.globals["framework"] = framework
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+    templates.env.globals["statuses"] = ACTION_STATUS_LABELS
+    templates.env.globals["support_kinds"] = SUPPORT_KIND_LABELS
+    templates.env.filters["figure"] = figure
+    templates.env.filters["signed"] = signed
+    # Undefined names in a template are a bug to find in tests, not an empty string shown to a user.
+    templates.env.undefined = StrictUndefined
+    return templates
