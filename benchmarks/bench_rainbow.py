@@ -161,7 +161,7 @@ def _chart_builder(state: AppState, round_id: int) -> Callable[[], RainbowChart]
 
 
 def measure_parts(database: BenchDatabase) -> dict[str, list[float]]:
-    """The cold path's parts without HTTP: scores to chart, the digest, drawing (`framework.charts.rainbow.render`)."""
+    """The cold path's parts without HTTP: scores to chart, the digest, drawing (`render`)."""
     state = _state(create_app(bench_settings(database.path)))
     try:
         build = _chart_builder(state, database.round_id)

@@ -157,9 +157,9 @@ def save_submissions(
     """Apply submissions in the caller's transaction, each once per idempotency key (see the module
     docstring); the outcomes come in the order of the submissions.
 
-    Many submissions are written together (group commit: see `app.services.submissions`), so the work is done for
-    all of them at once: one query finds every participant, one finds earlier replies, and the answers and rollup
-    moves of all of them go in a few statements. A participant's second submission in the same call is
+    Many submissions are written together (group commit: see `app.services.submissions`), so the work is done
+    for all of them at once: one query finds every participant, one finds earlier replies, and the answers and
+    rollup moves of all of them go in a few statements. A participant's second submission in the same call is
     applied after their first, as if it had come in a transaction of its own.
 
     Outcomes that are errors: `NotAuthenticated` for a missing or unknown token, or a closed session;

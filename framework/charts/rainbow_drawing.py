@@ -32,7 +32,8 @@ from framework.charts.rainbow import Band, Format, RainbowChart, score_angle, va
 _INK = "#222222"  # text, baseline strips and target ticks: near black, so they read in greyscale
 _MUTED = "#444444"  # secondary text; still well above 7:1 contrast on white
 _TINT = 0.25  # share of the arc's colour in the pale, unfilled part of a band
-# The walkthrough's proportions (see framework.charts.geometry), so every rainbow puts each arc in the same place.
+# The walkthrough's proportions (see framework.charts.geometry), so every rainbow puts each arc in the same
+# place.
 _HOLE_RATIO, _GAP_RATIO = 86 / 310, 3 / 310
 _SVG_ID = re.compile(rb'id="([hpm][0-9a-f]{10})"')
 

@@ -1,8 +1,9 @@
 """The rainbow of a round as PNG or SVG, optionally against a baseline and for one viewpoint, for trust staff.
 
 Images are cached (app.services.chart_cache) by a digest of what they show, worked out without scoring the
-round: the round's scores version moves with every answer and target in the same transaction. The digest is also the
-ETag, so a browser that already has the image gets 304, and each distinct chart is drawn once per process.
+round: the round's scores version moves with every answer and target in the same transaction. The digest is
+also the ETag, so a browser that already has the image gets 304, and each distinct chart is drawn once per
+process.
 """
 
 from __future__ import annotations
