@@ -123,7 +123,6 @@ def create_user(
     from app.errors import AppError
     from app.identity import Staff
     from app.schemas.staff import UserCreate
-    from app.store import audit
     from app.store.users import create_user, set_membership
 
     if (trust is None) != (role is None):
@@ -139,13 +138,10 @@ def create_user(
     engine = create_db_engine(Settings())
     try:
         with write_session(engine) as db:
-            user = create_user(db, user_in=user_in)
+            user = create_user(db, actor=None, user_in=user_in)
             assert user.id is not None
-            # The command line is trusted (it has the database); it acts as the new account itself in the log.
+            # The command line acts as the new account itself (see create_user).
             actor = Staff(user_id=user.id, email=user.email, is_admin=user.is_admin)
-            audit.record(
-                db, action="user.create", actor=actor, target=f"user {user.id}", detail="command line"
-            )
             if trust is not None and role is not None:
                 set_membership(db, actor=actor, user_id=user.id, trust_id=trust, role=Role(role))
     except AppError as error:

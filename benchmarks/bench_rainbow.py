@@ -28,11 +28,11 @@ from fastapi.testclient import TestClient
 from matplotlib.figure import Figure
 
 from app.db.engine import read_session
-from app.db.tables import Round, Trust
+from app.identity import Staff
 from app.main import create_app
 from app.services.chart_cache import ChartCache
 from app.services.insights import rainbow_chart
-from app.store.scores import Thresholds, round_results
+from app.services.reports import round_report
 from app.web.state import AppState
 from benchmarks.bench_scores import BenchDatabase, bench_settings, ensure_database, needed_bytes
 from benchmarks.common import (
@@ -137,25 +137,23 @@ def measure_served(
     return cached, health
 
 
+_BENCH_ADMIN = Staff(user_id=0, email="bench@example.org", is_admin=True)
+
+
 def _chart_builder(state: AppState, round_id: int) -> Callable[[], RainbowChart]:
     """Builds the chart the endpoint draws, the way it does: the round's results from the rollups."""
 
     def build() -> RainbowChart:
         with read_session(state.engine) as db:
-            db_round = db.get(Round, round_id)
-            assert db_round is not None
-            trust = db.get(Trust, db_round.trust_id)
-            assert trust is not None
-            results = round_results(
+            report = round_report(
                 db,
-                db_round=db_round,
+                staff=_BENCH_ADMIN,
+                round_id=round_id,
                 baseline=None,
-                framework=state.framework,
-                surveys=state.surveys,
-                thresholds=Thresholds.of(state.settings),
+                context=state.report_context,
                 with_comparison=False,
             )
-            return rainbow_chart(results, framework=state.framework, trust_name=trust.name)
+            return rainbow_chart(report, framework=state.framework)
 
     return build
 

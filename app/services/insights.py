@@ -1,16 +1,16 @@
 """What the results pages say about a round's scores, worked out in Python so templates only lay it out:
-the biggest moves since the baseline, the gaps between viewpoints, and a round's natural baseline.
+the biggest moves since the baseline, the gaps between viewpoints, the rainbow of a report, the arcs
+that need an action.
 
 Everything here reads `Scores` and `Comparison` after suppression, so it can never reveal a suppressed figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.db.tables import Round
-from app.store.scores import RoundResults
+from app.services.reports import RoundReport
 from framework.charts.rainbow import RainbowChart, bands_for
 from framework.model import Framework
 from framework.scoring import ArcComparison, Cell, Comparison, Scores
@@ -81,24 +81,7 @@ def viewpoint_gaps(scores: Scores, framework: Framework) -> list[ViewpointGap]:
     return sorted(gaps, key=lambda g: -abs(g.child_minus_trust) if g.child_minus_trust is not None else 1)
 
 
-def natural_baseline(current: Round, rounds: Sequence[Round]) -> Round | None:
-    """The trust's latest round before this one (by period start, else by when it was started)."""
-    earlier = [r for r in rounds if r.id != current.id and _when(r) < _when(current)]
-    return max(earlier, key=_when, default=None)
-
-
-def _when(db_round: Round) -> tuple[object, ...]:
-    return (db_round.period_start or db_round.created_at.date(), db_round.created_at, db_round.id or 0)
-
-
-def rainbow_chart(
-    results: RoundResults,
-    *,
-    framework: Framework,
-    trust_name: str,
-    viewpoint: str | None = None,
-    targets: Mapping[tuple[str, str | None], float] | None = None,
-) -> RainbowChart:
+def rainbow_chart(report: RoundReport, *, framework: Framework, viewpoint: str | None = None) -> RainbowChart:
     """The rainbow of a round: arc scores, or one viewpoint's cell means; with the baseline when chosen and
     the targets (the whole arc's, or the viewpoint's) as ticks."""
 
@@ -108,20 +91,20 @@ def rainbow_chart(
         cells = cells_by_key(scores)
         return {arc: cells[(arc, viewpoint)].mean for arc in framework.arc_keys}
 
-    baselines = figures(results.baseline_scores) if results.baseline_scores is not None else None
-    title = f"{trust_name}: {results.round.name}"
+    baselines = figures(report.baseline_scores) if report.baseline_scores is not None else None
+    title = f"{report.trust.name}: {report.round.name}"
     if viewpoint is not None:
         title = framework.viewpoint(viewpoint).label
     return RainbowChart(
         title=title,
         bands=bands_for(
             framework,
-            figures(results.scores),
+            figures(report.scores),
             baselines=baselines,
-            targets={arc: level for (arc, vp), level in (targets or {}).items() if vp == viewpoint},
+            targets={arc: level for (arc, vp), level in report.targets.items() if vp == viewpoint},
         ),
-        current_label=results.round.name,
-        baseline_label=results.baseline.name if results.baseline is not None else None,
+        current_label=report.round.name,
+        baseline_label=report.baseline.name if report.baseline is not None else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import bindparam, delete, select
@@ -131,12 +132,46 @@ def _round_and_baseline(
     check_trust_access(staff, trust_of(current), roles=ANY_MEMBER, what="round")
     if baseline_id is None:
         return current, None
+    baseline = found.get(baseline_id)
+    check_baseline(
+        round_id=round_id,
+        trust_id=trust_of(current),
+        baseline_id=baseline_id,
+        baseline_trust_id=None if baseline is None else trust_of(baseline),
+        field=field,
+    )
+    assert baseline is not None
+    return current, baseline
+
+
+def check_baseline(
+    *, round_id: int, trust_id: int, baseline_id: int, baseline_trust_id: int | None, field: str = "baseline"
+) -> None:
+    """The baseline rule: a round is compared with another round of the same trust.
+
+    :raises Invalid: the round as its own baseline (naming `field`); :raises NotFound: a baseline that does
+        not exist (`baseline_trust_id` None) or belongs to another trust, which is not revealed.
+    """
     if baseline_id == round_id:
         raise Invalid(field, "choose another round of the trust as the baseline, not the round itself")
-    baseline = found.get(baseline_id)
-    if baseline is None or trust_of(baseline) != trust_of(current):
+    if baseline_trust_id != trust_id:
         raise NotFound("There is no round with that id in this trust to compare with.")
-    return current, baseline
+
+
+def _when(db_round: Round) -> tuple[date, datetime, int]:
+    """When a round took place, for ordering a trust's rounds: its period's start, else the day it was
+    started; then when it was started, and its id."""
+    return (db_round.period_start or db_round.created_at.date(), db_round.created_at, db_round.id or 0)
+
+
+def latest_round(trust_rounds: Sequence[Round]) -> Round | None:
+    """The latest of a trust's rounds; None when it has none."""
+    return max(trust_rounds, key=_when, default=None)
+
+
+def round_before(current: Round, trust_rounds: Sequence[Round]) -> Round | None:
+    """The trust's latest round before `current`: the baseline it is compared with by default."""
+    return latest_round([r for r in trust_rounds if r.id != current.id and _when(r) < _when(current)])
 
 
 # Built once: the charts and downloads ask them on every request, and building a statement costs more than

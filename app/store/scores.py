@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db.tables import Answer, FocusSession, Participant, Round
-from app.errors import Invalid, NotFound
 from app.store.rollups import round_tallies
+from app.store.rounds import check_baseline
 from framework.model import Framework
 from framework.scoring import Cell, Comparison, RoundTallies, Scores, compare, score_cells
 from surveys import SurveyBook
@@ -94,17 +94,19 @@ def compare_rounds(
     thresholds: Thresholds,
     field: str = "baseline_id",
 ) -> Comparison:
-    """The current round against its baseline (same trust, checked by the caller's access check).
+    """The current round against its baseline (access to both checked by the caller).
 
-    :raises NotFound: when the baseline belongs to another trust.
-    :raises Invalid: when the baseline is the round itself.
+    :raises NotFound: when the baseline belongs to another trust; :raises Invalid: the round itself as its
+        baseline (naming `field`).
     """
-    if current.trust_id != baseline.trust_id:
-        raise NotFound("There is no round with that id in this trust to compare with.")
-    if current.id == baseline.id:
-        raise Invalid(
-            "baseline_id", "choose another round of the trust as the baseline, not the round itself"
-        )
+    assert current.id is not None and baseline.id is not None
+    check_baseline(
+        round_id=current.id,
+        trust_id=current.trust_id,
+        baseline_id=baseline.id,
+        baseline_trust_id=baseline.trust_id,
+        field=field,
+    )
     return compare(
         round_tallies_for_comparison(db, db_round=current, framework=framework, surveys=surveys),
         round_tallies_for_comparison(db, db_round=baseline, framework=framework, surveys=surveys),
@@ -112,61 +114,3 @@ def compare_rounds(
         viewpoints=framework.viewpoint_keys,
         min_group_size=thresholds.min_group_size,
     )
-
-
-@dataclass(frozen=True)
-class RoundResults:
-    """A round's scores, and when a baseline is chosen, the baseline's scores and the comparison."""
-
-    round: Round
-    scores: Scores
-    baseline: Round | None = None
-    baseline_scores: Scores | None = None
-    comparison: Comparison | None = None
-
-
-def round_results(
-    db: Session,
-    *,
-    db_round: Round,
-    baseline: Round | None,
-    framework: Framework,
-    surveys: SurveyBook,
-    thresholds: Thresholds,
-    with_comparison: bool = True,
-) -> RoundResults:
-    """Scores of the round (and its baseline). The caller has checked access to both rounds.
-
-    :raises NotFound: a baseline of another trust; :raises Invalid: the round as its own baseline.
-    """
-    assert db_round.id is not None
-    scores = round_scores(db, round_id=db_round.id, framework=framework, thresholds=thresholds)
-    if baseline is None:
-        return RoundResults(round=db_round, scores=scores)
-    comparison = None
-    if with_comparison:
-        comparison = compare_rounds(
-            db,
-            current=db_round,
-            baseline=baseline,
-            framework=framework,
-            surveys=surveys,
-            thresholds=thresholds,
-        )
-    if comparison is None:
-        check_baseline(db_round, baseline, field="baseline")
-    assert baseline.id is not None
-    return RoundResults(
-        round=db_round,
-        scores=scores,
-        baseline=baseline,
-        baseline_scores=round_scores(db, round_id=baseline.id, framework=framework, thresholds=thresholds),
-        comparison=comparison,
-    )
-
-
-def check_baseline(current: Round, baseline: Round, *, field: str) -> None:
-    if current.trust_id != baseline.trust_id:
-        raise NotFound("There is no round with that id in this trust to compare with.")
-    if current.id == baseline.id:
-        raise Invalid(field, "choose another round of the trust as the baseline, not the round itself")

@@ -13,15 +13,17 @@ from app.errors import Conflict, NotFound
 from app.identity import Staff
 from app.permissions import check_trust_access
 from app.schemas.staff import TrustCreate
+from app.store import audit
 
 
-def create_trust(db: Session, *, trust_in: TrustCreate) -> Trust:
-    """:raises Conflict: when a trust of that name exists."""
+def create_trust(db: Session, *, actor: Staff, trust_in: TrustCreate) -> Trust:
+    """A new trust, recorded in the audit log. :raises Conflict: when a trust of that name exists."""
     if db.scalar(select(Trust).where(Trust.name == trust_in.name)) is not None:
         raise Conflict(f"There is already a trust called {trust_in.name!r}.")
     trust = Trust(name=trust_in.name)
     db.add(trust)
     db.flush()
+    audit.record(db, action="trust.create", actor=actor, trust_id=trust.id, target=f"trust {trust.id}")
     return trust
 
 

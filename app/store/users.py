@@ -17,13 +17,26 @@ from app.store import audit
 from app.store.staff_sessions import end_all_sessions
 
 
-def create_user(db: Session, *, user_in: UserCreate) -> User:
-    """:raises Conflict: when the email already has an account."""
+def create_user(db: Session, *, actor: Staff | None, user_in: UserCreate) -> User:
+    """A new account, recorded in the audit log as made by `actor`; None for the command line, which has the
+    database and is trusted: the new account then stands as its own maker in the log.
+
+    :raises Conflict: when the email already has an account.
+    """
     if find_user(db, email=user_in.email) is not None:
         raise Conflict(f"There is already an account for {user_in.email}.")
     user = User(email=user_in.email, password_hash=hash_password(user_in.password), is_admin=user_in.is_admin)
     db.add(user)
     db.flush()
+    assert user.id is not None
+    notes = ["site administrator" if user_in.is_admin else "", "command line" if actor is None else ""]
+    audit.record(
+        db,
+        action="user.create",
+        actor=actor or Staff(user_id=user.id, email=user.email, is_admin=user.is_admin),
+        target=f"user {user.id}",
+        detail=", ".join(note for note in notes if note) or None,
+    )
     return user
 
 

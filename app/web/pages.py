@@ -1,19 +1,38 @@
-"""Helpers shared by the page routes: rendering a template, and turning validation errors into sentences."""
+"""Helpers shared by the page routes: rendering a page from its typed context, and turning validation errors
+into sentences.
+
+Each page declares what its template needs as a frozen dataclass (its *page context*, as datasette does): the
+fields are the template's names, so a template can only use what the route chose to give it, and a test can
+check that a page got what it documents.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 
+class PageContext(Protocol):
+    """Any dataclass instance: its fields become the template's variables."""
+
+    __dataclass_fields__: dict[str, Any]
+
+
 def render(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
     """Render a page; `staff` (the signed-in user, or None) is added by the templates' context processor."""
     templates = request.app.state.rainbow.templates
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def render_page(request: Request, name: str, page: PageContext, *, status: int = 200) -> Response:
+    """Render template `name` with the fields of `page` (a dataclass) as its variables."""
+    context = {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}  # type: ignore[arg-type]
+    return render(request, name, status=status, **context)
 
 
 def field_errors(

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.services.chart_cache import ChartCache
+from app.services.reports import ReportContext
+from app.store.scores import Thresholds
 from framework.model import Framework
 from surveys import SurveyBook
 
@@ -35,6 +37,11 @@ class AppState:
     templates: Jinja2Blocks
     submissions: SubmissionWriter
     charts: ChartCache = field(default_factory=ChartCache)
+
+    @cached_property
+    def report_context(self) -> ReportContext:
+        """What every report of a round needs besides the database."""
+        return ReportContext(self.framework, self.surveys, Thresholds.of(self.settings))
 
     @cached_property
     def framework_digest(self) -> str:

@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.db.engine import read_session
 from app.services.insights import rainbow_chart
-from app.store import rounds, targets
+from app.services.reports import round_report
+from app.store import rounds
 from app.store.rounds import RoundLabel
-from app.store.scores import Thresholds, round_results
+from app.store.scores import Thresholds
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import MAX_ID, RoundId, known_query
@@ -64,22 +65,15 @@ def _rainbow(
 
     def draw() -> bytes:
         with read_session(state.engine) as db:
-            db_round, trust, baseline_round = rounds.get_round_and_baseline(
-                db, staff=staff, round_id=round_id, baseline_id=baseline
-            )
-            results = round_results(
+            report = round_report(
                 db,
-                db_round=db_round,
-                baseline=baseline_round,
-                framework=state.framework,
-                surveys=state.surveys,
-                thresholds=Thresholds.of(state.settings),
+                staff=staff,
+                round_id=round_id,
+                baseline=baseline,
+                context=state.report_context,
                 with_comparison=False,
             )
-            levels = targets.by_key(targets.targets_of(db, round_id=round_id))
-        chart = rainbow_chart(
-            results, framework=state.framework, trust_name=trust.name, viewpoint=viewpoint, targets=levels
-        )
+        chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
         return render(chart, fmt, compact=compact)
 
     return Response(state.charts.get_or_render(key, draw), media_type=MEDIA_TYPES[fmt], headers=headers)

@@ -16,8 +16,9 @@ from app.schemas.scores import (
     CompareOut,
     ScoresOut,
 )
+from app.services.reports import round_report
 from app.store import rounds
-from app.store.scores import Thresholds, compare_rounds, round_scores
+from app.store.scores import Thresholds, round_scores
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId
@@ -68,14 +69,13 @@ def get_comparison(round_id: RoundId, baseline_id: RoundId, staff: StaffUser, st
     """Members of the round's trust: the round against a baseline round of the same trust, cell by cell and
     arc by arc, with 95% bootstrap intervals (reproducible: the same data give the same interval)."""
     with read_session(state.engine) as db:
-        current = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        baseline = rounds.get_round_for_staff(db, staff=staff, round_id=baseline_id, roles=ANY_MEMBER)
-        comparison = compare_rounds(
+        report = round_report(
             db,
-            current=current,
-            baseline=baseline,
-            framework=state.framework,
-            surveys=state.surveys,
-            thresholds=Thresholds.of(state.settings),
+            staff=staff,
+            round_id=round_id,
+            baseline=baseline_id,
+            context=state.report_context,
+            field="baseline_id",
         )
-    return compare_out(round_id, baseline_id, state.settings.min_group_size, comparison)
+    assert report.comparison is not None
+    return compare_out(round_id, baseline_id, state.settings.min_group_size, report.comparison)

@@ -24,7 +24,7 @@ from app.schemas.staff import (
     UserCreate,
     UserPublic,
 )
-from app.store import audit, rounds, trusts, users
+from app.store import rounds, trusts, users
 from app.web.auth import AdminUser, StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId, TrustId, UserId
@@ -54,8 +54,7 @@ def who_am_i(staff: StaffUser) -> MePublic:
 def create_trust(trust_in: TrustCreate, staff: AdminUser, state: State) -> TrustPublic:
     """Site administrators: create a trust."""
     with write_session(state.engine) as db:
-        trust = trusts.create_trust(db, trust_in=trust_in)
-        audit.record(db, action="trust.create", actor=staff, trust_id=trust.id, target=f"trust {trust.id}")
+        trust = trusts.create_trust(db, actor=staff, trust_in=trust_in)
         return TrustPublic.model_validate(trust, from_attributes=True)
 
 
@@ -81,10 +80,7 @@ def get_trust(trust_id: TrustId, staff: StaffUser, state: State) -> TrustPublic:
 def create_user(user_in: UserCreate, staff: AdminUser, state: State) -> UserPublic:
     """Site administrators: create a staff account."""
     with write_session(state.engine) as db:
-        user = users.create_user(db, user_in=user_in)
-        audit.record(
-            db, action="user.create", actor=staff, target=f"user {user.id}", detail=_admin_note(user_in)
-        )
+        user = users.create_user(db, actor=staff, user_in=user_in)
         return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -150,6 +146,3 @@ def delete_round(round_id: RoundId, staff: StaffUser, state: State) -> Response:
         rounds.delete_round(db, actor=staff, db_round=db_round)
     return Response(status_code=204)
 
-
-def _admin_note(user_in: UserCreate) -> str | None:
-    return "site administrator" if user_in.is_admin else None

@@ -39,10 +39,7 @@ def create_trust(
     try:
         trust_in = TrustCreate(name=name)
         with write_session(state.engine) as db:
-            trust = trusts.create_trust(db, trust_in=trust_in)
-            audit.record(
-                db, action="trust.create", actor=staff, trust_id=trust.id, target=f"trust {trust.id}"
-            )
+            trusts.create_trust(db, actor=staff, trust_in=trust_in)
     except ValidationError as error:
         return _overview(
             request,
@@ -73,8 +70,7 @@ def create_user(
         # Browsers trim email fields; so does this form, for people who paste with a space.
         user_in = UserCreate(email=email.strip(), password=password, is_admin=is_admin)
         with write_session(state.engine) as db:
-            user = users.create_user(db, user_in=user_in)
-            audit.record(db, action="user.create", actor=staff, target=f"user {user.id}")
+            user = users.create_user(db, actor=staff, user_in=user_in)
             user_id = user.id
     except ValidationError as error:
         return _overview(

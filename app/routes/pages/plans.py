@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.choices import ActionStatus
 from app.db.engine import read_session, write_session
-from app.db.tables import Action, Round
+from app.db.tables import Action
 from app.errors import AppError, Invalid
 from app.identity import Staff
 from app.permissions import ANY_MEMBER, LEADS, can
@@ -45,13 +45,6 @@ TEXT_FIELDS = ("title", "outcomes", "timescale", "due", "lead_officer", "resourc
 # --- the action plan --------------------------------------------------------------------------------------
 
 
-def _latest_round(db: Session, trust_id: int) -> Round | None:
-    trust_rounds = list(rounds.rounds_of(db, trust_id=trust_id))
-    if not trust_rounds:
-        return None
-    return max(trust_rounds, key=lambda r: (r.period_start or r.created_at.date(), r.created_at, r.id or 0))
-
-
 def _plan_page(
     request: Request,
     state: AppState,
@@ -72,7 +65,7 @@ def _plan_page(
         trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=ANY_MEMBER)
         shown = actions.actions_of(db, trust_id=trust_id, arc=arc, status=chosen_status, sort=sort)
         every = actions.actions_of(db, trust_id=trust_id)
-        latest = _latest_round(db, trust_id)
+        latest = rounds.latest_round(rounds.rounds_of(db, trust_id=trust_id))
         needing: list[str] = []
         if latest is not None and latest.id is not None:
             scores = round_scores(

@@ -1,0 +1,140 @@
+"""A round's downloads: the scores as CSV or XLSX and the PDF board pack, for a member of the round's trust.
+
+The content is gathered once (`round_content`), from the round's report after suppression, with its targets,
+the trust's action plan and the support needs; the writers in `app.exports` only lay it out. Leads' workbooks
+add the raw anonymous answers of the cells shown. Every download is recorded in the audit log here, so the
+API and the CLI cannot forget it.
+
+The writers bring openpyxl, reportlab and matplotlib, most of a second of imports, so each is imported when
+first used: the first download after a start pays once, rather than every start-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from app.db.columns import utcnow
+from app.db.engine import write_session
+from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
+from app.identity import Staff
+from app.permissions import LEADS, can
+from app.services.insights import rainbow_chart
+from app.services.reports import ReportContext, round_report
+from app.store import actions, audit, support_needs
+from app.store.round_detail import raw_answers
+from framework.charts.rainbow import render
+
+Format = Literal["csv", "xlsx", "pdf"]
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    media_type: str
+    body: bytes
+
+
+def round_download(
+    engine: Engine,
+    *,
+    staff: Staff,
+    round_id: int,
+    baseline_id: int | None,
+    fmt: Format,
+    context: ReportContext,
+) -> Download:
+    """The round's download in `fmt`, recorded in the audit log.
+
+    :raises NotFound: an unknown round or baseline, one of another trust; :raises Invalid: the round as
+        its own baseline.
+    """
+    content, stem = round_content(
+        engine, staff=staff, round_id=round_id, baseline_id=baseline_id, fmt=fmt, context=context
+    )
+    if fmt == "csv":
+        from app.exports.tabular import scores_csv
+
+        # The byte order mark makes Excel read the file as UTF-8 (arc titles, names with accents).
+        body = ("\ufeff" + scores_csv(content)).encode()
+        return Download(f"{stem}-scores.csv", "text/csv; charset=utf-8", body)
+    if fmt == "xlsx":
+        from app.exports.tabular import scores_xlsx
+
+        return Download(f"{stem}-scores.xlsx", XLSX_MEDIA_TYPE, scores_xlsx(content))
+    from app.exports.board_pack import board_pack_pdf
+
+    return Download(f"{stem}-board-report.pdf", "application/pdf", board_pack_pdf(content))
+
+
+def round_content(
+    engine: Engine,
+    *,
+    staff: Staff,
+    round_id: int,
+    baseline_id: int | None,
+    fmt: Format,
+    context: ReportContext,
+) -> tuple[RoundContent, str]:
+    """What a download of the round holds, and a file name stem; the download is audited."""
+    with write_session(engine) as db:
+        report = round_report(db, staff=staff, round_id=round_id, baseline=baseline_id, context=context)
+        plan = actions.actions_of(db, trust_id=report.round.trust_id)
+        needs = support_needs.support_needs_of(db, round_id=round_id)
+        answers = None
+        if fmt == "xlsx" and can(staff, report.round.trust_id, LEADS):
+            shown = {(c.arc, c.viewpoint) for c in report.scores.cells if not c.suppressed}
+            answers = raw_answers(db, round_id=round_id, shown_cells=shown)
+        audit.record(
+            db,
+            action=f"round.export.{fmt}",
+            actor=staff,
+            trust_id=report.round.trust_id,
+            target=f"round {round_id}",
+            detail=f"baseline round {baseline_id}" if baseline_id else None,
+        )
+    chart = None
+    if fmt == "pdf":
+        drawn = rainbow_chart(report, framework=context.framework)
+        chart = render(drawn, "png", dpi=150)
+    content = RoundContent(
+        framework=context.framework,
+        trust_name=report.trust.name,
+        round_name=report.round.name,
+        period_start=report.round.period_start,
+        period_end=report.round.period_end,
+        scores=report.scores,
+        generated_at=utcnow(),
+        comment_min_group_size=context.thresholds.comment_min_group_size,
+        baseline_name=report.baseline.name if report.baseline else None,
+        baseline_scores=report.baseline_scores,
+        comparison=report.comparison,
+        raw_answers=answers,
+        rainbow_png=chart,
+        targets=[TargetLine(arc, viewpoint, level) for (arc, viewpoint), level in report.targets.items()],
+        actions=[
+            ActionLine(
+                title=a.title,
+                arcs=tuple(a.arc_keys),
+                outcomes=a.outcomes,
+                timescale=a.timescale,
+                due=a.due,
+                lead_officer=a.lead_officer,
+                resources=a.resources,
+                status=str(a.status),
+            )
+            for a in plan
+        ],
+        support_needs=[SupportLine(n.arc, str(n.kind), n.description) for n in needs],
+    )
+    return content, file_stem(report.trust.name, report.round.name)
+
+
+def file_stem(trust_name: str, round_name: str) -> str:
+    """A file name safe on every system: letters, digits and hyphens only."""
+    words = re.sub(r"[^A-Za-z0-9]+", "-", f"{trust_name} {round_name}").strip("-").lower()
+    return words[:80] or "round"
