@@ -232,7 +232,7 @@ def rebuild_rollups_command(
 
     from app.db.engine import create_db_engine, write_session
     from app.db.tables import Round
-    from app.store.rollups import rebuild_rollups
+    from app.store.rollup_rebuild import rebuild_rollups
 
     engine = create_db_engine(Settings())
     try:

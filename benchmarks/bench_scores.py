@@ -34,7 +34,9 @@ from app.db.engine import create_db_engine, read_session, write_session
 from app.db.migrate import head_revision, upgrade
 from app.db.tables import Membership, Round, Trust, User
 from app.main import create_app
-from app.store.rollups import CELL_COUNTERS, ROLLUP_SHARDS, rebuild_rollups, round_tallies
+from app.store.rollup_rebuild import rebuild_rollups
+from app.store.rollup_statements import CELL_COUNTERS
+from app.store.rollups import ROLLUP_SHARDS, round_tallies
 from app.store.staff_sessions import create_api_token
 from benchmarks.common import (
     DATA_DIR,

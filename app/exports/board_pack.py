@@ -40,7 +40,7 @@ from reportlab.platypus import (
 
 from app.choices import action_status_label, support_kind_label
 from app.exports.content import ActionLine, RoundContent, SupportLine
-from app.exports.tabular import (
+from app.exports.rows import (
     WHOLE_ARC,
     arc_comparisons,
     arc_is_comparable,

@@ -17,7 +17,7 @@ import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
@@ -27,9 +27,34 @@ from app.db.tables import Consensus, FocusSession, Membership, Participant, Roun
 from app.errors import Conflict
 from app.identity import secret_hash
 from app.passwords import hash_password
+from app.services.demo_story import (
+    ARC_VIEWPOINT_LEAN,
+    BASELINE,
+    CHANGE_BY_2010,
+    CHILD_EVIDENCE,
+    CHILD_GROUPS,
+    DEMO_ACCOUNTS,
+    DONT_KNOW,
+    GROUP_SIZE,
+    LOCALITIES,
+    NOT_APPLICABLE,
+    ROLE_WEIGHTS,
+    ROUNDS,
+    SECTOR_WEIGHTS,
+    SESSION_ARCS,
+    SKIPPED,
+    SMALL_CHILD_GROUP,
+    STAFF_COMMENT,
+    STAFF_COMMENTS,
+    STAFF_EVIDENCE,
+    STAFF_GROUPS,
+    VIEWPOINT_LEAN,
+    DemoAccount,
+)
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
 from framework.model import Framework
+from framework.scoring import Kind
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
 DEMO_TRUST_NAME = "Riverside Children's Trust"
@@ -38,293 +63,13 @@ SEED = 16  # of the first sixteen seeds, the one whose arc scores follow the pat
 SMALL_GROUP_SIZE = 3  # below the reports' minimum group size (5), so this group's cells are suppressed
 
 
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    password: str
-    role: Role | None  # None: a site administrator, in no trust
-    name: str  # what the account is for, as printed
-
-
-DEMO_ACCOUNTS = (
-    DemoAccount("admin@riverside.example.org", "rainbow-demo-admin", None, "site administrator"),
-    DemoAccount("lead@riverside.example.org", "rainbow-demo-lead", Role.LEAD, "trust lead"),
-    DemoAccount(
-        "facilitator1@riverside.example.org", "rainbow-demo-facilitator1", Role.FACILITATOR, "facilitator"
-    ),
-    DemoAccount(
-        "facilitator2@riverside.example.org", "rainbow-demo-facilitator2", Role.FACILITATOR, "facilitator"
-    ),
-    DemoAccount("viewer@riverside.example.org", "rainbow-demo-viewer", Role.VIEWER, "viewer"),
-)
-
-
-@dataclass(frozen=True)
-class DemoRound:
-    name: str
-    period_start: date
-    period_end: date
-
-
-ROUNDS = (
-    DemoRound("2009 baseline", date(2009, 4, 1), date(2010, 3, 31)),
-    DemoRound("2010 re-assessment", date(2010, 4, 1), date(2011, 3, 31)),
-)
-
 # --- the patterns in the answers ---------------------------------------------------------------------------
 
-# Where each arc starts in 2009 (on the 1-5 journey scale), and how far it moves by 2010.
-BASELINE = {
-    "red": 3.0,
-    "orange": 2.3,
-    "yellow": 2.8,
-    "green": 2.2,
-    "blue": 2.9,
-    "indigo": 2.6,
-    "violet": 2.7,
-    "pink": 2.1,
-}
-CHANGE_BY_2010 = {
-    "red": 0.05,
-    "orange": 0.8,
-    "yellow": 0.1,
-    "green": 0.85,
-    "blue": 0.2,
-    "indigo": 0.0,
-    "violet": -0.3,
-    "pink": 0.3,
-}
-# Leaders tend to see things a little rosier than the front line ...
-VIEWPOINT_LEAN = {"child": 0.0, "practitioner": 0.0, "team": 0.1, "service": 0.2, "trust": 0.35}
-# ... and on some arcs children and the trust see things quite differently.
-ARC_VIEWPOINT_LEAN = {
-    ("orange", "child"): -0.6,  # children still meet jargon the partnership thinks it has dropped
-    ("orange", "trust"): 0.4,
-    ("pink", "child"): -0.7,  # few children feel they have shaped the workforce
-    ("pink", "trust"): 0.6,
-    ("red", "child"): 0.5,  # children mostly feel safe, while the trust worries about capacity
-    ("red", "trust"): -0.5,
-    ("green", "child"): -0.3,
-}
-DONT_KNOW = {"child": 0.07, "practitioner": 0.05, "team": 0.04, "service": 0.04, "trust": 0.03}
-NOT_APPLICABLE = 0.02
-SKIPPED = 0.02  # a statement left without any answer
-STAFF_COMMENT = 0.04
-
-# Which arcs each viewpoint's sessions take together: every arc once per viewpoint and round.
-SESSION_ARCS = {
-    "child": (("orange", "pink"), ("red", "yellow"), ("green", "blue"), ("indigo", "violet")),
-    "practitioner": (("orange", "green"), ("red", "yellow", "blue"), ("indigo", "violet", "pink")),
-    "team": (("orange", "yellow", "green"), ("red", "blue"), ("indigo", "violet", "pink")),
-    "service": (("red", "orange", "green"), ("yellow", "blue", "indigo"), ("violet", "pink")),
-    "trust": (("red", "orange", "yellow"), ("green", "blue", "indigo"), ("violet", "pink")),
-}
-# How many come to a viewpoint's focus group: (fewest, most).
-GROUP_SIZE = {
-    "child": (6, 14),
-    "practitioner": (8, 25),
-    "team": (6, 15),
-    "service": (5, 12),
-    "trust": (5, 10),
-}
 
 # --- who and where --------------------------------------------------------------------------------------
 
-LOCALITIES = ("Millbrook", "Eastbank", "Old Town", "Northfield")
-CHILD_GROUPS = (
-    ("School council, Willow Lane Primary", "Willow Lane Primary School", ("8-10",)),
-    ("Youth forum", "Riverside Youth Centre", ("11-13", "14-16", "17-19")),
-    ("After-school club, Millbrook", "Millbrook Children's Centre", ("under 8", "8-10")),
-    ("Young people's panel", "Eastbank Library, meeting room", ("14-16", "17-19")),
-)
-SMALL_CHILD_GROUP = ("Children in care council", "Riverside Youth Centre", ("11-13", "14-16"))
-STAFF_GROUPS = {
-    "practitioner": ("Frontline practitioners, {place} locality", "{place} Children's Centre"),
-    "team": ("Team managers' workshop, {place}", "{place} locality office"),
-    "service": ("Heads of service, {place} partnership", "Riverside Civic Centre, room 2"),
-    "trust": ("Children's Trust Board workshop {part} of 3", "Riverside Civic Centre, council chamber"),
-}
-# Who comes, by viewpoint: sectors (with weights) and role levels (with weights).
-SECTOR_WEIGHTS = (
-    3,
-    3,
-    3,
-    2,
-    1,
-    1,
-    2,
-    2,
-)  # education, health, social care, youth, justice, sport, early years, voluntary
-ROLE_WEIGHTS = {
-    "practitioner": (8, 1, 0),
-    "team": (4, 5, 1),
-    "service": (0, 3, 4),
-    "trust": (0, 1, 5),
-}
 
 # --- words: comments and the evidence behind agreed ratings, in our own words --------------------------
-
-STAFF_COMMENTS = {
-    "red": (
-        "Caseloads went up again after the summer and it shows.",
-        "We know who to ring when we are worried about a child.",
-        "Cover for sickness is the weak point.",
-    ),
-    "orange": (
-        "Half the acronyms in our meetings mean nothing to the school nurses.",
-        "The shared glossary has helped more than I expected.",
-        "We say the same things about children now, even if our forms differ.",
-    ),
-    "yellow": (
-        "Targets still count activity more than what changes for the child.",
-        "We have started asking families what difference we made.",
-        "Good practice depends on which manager you have.",
-    ),
-    "green": (
-        "I have started two CAFs this year; both got a team around the child quickly.",
-        "Health colleagues rarely come to team around the child meetings.",
-        "Information sharing is easier since the protocol was agreed.",
-    ),
-    "blue": (
-        "The multi-agency induction day was the best training I have had.",
-        "Training is there but releasing staff to go is hard.",
-        "Common core training has reached schools less than other services.",
-    ),
-    "indigo": (
-        "Supervision happens, but it is mostly about cases rather than my development.",
-        "Senior managers are more visible at locality meetings than before.",
-        "Managers from different services rarely plan together.",
-    ),
-    "violet": (
-        "Two posts in our team have been vacant since the spring.",
-        "Nobody has asked us about workforce data for a long time.",
-        "Agency staff fill gaps but leave before they know the families.",
-    ),
-    "pink": (
-        "Young people sat on the interview panel for our new manager.",
-        "We ask children for feedback but rarely tell them what we changed.",
-        "Parents have never been involved in our training.",
-    ),
-}
-# (2009 notes, 2010 notes) for staff groups, and (2009 note, 2010 note) for children's groups.
-STAFF_EVIDENCE = {
-    "red": (
-        (
-            "The group agreed that safeguarding referrals are handled well, but cover for absences is thin.",
-            "Several people described waiting lists that grew while posts stood empty.",
-        ),
-        (
-            "Referral routes are clear and well used; the group still worried about cover during holidays.",
-            "The group gave examples of quick joint visits, but said caseloads remain high.",
-        ),
-    ),
-    "orange": (
-        (
-            "Practitioners said each service has its own terms for the same thing, which confuses parents.",
-            "The group could not name values that all partners had signed up to.",
-        ),
-        (
-            "The shared glossary is used in locality meetings and the group felt jargon had dropped a lot.",
-            "People quoted the shared values and gave two examples of using them with families.",
-        ),
-    ),
-    "yellow": (
-        (
-            "The group said reports mostly count contacts made rather than changes for children.",
-            "Some teams review outcomes with families; most do not yet.",
-        ),
-        (
-            "A few more teams review outcomes with families, but the picture is much as it was last year.",
-            "The group agreed outcome measures exist on paper but are patchy in practice.",
-        ),
-    ),
-    "green": (
-        (
-            "Practitioners described using the CAF form with schools but not yet with health visitors.",
-            "The group knew of team around the child meetings in only one locality.",
-        ),
-        (
-            "Health visitors now start CAFs too; the group gave three examples of a lead professional named "
-            "within a fortnight.",
-            "Team around the child meetings are routine in every locality; information sharing still stalls "
-            "at times.",
-        ),
-    ),
-    "blue": (
-        (
-            "Most of the group had done the common core training; few had trained alongside other services.",
-            "Induction differs between services and rarely mentions partners' roles.",
-        ),
-        (
-            "The multi-agency induction day has started and people valued it, though places are limited.",
-            "The group said releasing staff for training is still the main obstacle.",
-        ),
-    ),
-    "indigo": (
-        (
-            "Supervision is regular in social care but patchy elsewhere, the group said.",
-            "People felt senior leaders set direction but are rarely seen at the front line.",
-        ),
-        (
-            "Little has changed: supervision remains strong in social care and uneven in other services.",
-            "The group noted more joint management meetings, but no change yet in day-to-day support.",
-        ),
-    ),
-    "violet": (
-        (
-            "The group knew of a workforce survey but had not seen its results used.",
-            "Recruitment is handled service by service, with no shared picture of vacancies.",
-        ),
-        (
-            "Vacancies have grown in two services and the group felt retention had slipped since last year.",
-            "Agency staff cover more posts than a year ago, which the group saw as a step back.",
-        ),
-    ),
-    "pink": (
-        (
-            "Only the youth service has involved young people in interviews, the group said.",
-            "Feedback from children is collected but the group could not say what it had changed.",
-        ),
-        (
-            "Young people now sit on interview panels in two services, and the group wants this to spread.",
-            "Children helped design one training session this year; parents have not yet been involved.",
-        ),
-    ),
-}
-CHILD_EVIDENCE = {
-    "red": (
-        "Most children said they know an adult to tell if they feel unsafe.",
-        "Children said they feel safe and know who to talk to; a few said helpers change too often.",
-    ),
-    "orange": (
-        "Children said meetings about them use words they do not understand.",
-        "Children said adults explain things more clearly, though some letters are still hard to follow.",
-    ),
-    "yellow": (
-        "Children said adults ask how they are doing but not often what they want to change.",
-        "Children gave examples of adults helping them reach a goal they had set themselves.",
-    ),
-    "green": (
-        "Children said they have to tell their story again to each new person.",
-        "Several children said one main grown-up now sorts out their help, so they repeat themselves less.",
-    ),
-    "blue": (
-        "Children said most adults who help them seem to know what they are doing.",
-        "Children said new helpers seem well prepared, but some do not know about other services.",
-    ),
-    "indigo": (
-        "Children said they do not know who is in charge of the people who help them.",
-        "Children still did not know who to go to if their helper could not sort something out.",
-    ),
-    "violet": (
-        "Children said their helpers change often and they have to get to know someone new.",
-        "Children said helpers had changed more often this year, which they did not like.",
-    ),
-    "pink": (
-        "No child in the group had been asked to help choose or train a helper.",
-        "Two children in the group had been on an interview panel and said they felt listened to.",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -385,12 +130,7 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
         counts = _round_sessions(
             db,
             rng=rng,
-            db_round=db_round,
-            round_index=index,
-            framework=framework,
-            surveys=surveys,
-            facilitators=facilitators,
-            item_lean=item_lean,
+            plan=_RoundPlan(db_round, index, framework, surveys, facilitators, item_lean),
         )
         for key, value in counts.items():
             totals[key] += value
@@ -433,25 +173,53 @@ class _Planned:
     age_bands: tuple[str, ...] = ()
 
 
-def _round_sessions(
-    db: Session,
-    *,
-    rng: random.Random,
-    db_round: Round,
-    round_index: int,
-    framework: Framework,
-    surveys: SurveyBook,
-    facilitators: list[int],
-    item_lean: dict[str, float],
-) -> dict[str, int]:
+@dataclass(frozen=True)
+class _RoundPlan:
+    """What the sessions of one round are made from."""
+
+    db_round: Round
+    round_index: int
+    framework: Framework
+    surveys: SurveyBook
+    facilitators: list[int]
+    item_lean: dict[str, float]
+
+
+def _round_sessions(db: Session, *, rng: random.Random, plan: _RoundPlan) -> dict[str, int]:
+    """The round's closed focus groups, their participants, answers and agreed ratings."""
+    planned = _plan_sessions(rng, plan)
+    db.add_all(session.focus for session in planned)
+    db.flush()
+    participants = _participants(rng, planned)
+    db.add_all(person for _, person in participants)
+    db.flush()
+    answers, ratings, answer_count = _answers(rng, plan, planned, participants)
+    assert plan.db_round.id is not None
+    for viewpoint, changes in answers.items():
+        write_answers(
+            db, round_id=plan.db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True
+        )
+    notes = _consensus(planned, ratings, plan.round_index, plan.surveys)
+    if notes:
+        db.execute(insert(Consensus), notes)
+    return {
+        "sessions": len(planned),
+        "participants": len(participants),
+        "answers": answer_count,
+        "consensus": len(notes),
+    }
+
+
+def _plan_sessions(rng: random.Random, plan: _RoundPlan) -> list[_Planned]:
+    db_round = plan.db_round
     assert db_round.id is not None and db_round.period_start is not None
     planned: list[_Planned] = []
-    for viewpoint in framework.viewpoint_keys:
+    for viewpoint in plan.framework.viewpoint_keys:
         for number, arcs in enumerate(SESSION_ARCS[viewpoint]):
             # In the re-assessment the last children's group was a small one: its scores are suppressed.
             small = (
                 viewpoint == CHILD_VIEWPOINT
-                and round_index == 1
+                and plan.round_index == 1
                 and number == len(SESSION_ARCS[viewpoint]) - 1
             )
             title, place, bands = _describe(viewpoint, number, small)
@@ -461,9 +229,9 @@ def _round_sessions(
             focus = FocusSession(
                 round_id=db_round.id,
                 trust_id=db_round.trust_id,
-                facilitator_id=facilitators[len(planned) % len(facilitators)],
+                facilitator_id=plan.facilitators[len(planned) % len(plan.facilitators)],
                 viewpoint=viewpoint,
-                arcs=",".join(arc for arc in framework.arc_keys if arc in arcs),
+                arcs=",".join(arc for arc in plan.framework.arc_keys if arc in arcs),
                 title=title,
                 place=place,
                 starts_at=starts_at,
@@ -473,17 +241,18 @@ def _round_sessions(
             )
             size = SMALL_GROUP_SIZE if small else rng.randint(*GROUP_SIZE[viewpoint])
             planned.append(_Planned(focus=focus, size=size, age_bands=bands))
-    db.add_all(plan.focus for plan in planned)
-    db.flush()
+    return planned
 
+
+def _participants(rng: random.Random, planned: list[_Planned]) -> list[tuple[_Planned, Participant]]:
     participants: list[tuple[_Planned, Participant]] = []
     for plan in planned:
-        assert plan.focus.starts_at is not None
+        assert plan.focus.starts_at is not None and plan.focus.id is not None
         for _ in range(plan.size):
             joined = plan.focus.starts_at + timedelta(minutes=rng.randrange(0, 10), seconds=rng.randrange(60))
             submitted = joined + timedelta(minutes=rng.randrange(6, 25), seconds=rng.randrange(60))
             person = Participant(
-                session_id=plan.focus.id,  # type: ignore[arg-type]
+                session_id=plan.focus.id,
                 token_hash=secret_hash(secrets.token_urlsafe(32)),
                 joined_at=joined,
                 last_seen_at=submitted,
@@ -491,58 +260,66 @@ def _round_sessions(
                 **_profile(rng, plan),
             )
             participants.append((plan, person))
-    db.add_all(person for _, person in participants)
-    db.flush()
+    return participants
 
-    answers: dict[str, dict[int, dict[str, AnswerValue | None]]] = defaultdict(dict)
-    answer_count = 0
+
+#: viewpoint -> participant id -> statement code -> answer
+_Answers = dict[str, dict[int, dict[str, AnswerValue | None]]]
+
+
+def _answers(
+    rng: random.Random,
+    plan: _RoundPlan,
+    planned: list[_Planned],
+    participants: list[tuple[_Planned, Participant]],
+) -> tuple[_Answers, dict[tuple[int, str], list[int]], int]:
+    """Everyone's answers, each session's ratings per statement (for the agreed ratings), and the count."""
+    answers: _Answers = defaultdict(dict)
     ratings: dict[tuple[int, str], list[int]] = defaultdict(list)
-    session_lean = {id(plan): rng.gauss(0, 0.1) for plan in planned}
-    for plan, person in participants:
-        viewpoint = plan.focus.viewpoint
+    answer_count = 0
+    session_lean = {id(session): rng.gauss(0, 0.1) for session in planned}
+    for session, person in participants:
+        viewpoint = session.focus.viewpoint
         person_lean = rng.gauss(0, 0.35)
-        assert person.submitted_at is not None and plan.focus.id is not None and person.id is not None
-        given: dict[str, AnswerValue | None] = answers[viewpoint].setdefault(person.id, {})
-        for arc in plan.focus.arc_keys:
+        assert person.submitted_at is not None and session.focus.id is not None and person.id is not None
+        given = answers[viewpoint].setdefault(person.id, {})
+        for arc in session.focus.arc_keys:
             centre = (
                 BASELINE[arc]
-                + CHANGE_BY_2010[arc] * round_index
+                + CHANGE_BY_2010[arc] * plan.round_index
                 + ARC_VIEWPOINT_LEAN.get((arc, viewpoint), VIEWPOINT_LEAN[viewpoint])
-                + session_lean[id(plan)]
+                + session_lean[id(session)]
                 + person_lean
             )
-            for item in surveys.items(arc, viewpoint):
-                draw = rng.random()
-                if draw < SKIPPED:
+            for item in plan.surveys.items(arc, viewpoint):
+                answer = _answer(rng, viewpoint, arc, centre + plan.item_lean[item.code], person.submitted_at)
+                if answer is None:
                     continue
-                rating: int | None = None
-                if draw < SKIPPED + DONT_KNOW[viewpoint]:
-                    kind = "dk"
-                elif draw < SKIPPED + DONT_KNOW[viewpoint] + NOT_APPLICABLE:
-                    kind = "na"
-                else:
-                    kind = "rating"
-                    rating = min(5, max(1, round(centre + item_lean[item.code] + rng.gauss(0, 0.6))))
-                    ratings[(plan.focus.id, item.code)].append(rating)
-                comment = None
-                if viewpoint != CHILD_VIEWPOINT and rng.random() < STAFF_COMMENT:
-                    comment = rng.choice(STAFF_COMMENTS[arc])
-                given[item.code] = AnswerValue(
-                    kind=kind, rating=rating, comment=comment, at=person.submitted_at
-                )
+                if answer.rating is not None:
+                    ratings[(session.focus.id, item.code)].append(answer.rating)
+                given[item.code] = answer
                 answer_count += 1
-    for viewpoint, changes in answers.items():
-        write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)
+    return answers, ratings, answer_count
 
-    notes = _consensus(planned, ratings, round_index, surveys)
-    if notes:
-        db.execute(insert(Consensus), notes)
-    return {
-        "sessions": len(planned),
-        "participants": len(participants),
-        "answers": answer_count,
-        "consensus": len(notes),
-    }
+
+def _answer(rng: random.Random, viewpoint: str, arc: str, centre: float, at: datetime) -> AnswerValue | None:
+    """One person's answer to one statement around `centre`; None for a statement left unanswered."""
+    draw = rng.random()
+    if draw < SKIPPED:
+        return None
+    rating: int | None = None
+    kind: Kind
+    if draw < SKIPPED + DONT_KNOW[viewpoint]:
+        kind = "dk"
+    elif draw < SKIPPED + DONT_KNOW[viewpoint] + NOT_APPLICABLE:
+        kind = "na"
+    else:
+        kind = "rating"
+        rating = min(5, max(1, round(centre + rng.gauss(0, 0.6))))
+    comment = None
+    if viewpoint != CHILD_VIEWPOINT and rng.random() < STAFF_COMMENT:
+        comment = rng.choice(STAFF_COMMENTS[arc])
+    return AnswerValue(kind=kind, rating=rating, comment=comment, at=at)
 
 
 def _describe(viewpoint: str, number: int, small: bool) -> tuple[str, str, tuple[str, ...]]:

@@ -16,7 +16,7 @@ from fastapi import Request
 
 from app.db.engine import write_session
 from app.errors import NotFound, TooManyRequests
-from app.store.responses import Joined, find_live_session, join
+from app.store.participants import Joined, find_live_session, join
 from app.store.throttle import Throttle
 from app.web.csrf import CSRF_COOKIE
 from app.web.state import AppState

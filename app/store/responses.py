@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,97 +23,14 @@ from sqlmodel import Session
 from app.choices import SessionState
 from app.db.columns import utcnow
 from app.db.engine import find_rows_by_key
-from app.db.tables import Answer, FocusSession, IdempotentRequest, Participant
-from app.errors import AppError, Conflict, Invalid, NotAuthenticated
+from app.db.tables import FocusSession, IdempotentRequest, Participant
+from app.errors import AppError, Invalid, NotAuthenticated
 from app.identity import secret_hash
-from app.schemas.responses import AnswerIn, ProfileIn, Progress, ResponsesIn, ResponsesOut
-from app.store.focus_sessions import normalise_code
+from app.schemas.responses import AnswerIn, ProfileIn, ResponsesIn, ResponsesOut
+from app.store.participants import session_items
 from app.store.rollups import AnswerValue, prepare_answers, random_shard
 from framework.model import Framework
-from surveys import CHILD_VIEWPOINT, Item, SurveyBook
-
-
-@dataclass(frozen=True)
-class LiveSession:
-    """What joining needs of a session, read without loading it through the ORM (every join asks)."""
-
-    id: int
-    state: SessionState
-    viewpoint: str
-    arcs: str
-
-    @property
-    def arc_keys(self) -> list[str]:
-        return self.arcs.split(",") if self.arcs else []
-
-
-@dataclass(frozen=True)
-class Joined:
-    token: str
-    focus: LiveSession | FocusSession
-    participant_id: int
-
-
-def session_items(
-    framework: Framework, surveys: SurveyBook, focus: FocusSession | LiveSession | Answering
-) -> list[Item]:
-    """The statements of a session, arc by arc in framework order."""
-    return [item for arc in focus.arc_keys for item in surveys.items(arc, focus.viewpoint)]
-
-
-def find_live_session(db: Session, *, code: str) -> LiveSession | None:
-    """The session with this join code, whatever its state; None for a wrong code (codes are retired when a
-    session closes)."""
-    normalised = normalise_code(code)
-    if not normalised:
-        return None
-    row = db.connection().execute(_LIVE_SESSION, {"code": normalised}).first()
-    return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)
-
-
-def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
-    """A new anonymous participant in an open session.
-
-    :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
-    """
-    if focus.state != SessionState.OPEN:
-        raise Conflict(_not_open_message(focus.state))
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    added = db.connection().execute(
-        _NEW_PARTICIPANT,
-        {"session_id": focus.id, "token_hash": secret_hash(token), "joined_at": now, "last_seen_at": now},
-    )
-    participant_id = added.inserted_primary_key[0]
-    return Joined(token=token, focus=focus, participant_id=participant_id)
-
-
-def _not_open_message(state: SessionState) -> str:
-    if state == SessionState.DRAFT:
-        return "This session has not started yet. Ask your facilitator when it opens."
-    if state == SessionState.LOCKED:
-        return "This session is not taking anyone new. Ask your facilitator if you should be in it."
-    return "This session has finished."
-
-
-def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
-    """The participant and session a token belongs to, while the session still takes answers.
-
-    :raises NotAuthenticated: for a missing or unknown token, or a closed session.
-    """
-    if not token:
-        raise NotAuthenticated("Join a session with its code first.")
-    row = db.execute(
-        select(Participant, FocusSession)
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(Participant.token_hash == secret_hash(token))
-    ).first()
-    if row is None:
-        raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
-    participant, focus = row
-    if focus.state in (SessionState.CLOSED, SessionState.DRAFT):
-        raise NotAuthenticated("This session is closed: it takes no more answers.")
-    return participant, focus
+from surveys import CHILD_VIEWPOINT, SurveyBook
 
 
 @dataclass(frozen=True)
@@ -190,8 +106,9 @@ def save_submissions(
         db,
         ((answering.participant_id, submissions[index].key) for wave in waves for index, answering in wave),
     )
+    batch = _Batch(submissions, outcomes, replies, submitted, now, framework, surveys)
     for wave in waves:
-        _save_wave(db, wave, submissions, outcomes, replies, submitted, now, framework, surveys)
+        _save_wave(db, wave, batch)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -258,82 +175,41 @@ def _earlier_replies(db: Session, pairs: Iterable[tuple[int, str]]) -> _Replies:
     return {(pid, key): (body_hash, reply) for pid, key, body_hash, reply in rows}
 
 
-def _save_wave(
-    db: Session,
-    wave: list[tuple[int, Answering]],
-    submissions: Sequence[Submission],
-    outcomes: list[Outcome | None],
-    replies: _Replies,
-    submitted: dict[int, datetime | None],
-    now: datetime,
-    framework: Framework,
-    surveys: SurveyBook,
-) -> None:
-    """Apply submissions of distinct participants together, filling in their outcomes, `replies` and
-    `submitted`."""
-    writes: dict[tuple[int, str], dict[int, dict[str, AnswerValue | None]]] = defaultdict(dict)
-    accepted: list[tuple[int, Answering, str, int]] = []
-    for index, answering in wave:
-        submission = submissions[index]
-        fingerprint = body_fingerprint(submission.body)
-        earlier = replies.get((answering.participant_id, submission.key))
-        if earlier is not None:
-            body_hash, reply = earlier
-            outcomes[index] = (
-                ResponsesOut.model_validate_json(reply)
-                if body_hash == fingerprint
-                else Invalid("Idempotency-Key", _KEY_REUSED)
-            )
-            continue
-        items = session_items(framework, surveys, answering)
-        try:
-            _check_answers(submission.body, answering, {item.code for item in items})
-            _check_profile(submission.body.profile, answering)
-        except Invalid as error:
-            outcomes[index] = error
-            continue
-        answers = {answer.item: _answer_value(answer) for answer in submission.body.answers}
-        writes[(answering.round_id, answering.viewpoint)][answering.participant_id] = answers
-        accepted.append((index, answering, fingerprint, len(items)))
+@dataclass
+class _Batch:
+    """What the waves of one call of `save_submissions` share."""
+
+    submissions: Sequence[Submission]
+    outcomes: list[Outcome | None]
+    replies: _Replies
+    submitted: dict[int, datetime | None]  # participant id -> when they submitted, as it now stands
+    now: datetime
+    framework: Framework
+    surveys: SurveyBook
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A submission that passed its checks: where it sits in the batch, and what its reply needs."""
+
+    index: int
+    answering: Answering
+    fingerprint: str
+    total: int  # statements in the session
+
+
+def _save_wave(db: Session, wave: list[tuple[int, Answering]], batch: _Batch) -> None:
+    """Apply submissions of distinct participants together, filling in the batch's outcomes, replies and
+    submission times."""
+    writes, accepted = _accept(wave, batch)
     if not accepted:
         return
-    answered: dict[int, int] = {}
     prepared = [
         prepare_answers(db, round_id=round_id, viewpoint=viewpoint, changes=changes, locked=True)
         for (round_id, viewpoint), changes in sorted(writes.items())
     ]
-    for write in prepared:
-        answered.update(write.answered)
-    updates: dict[frozenset[str], list[dict[str, object]]] = defaultdict(list)
-    new_replies = []
-    for index, answering, fingerprint, total in accepted:
-        body, participant_id = submissions[index].body, answering.participant_id
-        changes: dict[str, object] = {}
-        if body.profile is not None:
-            changes.update(body.profile.model_dump(exclude_none=True))
-        submitted_at = submitted[participant_id]
-        if submitted_at is None and body.submit:
-            submitted_at = submitted[participant_id] = changes["submitted_at"] = now
-        if changes:  # being seen was written when the row was locked
-            updates[frozenset(changes)].append({"pid": participant_id, **changes})
-        out = ResponsesOut(
-            saved=len(body.answers),
-            answered=answered[answering.participant_id],
-            total=total,
-            submitted=submitted_at is not None,
-        )
-        outcomes[index] = out
-        reply = out.model_dump_json()
-        replies[(answering.participant_id, submissions[index].key)] = (fingerprint, reply)
-        new_replies.append(
-            {
-                "participant_id": answering.participant_id,
-                "key": submissions[index].key,
-                "body_hash": fingerprint,
-                "response": reply,
-                "created_at": now,
-            }
-        )
+    answered = {pid: count for write in prepared for pid, count in write.answered.items()}
+    updates, new_replies = _replies(accepted, answered, batch)
     connection = db.connection()
     for rows in updates.values():
         connection.execute(_UPDATE_PARTICIPANT, rows)
@@ -343,16 +219,84 @@ def _save_wave(
         write.apply(db, shard=shard)
 
 
+#: (round id, viewpoint) -> participant id -> statement code -> the new answer (None: taken back)
+_Writes = dict[tuple[int, str], dict[int, dict[str, AnswerValue | None]]]
+
+
+def _accept(wave: list[tuple[int, Answering]], batch: _Batch) -> tuple[_Writes, list[_Accepted]]:
+    """The answers to write and the submissions that pass; a replay gets its earlier reply and a submission
+    that fails a check gets its error, as their outcomes."""
+    writes: _Writes = defaultdict(dict)
+    accepted: list[_Accepted] = []
+    for index, answering in wave:
+        submission = batch.submissions[index]
+        fingerprint = body_fingerprint(submission.body)
+        earlier = batch.replies.get((answering.participant_id, submission.key))
+        if earlier is not None:
+            body_hash, reply = earlier
+            batch.outcomes[index] = (
+                ResponsesOut.model_validate_json(reply)
+                if body_hash == fingerprint
+                else Invalid("Idempotency-Key", _KEY_REUSED)
+            )
+            continue
+        items = session_items(batch.framework, batch.surveys, answering)
+        try:
+            _check_answers(submission.body, answering, {item.code for item in items})
+            _check_profile(submission.body.profile, answering)
+        except Invalid as error:
+            batch.outcomes[index] = error
+            continue
+        answers = {answer.item: _answer_value(answer) for answer in submission.body.answers}
+        writes[(answering.round_id, answering.viewpoint)][answering.participant_id] = answers
+        accepted.append(_Accepted(index, answering, fingerprint, len(items)))
+    return writes, accepted
+
+
+def _replies(
+    accepted: list[_Accepted], answered: dict[int, int], batch: _Batch
+) -> tuple[dict[frozenset[str], list[dict[str, object]]], list[dict[str, object]]]:
+    """Each accepted submission's reply (kept for replays) and the participant columns it changes, grouped
+    by which columns change so each group is one statement."""
+    updates: dict[frozenset[str], list[dict[str, object]]] = defaultdict(list)
+    new_replies: list[dict[str, object]] = []
+    for done in accepted:
+        submission, participant_id = batch.submissions[done.index], done.answering.participant_id
+        changes: dict[str, object] = {}
+        if submission.body.profile is not None:
+            changes.update(submission.body.profile.model_dump(exclude_none=True))
+        submitted_at = batch.submitted[participant_id]
+        if submitted_at is None and submission.body.submit:
+            submitted_at = batch.submitted[participant_id] = batch.now
+            changes["submitted_at"] = batch.now
+        if changes:  # being seen was written when the row was locked
+            updates[frozenset(changes)].append({"pid": participant_id, **changes})
+        out = ResponsesOut(
+            saved=len(submission.body.answers),
+            answered=answered[participant_id],
+            total=done.total,
+            submitted=submitted_at is not None,
+        )
+        batch.outcomes[done.index] = out
+        reply = out.model_dump_json()
+        batch.replies[(participant_id, submission.key)] = (done.fingerprint, reply)
+        new_replies.append(
+            {
+                "participant_id": participant_id,
+                "key": submission.key,
+                "body_hash": done.fingerprint,
+                "response": reply,
+                "created_at": batch.now,
+            }
+        )
+    return updates, new_replies
+
+
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 _REPLIES = IdempotentRequest.__table__  # type: ignore[attr-defined]
 # No values: the columns to set are the keys of the parameters it is run with.
 _UPDATE_PARTICIPANT = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == bindparam("pid"))
-_NEW_PARTICIPANT = _PARTICIPANTS.insert()
 _SESSIONS = FocusSession.__table__  # type: ignore[attr-defined]
-# Built once: every join asks it.
-_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
-    _SESSIONS.c.join_code == bindparam("code")
-)
 _ANSWERING = (
     select(
         _PARTICIPANTS.c.token_hash,
@@ -429,49 +373,3 @@ def _answer_value(answer: AnswerIn) -> AnswerValue | None:
     if isinstance(answer.rating, int):
         return AnswerValue(kind="rating", rating=answer.rating, comment=answer.comment)
     return AnswerValue(kind=answer.rating, comment=answer.comment)
-
-
-def progress(db: Session, *, session_id: int) -> Progress:
-    joined = db.scalar(
-        select(func.count()).select_from(Participant).where(Participant.session_id == session_id)
-    )
-    submitted = db.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .where(Participant.session_id == session_id, Participant.submitted_at.is_not(None))  # type: ignore[union-attr]
-    )
-    answers = db.scalar(
-        select(func.count())
-        .select_from(Answer)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Participant.session_id == session_id)
-    )
-    answering = db.scalar(
-        select(func.count(func.distinct(Answer.participant_id)))
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Participant.session_id == session_id, Participant.submitted_at.is_(None))  # type: ignore[union-attr]
-    )
-    return Progress(
-        joined=int(joined or 0),
-        answering=int(answering or 0),
-        submitted=int(submitted or 0),
-        answers=int(answers or 0),
-    )
-
-
-def answers_of(db: Session, *, participant_id: int) -> dict[str, Answer]:
-    """A participant's saved answers by statement code, to show them again (a revisit, the review page)."""
-    found = db.scalars(select(Answer).where(Answer.participant_id == participant_id))
-    return {answer.item_code: answer for answer in found}
-
-
-def session_of_token(db: Session, *, token: str | None) -> FocusSession | None:
-    """The session a participant token belongs to, whatever its state; None for a missing or unknown token
-    (so a respondent page can tell "this session has finished" from "join first")."""
-    if not token:
-        return None
-    return db.scalar(
-        select(FocusSession)
-        .join(Participant, Participant.session_id == FocusSession.id)  # type: ignore[arg-type]
-        .where(Participant.token_hash == secret_hash(token))
-    )

@@ -19,35 +19,25 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
-from functools import cache
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     ScalarSelect,
-    Table,
-    any_,
-    bindparam,
-    delete,
     func,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.db.columns import utcnow
 from app.db.engine import find_rows_by_key
-from app.db.tables import Answer, CellRollup, FocusSession, Participant, Round, ScoreRollup
+from app.db.tables import CellRollup, Round, ScoreRollup
+from app.store.rollup_statements import CELL_COUNTERS, statements_for
 from framework.scoring import RATINGS, CellKey, CellTally, Kind
-
-#: The counters of a cell rollup, in the order `_cell_vector` gives them.
-CELL_COUNTERS = ("rated_1", "rated_2", "rated_3", "rated_4", "rated_5", "dont_know", "not_applicable")
 
 
 @dataclass(frozen=True)
@@ -82,118 +72,6 @@ def arc_of(item_code: str) -> str:
 
 def random_shard() -> int:
     return random.randrange(ROLLUP_SHARDS)  # spreading writers, not a secret: no need for `secrets`
-
-
-@dataclass(frozen=True)
-class BulkUpsert:
-    """An INSERT ... ON CONFLICT DO UPDATE of many rows at once, whose keys are all distinct.
-
-    On PostgreSQL the rows go as one array per column, unnested into one statement: SQLAlchemy would send
-    an upsert a row (its multi-row form skips statements with ON CONFLICT), and PostgreSQL's work and the
-    driver's is then mostly per statement: for a room's batch of answers, hundreds of them. On SQLite, which
-    runs in the process, a statement a row costs little, and it keeps the plain statement.
-    """
-
-    statement: Any
-    array_columns: tuple[str, ...] = ()  # PostgreSQL: the columns, sent as arrays
-
-    def run(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if not self.array_columns:
-            connection.execute(self.statement, rows)
-            return
-        connection.execute(self.statement, {name: [row[name] for row in rows] for name in self.array_columns})
-
-
-def _bulk_upsert(
-    dialect_name: str, table: Table, columns: tuple[str, ...], keys: list[str], set_: SetClause
-) -> BulkUpsert:
-    """An upsert of `columns` of `table` on the unique `keys`; `set_(table columns, excluded)` gives the
-    columns to update."""
-    if dialect_name != "postgresql":
-        plain = sqlite.insert(table)
-        return BulkUpsert(
-            plain.on_conflict_do_update(index_elements=keys, set_=set_(table.c, plain.excluded))
-        )
-    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in columns]
-    unnested = func.unnest(*arrays).table_valued(*columns).render_derived(name="given")
-    statement = postgresql.insert(table).from_select(columns, select(*unnested.c))
-    statement = statement.on_conflict_do_update(index_elements=keys, set_=set_(table.c, statement.excluded))
-    return BulkUpsert(statement, columns)
-
-
-#: (the table's columns, the row that conflicted) -> the columns an upsert sets
-SetClause = Callable[[Any, Any], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The statements of the write path, built once per dialect (building an upsert costs more than
-    running it), on the tables rather than the ORM classes, so they run as plain Core."""
-
-    upsert_answer: BulkUpsert
-    delete_answer: Any
-    move_score: BulkUpsert
-    move_cell: BulkUpsert
-    current_answers: Any
-    lock_participants: Any
-
-
-@cache
-def _statements(dialect_name: str) -> _Statements:
-    answers, scores, cells = Answer.__table__, ScoreRollup.__table__, CellRollup.__table__  # type: ignore[attr-defined]
-    participants = Participant.__table__  # type: ignore[attr-defined]
-    upsert_answer = _bulk_upsert(
-        dialect_name,
-        answers,
-        ("participant_id", "item_code", "rating", "kind", "comment", "updated_at"),
-        ["participant_id", "item_code"],
-        lambda _, new: {name: new[name] for name in ("rating", "kind", "comment", "updated_at")},
-    )
-    move_score = _bulk_upsert(
-        dialect_name,
-        scores,
-        ("round_id", "arc", "viewpoint", "shard", "score_num", "score_den", "participants"),
-        ["round_id", "arc", "viewpoint", "score_num", "score_den", "shard"],
-        lambda old, new: {"participants": old.participants + new.participants},
-    )
-    move_cell = _bulk_upsert(
-        dialect_name,
-        cells,
-        ("round_id", "arc", "viewpoint", "shard", *CELL_COUNTERS),
-        ["round_id", "arc", "viewpoint", "shard"],
-        lambda old, new: {
-            **{name: old[name] + new[name] for name in CELL_COUNTERS},
-            "version": old.version + 1,
-        },
-    )
-    ids = bindparam("ids", expanding=True)
-    return _Statements(
-        upsert_answer=upsert_answer,
-        delete_answer=delete(answers).where(
-            answers.c.participant_id == bindparam("pid"), answers.c.item_code == bindparam("code")
-        ),
-        move_score=move_score,
-        move_cell=move_cell,
-        current_answers=select(
-            answers.c.participant_id, answers.c.item_code, answers.c.kind, answers.c.rating
-        ).where(
-            # One statement whatever the number of participants on PostgreSQL, so it is prepared once.
-            answers.c.participant_id
-            == any_(bindparam("ids", type_=postgresql.ARRAY(answers.c.participant_id.type)))
-            if dialect_name == "postgresql"
-            else answers.c.participant_id.in_(ids)
-        ),
-        lock_participants=select(participants.c.id)
-        .where(participants.c.id.in_(ids))
-        .order_by(participants.c.id)
-        .with_for_update(),
-    )
-
-
-def statements_for(db: Session) -> _Statements:
-    return _statements(db.get_bind().dialect.name)
 
 
 @dataclass
@@ -280,18 +158,18 @@ def prepare_answers(
         for code, value in changes[participant_id].items():
             previous = before.get(code)
             if previous is not None:
-                _add(write.cell_deltas[arc_of(code)], _cell_vector(previous), -1)
+                add_vector(write.cell_deltas[arc_of(code)], cell_vector(previous), -1)
             if value is None:
                 after.pop(code, None)
                 if previous is not None:
                     write.removals.append({"pid": participant_id, "code": code})
                 continue
             after[code] = value
-            _add(write.cell_deltas[arc_of(code)], _cell_vector(value), +1)
+            add_vector(write.cell_deltas[arc_of(code)], cell_vector(value), +1)
             write.upserts.append(_answer_row(participant_id, code, value, now))
         for arc in {arc_of(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
-                score = _arc_score(answers, arc)
+                score = arc_score(answers, arc)
                 if score is not None:
                     write.score_deltas[(arc, score.numerator, score.denominator)] += sign
         write.answered[participant_id] = len(after)
@@ -322,14 +200,14 @@ def _current_answers(db: Session, participant_ids: list[int]) -> dict[int, dict[
     return found
 
 
-def _arc_score(answers: Mapping[str, AnswerValue], arc: str) -> Fraction | None:
+def arc_score(answers: Mapping[str, AnswerValue], arc: str) -> Fraction | None:
     ratings = [
         value.rating for code, value in answers.items() if value.rating is not None and arc_of(code) == arc
     ]
     return Fraction(sum(ratings), len(ratings)) if ratings else None
 
 
-def _cell_vector(value: AnswerValue) -> tuple[int, ...]:
+def cell_vector(value: AnswerValue) -> tuple[int, ...]:
     vector = [0] * len(CELL_COUNTERS)
     if value.kind == "rating":
         assert value.rating is not None
@@ -339,7 +217,7 @@ def _cell_vector(value: AnswerValue) -> tuple[int, ...]:
     return tuple(vector)
 
 
-def _add(total: list[int], vector: tuple[int, ...], sign: int) -> None:
+def add_vector(total: list[int], vector: tuple[int, ...], sign: int) -> None:
     for index, count in enumerate(vector):
         total[index] += sign * count
 
@@ -436,78 +314,3 @@ def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
                 tally.distribution[rating] = count
         tally.dont_know, tally.not_applicable = counts[5], counts[6]
     return dict(tallies)
-
-
-def answer_records(
-    db: Session, *, round_id: int
-) -> Iterator[tuple[int, str, str, str, int | None, str | None]]:
-    """Every answer of a round as (participant, viewpoint, item, kind, rating, comment), streamed in
-    participant order."""
-    rows = db.execute(
-        select(
-            Answer.participant_id,
-            FocusSession.viewpoint,
-            Answer.item_code,
-            Answer.kind,
-            Answer.rating,
-            Answer.comment,
-        )
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(FocusSession.round_id == round_id)  # type: ignore[arg-type]
-        .order_by(Answer.participant_id)
-        .execution_options(yield_per=5000)
-    )
-    for row in rows:
-        yield tuple(row)  # type: ignore[misc]
-
-
-def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
-    """Recompute the rollups of these rounds from their answers (a repair; scores never need it).
-
-    Answers are streamed one participant at a time, so memory stays flat however many there are. Returns the
-    number of answers read.
-    """
-    read = 0
-    for round_id in round_ids:
-        db.execute(delete(ScoreRollup).where(ScoreRollup.round_id == round_id))  # type: ignore[arg-type]
-        db.execute(delete(CellRollup).where(CellRollup.round_id == round_id))  # type: ignore[arg-type]
-        score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
-        cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
-            lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
-        )
-        current: tuple[int, str] | None = None
-        given: dict[str, AnswerValue] = {}
-        for participant_id, viewpoint, code, kind, rating, _comment in answer_records(db, round_id=round_id):
-            read += 1
-            if current is not None and current[0] != participant_id:
-                _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
-                given = {}
-            current = (participant_id, viewpoint)
-            given[code] = AnswerValue(kind=kind, rating=rating)  # type: ignore[arg-type]
-        if current is not None:
-            _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
-        for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):
-            move_rollups(
-                db,
-                round_id=round_id,
-                viewpoint=viewpoint,
-                shard=0,  # a rebuilt cell is one row of sums
-                score_deltas=score_deltas[viewpoint],
-                cell_deltas=cell_deltas[viewpoint],
-            )
-        bump_scores_version(db, round_id=round_id)
-    return read
-
-
-def _count_participant(
-    given: Mapping[str, AnswerValue],
-    score_deltas: Counter[tuple[str, int, int]],
-    cell_deltas: dict[str, list[int]],
-) -> None:
-    for code, value in given.items():
-        _add(cell_deltas[arc_of(code)], _cell_vector(value), +1)
-    for arc in {arc_of(code) for code in given}:
-        score = _arc_score(given, arc)
-        if score is not None:
-            score_deltas[(arc, score.numerator, score.denominator)] += 1

@@ -25,7 +25,8 @@ from app.config import Settings
 from app.db.engine import create_db_engine, read_session
 from app.db.tables import Answer, Consensus, FocusSession, Membership, Participant, Round, Trust, User
 from app.main import create_app
-from app.services.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME
+from app.services.demo import DEMO_TRUST_NAME
+from app.services.demo_story import DEMO_ACCOUNTS
 from app.store.rollups import round_tallies
 from framework.model import load_framework
 from surveys import load_surveys

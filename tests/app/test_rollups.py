@@ -14,13 +14,8 @@ from app.choices import SessionState
 from app.config import Settings
 from app.db.engine import create_db_engine, read_session, write_session
 from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup
-from app.store.rollups import (
-    AnswerValue,
-    answer_records,
-    rebuild_rollups,
-    round_tallies,
-    write_answers,
-)
+from app.store.rollup_rebuild import answer_records, rebuild_rollups
+from app.store.rollups import AnswerValue, round_tallies, write_answers
 from framework.scoring import AnswerRecord, CellTally, tally
 from tests.factories import make_world
 

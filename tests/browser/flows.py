@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
-from app.services.demo import DEMO_ACCOUNTS, DEMO_TRUST_NAME, ROUNDS
+from app.services.demo import DEMO_TRUST_NAME
+from app.services.demo_story import DEMO_ACCOUNTS, ROUNDS
 from app.web.auth import PARTICIPANT_COOKIE
 
 Visit = Callable[[Page], None]

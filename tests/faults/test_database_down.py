@@ -23,7 +23,7 @@ from app.db.engine import write_session
 from app.db.tables import FocusSession
 from app.main import create_app
 from app.routes.api.health import sqlite_file_answers
-from app.store import responses
+from app.store import participants
 from app.web.auth import PARTICIPANT_COOKIE
 from tests.faults.conftest import SECRET, Room, Server, TcpProxy, engine_for, make_room
 
@@ -104,7 +104,7 @@ def join_in_process(database_url: str, room: Room) -> str:
         with write_session(engine) as db:
             focus = db.get(FocusSession, room.sessions[0].id)
             assert focus is not None
-            return responses.join(db, focus=focus).token
+            return participants.join(db, focus=focus).token
     finally:
         engine.dispose()
 

@@ -31,7 +31,8 @@ from sqlmodel import Session
 
 from app.db.tables import Answer, IdempotentRequest, Participant
 from app.identity import secret_hash
-from app.store.rollups import rebuild_rollups, round_tallies
+from app.store.rollup_rebuild import rebuild_rollups
+from app.store.rollups import round_tallies
 from framework.scoring import AnswerRecord, tally
 from tests.faults.conftest import Room, Server, engine_for, make_room
 

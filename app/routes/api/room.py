@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from app.db.engine import read_session, write_session
 from app.db.tables import Consensus
 from app.schemas.sessions import ConsensusIn, ConsensusOut, Distribution, RevealIn, RevealOut
-from app.store import consensus, focus_sessions, responses
+from app.store import consensus, focus_sessions, participants
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import SessionId
@@ -35,7 +35,7 @@ def record_consensus(
     group did not agree) and the evidence discussed. A statement not in the session is refused (422)."""
     with write_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = responses.session_items(state.framework, state.surveys, focus)
+        items = participants.session_items(state.framework, state.surveys, focus)
         row = consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
         return _out(row)
 
@@ -49,7 +49,7 @@ def list_consensus(session_id: SessionId, staff: StaffUser, state: State) -> lis
     """Its facilitator, and leads of its trust: the agreed ratings recorded so far, in the session's order."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = responses.session_items(state.framework, state.surveys, focus)
+        items = participants.session_items(state.framework, state.surveys, focus)
         recorded = consensus.consensus_of(db, session_id=session_id)
         return [_out(recorded[item.code]) for item in items if item.code in recorded]
 
@@ -77,7 +77,7 @@ def results(session_id: SessionId, staff: StaffUser, state: State) -> list[Distr
     don't know, not applicable, and how many answered), once revealed; 409 while they are hidden."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = responses.session_items(state.framework, state.surveys, focus)
+        items = participants.session_items(state.framework, state.surveys, focus)
         return consensus.distributions(
             db, focus=focus, items=items, min_group_size=state.settings.min_group_size
         )

@@ -12,7 +12,7 @@ from app.permissions import LEADS, LEADS_AND_FACILITATORS
 from app.schemas.responses import ImportResult, JoinOut, Progress, ResponsesIn, ResponsesOut
 from app.schemas.sessions import JoinIn, SessionCreate, SessionPublic, StateChange
 from app.services.joining import join_by_code
-from app.store import answer_import, focus_sessions, responses, rounds
+from app.store import answer_import, focus_sessions, participants, rounds
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE, StaffUser, bearer_token
 from app.web.openapi import error_responses
@@ -78,14 +78,14 @@ def session_progress(session_id: SessionId, staff: StaffUser, state: State) -> P
     """Its facilitator, and leads of its trust: how many joined, are answering, submitted; answers so far."""
     with read_session(state.engine) as db:
         focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        return responses.progress(db, session_id=session_id)
+        return participants.progress(db, session_id=session_id)
 
 
 @router.post("/join", response_model=JoinOut, responses=error_responses(404, 409, 429))
 def join(join_in: JoinIn, request: Request, response: Response, state: State) -> JoinOut:
     """Anyone with the code of an open session: a participant token (also set as a cookie) and the items."""
     joined = join_by_code(state, request, code=join_in.code)
-    items = responses.session_items(state.framework, state.surveys, joined.focus)
+    items = participants.session_items(state.framework, state.surveys, joined.focus)
     response.set_cookie(
         PARTICIPANT_COOKIE, joined.token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )

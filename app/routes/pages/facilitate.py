@@ -28,7 +28,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS, can
 from app.schemas.sessions import ConsensusIn, Distribution, PaperRating, SessionCreate
-from app.store import consensus, focus_sessions, responses, rounds, trusts
+from app.store import consensus, focus_sessions, participants, rounds, trusts
 from app.web.auth import StaffUser
 from app.web.pages import field_errors, render
 from app.web.params import SessionId
@@ -331,7 +331,7 @@ def _room_context(db: Session, state: AppState, staff: Staff, session_id: int) -
     db_round = rounds.get_round_for_staff(
         db, staff=staff, round_id=focus.round_id, roles=LEADS_AND_FACILITATORS
     )
-    items = responses.session_items(state.framework, state.surveys, focus)
+    items = participants.session_items(state.framework, state.surveys, focus)
     recorded = consensus.consensus_of(db, session_id=session_id)
     shown = (
         {
@@ -362,7 +362,7 @@ def _room_context(db: Session, state: AppState, staff: Staff, session_id: int) -
         "focus": focus,
         "round": db_round,
         "sections": sections,
-        "progress": responses.progress(db, session_id=session_id),
+        "progress": participants.progress(db, session_id=session_id),
         "state_label": state_label,
         "state_hint": state_hint,
         "actions": [
@@ -437,7 +437,7 @@ def confirm_close(session_id: SessionId, request: Request, staff: StaffUser, sta
     """Its facilitator, and leads of its trust: ask before closing, which cannot be undone."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        progress = responses.progress(db, session_id=session_id)
+        progress = participants.progress(db, session_id=session_id)
     return render(request, "facilitate/close.html", focus=focus, progress=progress)
 
 
@@ -482,7 +482,7 @@ def record_consensus(
     if consensus_in is not None:
         with write_session(state.engine) as db:
             focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-            items = responses.session_items(state.framework, state.surveys, focus)
+            items = participants.session_items(state.framework, state.surveys, focus)
             consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
     with read_session(state.engine) as db:
         context = _room_context(db, state, staff, session_id)
@@ -526,7 +526,7 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
     many have joined. With ``HX-Request``, only the part that changes."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        progress = responses.progress(db, session_id=session_id)
+        progress = participants.progress(db, session_id=session_id)
     code = focus.join_code if focus.state != SessionState.CLOSED else None
     url = join_url(request, code) if code else ""
     context = {
@@ -558,8 +558,8 @@ def _paper_page(
 ) -> Response:
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = responses.session_items(state.framework, state.surveys, focus)
-        progress = responses.progress(db, session_id=session_id)
+        items = participants.session_items(state.framework, state.surveys, focus)
+        progress = participants.progress(db, session_id=session_id)
     sections = [
         (state.framework.arc(arc).title, arc, [i for i in items if i.code.startswith(f"{arc}.")])
         for arc in focus.arc_keys
@@ -589,7 +589,7 @@ def paper_form(session_id: SessionId, request: Request, staff: StaffUser, state:
 def _save_paper(state: AppState, staff: Staff, session_id: int, chosen: Mapping[str, str]) -> None:
     with write_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = responses.session_items(state.framework, state.surveys, focus)
+        items = participants.session_items(state.framework, state.surveys, focus)
         ratings: dict[str, PaperRating] = {}
         for code, value in chosen.items():
             if value not in PAPER_VALUES:

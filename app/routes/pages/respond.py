@@ -26,7 +26,7 @@ from app.db.engine import read_session
 from app.errors import BadRequest, Conflict, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from app.schemas.responses import AnswerIn, ProfileIn, ResponsesIn
 from app.services.joining import join_by_code
-from app.store import responses
+from app.store import participants
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE
 from app.web.pages import render
@@ -93,7 +93,7 @@ def _respondent(state: AppState, request: Request) -> Respondent | Response:
     token = request.cookies.get(PARTICIPANT_COOKIE)
     with read_session(state.engine) as db:
         try:
-            participant, focus = responses.participant_for_token(db, token=token)
+            participant, focus = participants.participant_for_token(db, token=token)
         except NotAuthenticated:
             return _not_answering(request, state, token)
         assert participant.id is not None and focus.id is not None
@@ -102,7 +102,7 @@ def _respondent(state: AppState, request: Request) -> Respondent | Response:
                 value=str(answer.rating) if answer.kind == "rating" else answer.kind,
                 comment=answer.comment or "",
             )
-            for code, answer in responses.answers_of(db, participant_id=participant.id).items()
+            for code, answer in participants.answers_of(db, participant_id=participant.id).items()
         }
         return Respondent(
             session_id=focus.id,
@@ -111,7 +111,7 @@ def _respondent(state: AppState, request: Request) -> Respondent | Response:
             arcs=focus.arc_keys,
             join_code=focus.join_code,
             children_comments=focus.children_comments,
-            items=responses.session_items(state.framework, state.surveys, focus),
+            items=participants.session_items(state.framework, state.surveys, focus),
             submitted=participant.submitted_at is not None,
             profile={
                 "sector": participant.sector,
@@ -126,7 +126,7 @@ def _respondent(state: AppState, request: Request) -> Respondent | Response:
 def _not_answering(request: Request, state: AppState, token: str | None) -> Response:
     """No participant, or their session no longer takes answers: a finished session says so kindly."""
     with read_session(state.engine) as db:
-        focus = responses.session_of_token(db, token=token)
+        focus = participants.session_of_token(db, token=token)
         finished = focus is not None and focus.state == SessionState.CLOSED
     if not finished:
         response: Response = RedirectResponse("/join", status_code=303)
@@ -352,7 +352,7 @@ def idle(request: Request, state: State) -> Response:
 def _hand_on(request: Request, state: AppState) -> Response:
     token = request.cookies.get(PARTICIPANT_COOKIE)
     with read_session(state.engine) as db:
-        focus = responses.session_of_token(db, token=token)
+        focus = participants.session_of_token(db, token=token)
         code = focus.join_code if focus is not None and focus.state != SessionState.CLOSED else None
     response = RedirectResponse(f"/join?code={code}" if code else "/join", status_code=303)
     _forget_participant(response, request)

@@ -15,16 +15,14 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.exports.content import RawAnswer, RoundContent
-from app.exports.tabular import (
+from app.exports.rows import (
     CELL_COLUMNS,
     COMPARISON_COLUMNS,
     DANGEROUS_FIRST_CHARACTERS,
     TARGET_COLUMNS,
     neutralise,
-    scores_csv,
-    scores_xlsx,
-    sheet_title,
 )
+from app.exports.tabular import scores_csv, scores_xlsx, sheet_title
 from framework.model import Framework
 from tests.app.exports.conftest import (
     ACTIONS,

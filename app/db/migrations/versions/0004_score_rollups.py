@@ -68,7 +68,7 @@ def upgrade() -> None:
 def _fill_existing_rounds() -> None:
     from sqlmodel import Session
 
-    from app.store.rollups import rebuild_rollups
+    from app.store.rollup_rebuild import rebuild_rollups
 
     bind = op.get_bind()
     round_ids = [row[0] for row in bind.execute(sa.text("SELECT id FROM rounds ORDER BY id"))]

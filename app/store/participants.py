@@ -1,0 +1,173 @@
+"""Participants: joining a session by its code, who a participant token belongs to, and a session's progress.
+
+A participant is anonymous: joining gives a random token (256 bits) that their browser keeps in a cookie
+(or an API client sends as ``Authorization: Bearer``); only its hash is stored. Nothing here says who they
+are.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
+
+from app.choices import SessionState
+from app.db.columns import utcnow
+from app.db.tables import Answer, FocusSession, Participant
+from app.errors import Conflict, NotAuthenticated
+from app.identity import secret_hash
+from app.schemas.responses import Progress
+from app.store.focus_sessions import normalise_code
+from framework.model import Framework
+from surveys import Item, SurveyBook
+
+
+class AsksStatements(Protocol):
+    """Anything that names a session's viewpoint and arcs."""
+
+    @property
+    def viewpoint(self) -> str: ...
+
+    @property
+    def arc_keys(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """What joining needs of a session, read without loading it through the ORM (every join asks)."""
+
+    id: int
+    state: SessionState
+    viewpoint: str
+    arcs: str
+
+    @property
+    def arc_keys(self) -> list[str]:
+        return self.arcs.split(",") if self.arcs else []
+
+
+@dataclass(frozen=True)
+class Joined:
+    token: str
+    focus: LiveSession | FocusSession
+    participant_id: int
+
+
+def session_items(framework: Framework, surveys: SurveyBook, focus: AsksStatements) -> list[Item]:
+    """The statements of a session, arc by arc in framework order."""
+    return [item for arc in focus.arc_keys for item in surveys.items(arc, focus.viewpoint)]
+
+
+def find_live_session(db: Session, *, code: str) -> LiveSession | None:
+    """The session with this join code, whatever its state; None for a wrong code (codes are retired when a
+    session closes)."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    row = db.connection().execute(_LIVE_SESSION, {"code": normalised}).first()
+    return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)
+
+
+def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
+    """A new anonymous participant in an open session.
+
+    :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
+    """
+    if focus.state != SessionState.OPEN:
+        raise Conflict(_not_open_message(focus.state))
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    added = db.connection().execute(
+        _NEW_PARTICIPANT,
+        {"session_id": focus.id, "token_hash": secret_hash(token), "joined_at": now, "last_seen_at": now},
+    )
+    participant_id = added.inserted_primary_key[0]
+    return Joined(token=token, focus=focus, participant_id=participant_id)
+
+
+def _not_open_message(state: SessionState) -> str:
+    if state == SessionState.DRAFT:
+        return "This session has not started yet. Ask your facilitator when it opens."
+    if state == SessionState.LOCKED:
+        return "This session is not taking anyone new. Ask your facilitator if you should be in it."
+    return "This session has finished."
+
+
+def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
+    """The participant and session a token belongs to, while the session still takes answers.
+
+    :raises NotAuthenticated: for a missing or unknown token, or a closed session.
+    """
+    if not token:
+        raise NotAuthenticated("Join a session with its code first.")
+    row = db.execute(
+        select(Participant, FocusSession)
+        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
+        .where(Participant.token_hash == secret_hash(token))
+    ).first()
+    if row is None:
+        raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
+    participant, focus = row
+    if focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+        raise NotAuthenticated("This session is closed: it takes no more answers.")
+    return participant, focus
+
+
+# Core statements, built once: every join runs them.
+_PARTICIPANTS = Participant.__table__
+_SESSIONS = FocusSession.__table__
+_NEW_PARTICIPANT = _PARTICIPANTS.insert()
+
+
+def progress(db: Session, *, session_id: int) -> Progress:
+    joined = db.scalar(
+        select(func.count()).select_from(Participant).where(Participant.session_id == session_id)
+    )
+    submitted = db.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.session_id == session_id, Participant.submitted_at.is_not(None))  # type: ignore[union-attr]
+    )
+    answers = db.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Participant.session_id == session_id)
+    )
+    answering = db.scalar(
+        select(func.count(func.distinct(Answer.participant_id)))
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Participant.session_id == session_id, Participant.submitted_at.is_(None))  # type: ignore[union-attr]
+    )
+    return Progress(
+        joined=int(joined or 0),
+        answering=int(answering or 0),
+        submitted=int(submitted or 0),
+        answers=int(answers or 0),
+    )
+
+
+def answers_of(db: Session, *, participant_id: int) -> dict[str, Answer]:
+    """A participant's saved answers by statement code, to show them again (a revisit, the review page)."""
+    found = db.scalars(select(Answer).where(Answer.participant_id == participant_id))
+    return {answer.item_code: answer for answer in found}
+
+
+def session_of_token(db: Session, *, token: str | None) -> FocusSession | None:
+    """The session a participant token belongs to, whatever its state; None for a missing or unknown token
+    (so a respondent page can tell "this session has finished" from "join first")."""
+    if not token:
+        return None
+    return db.scalar(
+        select(FocusSession)
+        .join(Participant, Participant.session_id == FocusSession.id)  # type: ignore[arg-type]
+        .where(Participant.token_hash == secret_hash(token))
+    )
+
+
+_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
+    _SESSIONS.c.join_code == bindparam("code")
+)
