@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.app.test_scores_api import bearer, import_csv, two_rounds
+from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, browse_as
 from tests.pages import field_error, get_page, location, parse, text_of
 

@@ -11,7 +11,7 @@ from app.choices import SessionState
 from app.db.engine import write_session
 from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
 from app.store.rollups import AnswerValue, write_answers
-from tests.app.test_scores_api import import_csv, two_rounds
+from tests.api import import_csv, two_rounds
 from tests.factories import World, add_round, app_state, browse_as
 from tests.pages import get_page, text_of
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.db.engine import write_session
 from app.db.tables import Round
-from tests.app.test_scores_api import bearer, import_csv, two_rounds
+from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, app_state
 
 pytestmark = pytest.mark.database

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.db.engine import read_session, write_session
 from app.db.tables import AuditEvent, Trust
-from tests.app.test_scores_api import bearer, import_csv, two_rounds
+from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, app_state
 
 pytestmark = pytest.mark.database

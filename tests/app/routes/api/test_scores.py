@@ -15,24 +15,11 @@ from sqlalchemy import update
 from app.db.engine import write_session
 from app.db.tables import Round
 from framework.scoring import AnswerRecord, score_cells, tally
+from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, add_round, app_state
 
 pytestmark = pytest.mark.database
 ROUND_NAMES = count(1)
-
-
-def bearer(world: World, role: str = "lead_a") -> dict[str, str]:
-    return {"Authorization": f"Bearer {world.tokens[role]}"}
-
-
-def import_csv(client: TestClient, world: World, round_id: int, rows: list[str]) -> None:
-    body = "respondent,viewpoint,item,rating\n" + "\n".join(rows) + "\n"
-    response = client.post(
-        f"/api/rounds/{round_id}/answers/import",
-        content=body.encode(),
-        headers={**bearer(world), "content-type": "text/csv"},
-    )
-    assert response.status_code == 200, response.text
 
 
 def scores(client: TestClient, world: World, round_id: int, role: str = "viewer_a") -> dict:  # type: ignore[type-arg]
@@ -167,14 +154,6 @@ def test_imported_answers_score_exactly_as_the_rules_say(
 
 
 # --- comparison -------------------------------------------------------------------------------------------
-
-
-def two_rounds(client: TestClient, world: World) -> tuple[int, int]:
-    """Trust A's baseline (world.round_a) and a re-assessment where team scores rose on orange."""
-    later = add_round(app_state(client).engine, trust_id=world.trust_a, name="2010 re-assessment")
-    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,{1 + n % 3}" for n in range(12)])
-    import_csv(client, world, later, [f"t{n},team,orange.team.1,{3 + n % 3}" for n in range(12)])
-    return world.round_a, later
 
 
 def compare(client: TestClient, world: World, current: int, baseline: int, role: str = "viewer_a"):  # type: ignore[no-untyped-def]

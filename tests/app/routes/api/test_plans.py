@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.app.test_scores_api import bearer, import_csv
+from tests.api import bearer, import_csv
 from tests.factories import World
 
 pytestmark = pytest.mark.database
