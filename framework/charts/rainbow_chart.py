@@ -26,7 +26,8 @@ from typing import Literal
 
 from framework.model import Framework
 
-#: Part of every chart digest: bump it whenever a change here changes what is drawn, so cached images expire.
+#: Part of every chart digest: bump it whenever a change here, in `rainbow_layout` or in `rainbow_drawing`
+#: changes what is drawn, so that cached images expire.
 DRAWING_VERSION = "1"
 
 MIN_SCORE, MAX_SCORE = 1.0, 5.0
