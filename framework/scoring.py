@@ -1,7 +1,8 @@
 """The scoring rules of the product (design.md section 3), as pure functions over plain data.
 
-- A participant's **arc score** for a viewpoint is the mean of their ratings (1-5) of that arc's statements;
-  *don't know* and *not applicable* never count, and a participant with no rating in the arc is not counted.
+- A participant's **arc score** for a viewpoint (`participant_arc_score`) is the mean of their ratings (1-5)
+  of that arc's statements; *don't know* and *not applicable* never count, and a participant with no rating in
+  the arc is not counted.
 - A **cell** (round x arc x viewpoint) has ``n`` participants counted, the ``mean``, ``median`` and ``spread``
   (sample standard deviation) of their arc scores, the ``distribution`` of item ratings 1..5, and counts of
   don't know and not applicable. A cell with ``n`` below the minimum group size is **suppressed**: every
@@ -27,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,16 +92,42 @@ class Scores:
     overall: float | None
 
 
+def participant_arc_score(ratings: Iterable[int]) -> Fraction | None:
+    """One participant's arc score: the exact mean of their ratings (1-5) of the arc's statements.
+
+    None when there is no rating: such a participant is not counted in the cell. *Don't know* and *not
+    applicable* are not ratings, so a caller leaves them out.
+
+    :raises ValueError: for a rating that is not a whole number from 1 to 5.
+    """
+    total = count = 0
+    for rating in ratings:
+        if not _is_rating(rating):
+            raise ValueError(f"a rating must be a whole number from 1 to 5, not {rating!r}")
+        total += rating
+        count += 1
+    return Fraction(total, count) if count else None
+
+
+def _is_rating(value: object) -> TypeGuard[int]:
+    # bool is an int (True == 1), and 3.0 == 3; neither is a rating someone gave.
+    return isinstance(value, int) and not isinstance(value, bool) and value in RATINGS
+
+
 def tally(answers: Iterable[AnswerRecord]) -> dict[CellKey, CellTally]:
-    """Group answers into cells: each participant's arc score, the rating distribution, dk, na, comments."""
-    ratings: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    """Group answers into cells: each participant's arc score, the rating distribution, dk, na, comments.
+
+    :raises ValueError: naming the statement, for an answer of kind "rating" without a rating from 1 to 5.
+    """
+    ratings: dict[tuple[str, str, int], list[int]] = defaultdict(list)  # every participant, rated or not
     tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
     for answer in answers:
         cell = tallies[(answer.arc, answer.viewpoint)]
+        given = ratings[(answer.arc, answer.viewpoint, answer.participant)]
         if answer.kind == "rating":
-            if answer.rating not in RATINGS:
+            if not _is_rating(answer.rating):
                 raise ValueError(f"{answer.item}: a rating must be 1 to 5, not {answer.rating!r}")
-            ratings[(answer.arc, answer.viewpoint, answer.participant)].append(answer.rating)
+            given.append(answer.rating)
             cell.distribution[answer.rating] += 1
         elif answer.kind == "dk":
             cell.dont_know += 1
@@ -109,7 +136,9 @@ def tally(answers: Iterable[AnswerRecord]) -> dict[CellKey, CellTally]:
         if answer.comment:
             cell.comments.append(answer.comment)
     for (arc, viewpoint, _participant), given in ratings.items():
-        tallies[(arc, viewpoint)].scores[Fraction(sum(given), len(given))] += 1
+        score = participant_arc_score(given)
+        if score is not None:
+            tallies[(arc, viewpoint)].scores[score] += 1
     return dict(tallies)
 
 

@@ -3,15 +3,19 @@
 Each file ``<arc>.yaml`` lists, for every viewpoint of the framework, the statements respondents rate on the
 journey scale. Every statement has a stable code ``<arc>.<viewpoint>.<n>``; children's statements also carry
 ``child_text``, the wording a nine-year-old reads. `load_surveys` raises `DataError` listing every problem.
+
+A code is read in one place, `parse_code`: `Item.arc`, `Item.viewpoint` and `Item.number` come from it, and so
+does `arc_of_code` for a caller that holds only the code of a statement.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from framework.model import Framework
 from framework.problems import DataError, Problem, read_yaml, validation_problems
@@ -20,17 +24,69 @@ DEFAULT_SURVEYS_DIR = Path(__file__).parent
 CHILD_VIEWPOINT = "child"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-_CODE = re.compile(r"^(?P<arc>[a-z][a-z0-9_]*)\.(?P<viewpoint>[a-z][a-z0-9_]*)\.(?P<n>[1-9][0-9]*)$")
+_CODE = re.compile(r"(?P<arc>[a-z][a-z0-9_]*)\.(?P<viewpoint>[a-z][a-z0-9_]*)\.(?P<number>[1-9][0-9]*)")
+
+
+class ItemCode(NamedTuple):
+    """The parts of a statement code ``<arc>.<viewpoint>.<number>``, e.g. ``orange.child.2``."""
+
+    arc: str
+    viewpoint: str
+    number: int
+
+
+# Cached: the same few hundred codes come back with every answer the service counts.
+@functools.lru_cache(maxsize=4096)
+def parse_code(code: str) -> ItemCode:
+    """The arc, viewpoint and number of a statement code such as ``orange.child.2``.
+
+    Only the form is checked, not whether the framework has the arc or viewpoint (`load_surveys` checks that).
+
+    :raises ValueError: for a code not of the form ``<arc>.<viewpoint>.<number>`` (lower-case keys, a number
+        from 1 without leading zeros).
+    """
+    match = _CODE.fullmatch(code)
+    if match is None:
+        raise ValueError(f"{code!r} is not a statement code of the form '<arc>.<viewpoint>.<number>'")
+    return ItemCode(match["arc"], match["viewpoint"], int(match["number"]))
+
+
+def arc_of_code(code: str) -> str:
+    """The arc of a statement code: ``arc_of_code("orange.child.2") == "orange"``.
+
+    :raises ValueError: for a malformed code (see `parse_code`).
+    """
+    return parse_code(code).arc
+
+
+def _well_formed(code: str) -> str:
+    parse_code(code)
+    return code
 
 
 class Item(BaseModel):
-    """One statement of a questionnaire."""
+    """One statement of a questionnaire; its code is always well formed, so its parts can be read."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    code: Text
+    code: Annotated[Text, AfterValidator(_well_formed)]
     text: Text
     child_text: Text | None = None
+
+    @property
+    def arc(self) -> str:
+        """The arc this statement belongs to, from its code: ``orange`` for ``orange.child.2``."""
+        return parse_code(self.code).arc
+
+    @property
+    def viewpoint(self) -> str:
+        """The viewpoint that rates this statement, from its code: ``child`` for ``orange.child.2``."""
+        return parse_code(self.code).viewpoint
+
+    @property
+    def number(self) -> int:
+        """The statement's number within its arc and viewpoint, from its code: 2 for ``orange.child.2``."""
+        return parse_code(self.code).number
 
 
 class _SurveyFile(BaseModel):
@@ -127,7 +183,10 @@ def _parse_file(raw: Any, file: str, framework: Framework, problems: list[Proble
     try:
         survey = _SurveyFile.model_validate(raw)
     except ValidationError as error:
-        found.extend(validation_problems(file, error))
+        # The rules know which arc and viewpoint a statement is in, so their message says more than
+        # pydantic's about the same place (a malformed code is both).
+        ruled = {problem.path for problem in found}
+        found.extend(problem for problem in validation_problems(file, error) if problem.path not in ruled)
         survey = None
     problems.extend(sorted(set(found), key=found.index))
     return None if found else survey
@@ -166,8 +225,7 @@ def _item_problems(group: list[Any], arc: str, viewpoint: str, file: str) -> lis
             continue
         path = f"items.{viewpoint}[{index}]"
         code = item.get("code")
-        match = _CODE.match(code) if isinstance(code, str) else None
-        if isinstance(code, str) and not (match and match["arc"] == arc and match["viewpoint"] == viewpoint):
+        if isinstance(code, str) and not _code_fits(code, arc, viewpoint):
             problems.append(Problem(file, f"{path}.code", f"'{code}' should be '{arc}.{viewpoint}.<number>'"))
         has_child_text = bool(item.get("child_text"))
         if viewpoint == CHILD_VIEWPOINT and not has_child_text:
@@ -177,3 +235,11 @@ def _item_problems(group: list[Any], arc: str, viewpoint: str, file: str) -> lis
         if viewpoint != CHILD_VIEWPOINT and "child_text" in item:
             problems.append(Problem(file, f"{path}.child_text", "only children's statements have child_text"))
     return problems
+
+
+def _code_fits(code: str, arc: str, viewpoint: str) -> bool:
+    try:
+        parts = parse_code(code)
+    except ValueError:
+        return False
+    return (parts.arc, parts.viewpoint) == (arc, viewpoint)

@@ -1,6 +1,8 @@
-"""Geometry of the rainbow: concentric half-circle bands, outermost first, as SVG path data.
+"""Geometry of the rainbow: concentric half-circle rings, outermost first, as SVG path data.
 
 Shared by every drawing of the rainbow so that the walkthrough and the charts put each arc in the same place.
+A ring is only a shape; what a chart draws in it (a score, a baseline, a target) is a
+`framework.charts.rainbow_chart.Band`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Band:
-    """One arc's band: the half annulus between `inner` and `outer` radius, centred on (`cx`, `cy`)."""
+class Ring:
+    """One arc's place: the half annulus between `inner` and `outer` radius, centred on (`cx`, `cy`)."""
 
     cx: float
     cy: float
@@ -36,7 +38,7 @@ class Band:
 
     @property
     def centre_line_path(self) -> str:
-        """The band's centre line, left to right, for text that follows the arc."""
+        """The ring's centre line, left to right, for text that follows the arc."""
         r = self.middle
         return f"M {self.cx - r:.2f} {self.cy:.2f} A {r:.2f} {r:.2f} 0 0 1 {self.cx + r:.2f} {self.cy:.2f}"
 
@@ -45,20 +47,27 @@ class Band:
         return math.pi * self.middle
 
 
-def rainbow_bands(
+def rainbow_rings(
     count: int, *, outer_radius: float, hole_radius: float, gap: float = 0.0, cx: float = 0.0, cy: float = 0.0
-) -> list[Band]:
-    """`count` equal bands filling the ring between `hole_radius` and `outer_radius`, outermost first.
+) -> list[Ring]:
+    """`count` equal rings filling the space between `hole_radius` and `outer_radius`, outermost first, with
+    `gap` between neighbours.
 
-    :raises ValueError: when there are no bands or the ring leaves them no width.
+    :raises ValueError: when there are no rings or the space leaves them no width.
     """
     if count < 1:
-        raise ValueError("a rainbow needs at least one band")
+        raise ValueError("a rainbow needs at least one ring")
     step = (outer_radius - hole_radius) / count
     if step <= gap:
-        raise ValueError("the bands have no width: make the ring wider or the gap smaller")
-    bands = []
+        raise ValueError("the rings have no width: make the space wider or the gap smaller")
+    rings = []
     for index in range(count):
         outer = outer_radius - index * step
-        bands.append(Band(cx=cx, cy=cy, inner=outer - step + gap, outer=outer))
-    return bands
+        rings.append(Ring(cx=cx, cy=cy, inner=outer - step + gap, outer=outer))
+    return rings
+
+
+# Transitional: the old names, for app/routes/pages/walkthrough.py until it uses Ring and rainbow_rings.
+# Delete these two lines then: a Band is what a chart draws in a ring (framework.charts.rainbow_chart).
+Band = Ring
+rainbow_bands = rainbow_rings

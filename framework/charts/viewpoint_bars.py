@@ -86,12 +86,12 @@ def viewpoint_bars_figure(
     levels = list(targets) if targets is not None else [None] * len(rows)
     if len(levels) != len(rows):
         raise ValueError(f"{len(levels)} targets for {len(rows)} rows")
-    for position, (_label, current, baseline) in enumerate(rows):
+    for position, ((_label, current, baseline), level) in enumerate(zip(rows, levels, strict=True)):
         _draw_current(axes, position, current, colour)
         if baseline_label is not None:
             _draw_baseline(axes, position, baseline)
-        if levels[position] is not None:
-            _draw_target(axes, position, levels[position])
+        if level is not None:
+            _draw_target(axes, position, level)
     _style_axes(axes, [label for label, _current, _baseline in rows])
     # Left-aligned on the figure, not the axes, so a long title has the full width; wrapped for the longest.
     figure.suptitle(

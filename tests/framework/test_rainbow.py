@@ -22,7 +22,8 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 from PIL import Image
 
-from framework.charts.rainbow import (
+from framework.charts.rainbow import draw, render
+from framework.charts.rainbow_chart import (
     DRAWING_VERSION,
     Band,
     Format,
@@ -30,8 +31,6 @@ from framework.charts.rainbow import (
     bands_for,
     chart_digest,
     describe,
-    draw,
-    render,
     score_angle,
     value_text,
 )
@@ -437,7 +436,7 @@ def test_the_digest_changes_with_how_the_chart_is_rendered(fmt: str, compact: bo
 
 def test_the_digest_changes_with_the_drawing_version(monkeypatch: pytest.MonkeyPatch) -> None:
     before = chart_digest(full_chart(), "png")
-    monkeypatch.setattr("framework.charts.rainbow.DRAWING_VERSION", DRAWING_VERSION + "x")
+    monkeypatch.setattr("framework.charts.rainbow_chart.DRAWING_VERSION", DRAWING_VERSION + "x")
     assert chart_digest(full_chart(), "png") != before
 
 

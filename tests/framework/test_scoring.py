@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from framework.scoring import (
     RoundTallies,
     compare,
     histogram_median,
+    participant_arc_score,
     score_cells,
     tally,
 )
@@ -35,6 +37,32 @@ def scores_of(answers: list[AnswerRecord], **kwargs: int):  # type: ignore[no-un
 
 def cell(scores, arc: str = "orange", viewpoint: str = "team"):  # type: ignore[no-untyped-def]
     return next(c for c in scores.cells if (c.arc, c.viewpoint) == (arc, viewpoint))
+
+
+# --- one participant's arc score ------------------------------------------------------------------------
+
+
+def test_a_participant_arc_score_is_the_exact_mean_of_the_ratings() -> None:
+    assert participant_arc_score([2, 3, 3]) == Fraction(8, 3)
+
+
+def test_a_participant_with_no_rating_has_no_arc_score() -> None:
+    assert participant_arc_score([]) is None
+
+
+def test_a_participant_arc_score_takes_any_iterable_once() -> None:
+    assert participant_arc_score(rating for rating in (5, 4)) == Fraction(9, 2)
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1, True, 3.0, "3", None])
+def test_a_participant_arc_score_refuses_what_is_not_a_rating(rating: Any) -> None:
+    with pytest.raises(ValueError, match=f"a rating must be a whole number from 1 to 5, not {rating!r}"):
+        participant_arc_score([4, rating])
+
+
+@given(st.lists(st.integers(1, 5), min_size=1))
+def test_a_participant_arc_score_equals_the_mean_of_the_ratings(ratings: list[int]) -> None:
+    assert participant_arc_score(ratings) == statistics.mean(Fraction(rating) for rating in ratings)
 
 
 # --- worked examples --------------------------------------------------------------------------------------

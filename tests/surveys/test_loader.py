@@ -89,6 +89,13 @@ def test_code_must_match_its_arc_and_viewpoint(surveys_dir: Path) -> None:
     ]
 
 
+def test_a_malformed_code_is_reported_once_with_what_it_should_be(surveys_dir: Path) -> None:
+    edit(surveys_dir, "red", lambda raw: raw["items"]["team"][0].update(code="red-team-1"))
+    assert problems_of(surveys_dir) == [
+        "red.yaml: items.team[0].code: 'red-team-1' should be 'red.team.<number>'"
+    ]
+
+
 def test_children_need_child_wording(surveys_dir: Path) -> None:
     edit(surveys_dir, "red", lambda raw: raw["items"]["child"][0].pop("child_text"))
     assert problems_of(surveys_dir) == [

@@ -45,6 +45,11 @@ def test_codes_are_numbered_in_order(arc: str, viewpoint: str) -> None:
     assert codes == [f"{arc}.{viewpoint}.{n}" for n in range(1, len(codes) + 1)]
 
 
+def test_every_statement_belongs_to_the_arc_and_viewpoint_of_its_questionnaire() -> None:
+    for arc, viewpoint in PAIRS:
+        assert {(item.arc, item.viewpoint) for item in BOOK.items(arc, viewpoint)} == {(arc, viewpoint)}
+
+
 def test_codes_are_unique_across_all_questionnaires() -> None:
     codes = [item.code for arc, viewpoint in PAIRS for item in BOOK.items(arc, viewpoint)]
     assert len(codes) == len(set(codes)) == BOOK.item_count
