@@ -51,7 +51,8 @@ from benchmarks.common import (
     summary_ms,
     time_calls,
 )
-from framework.charts.rainbow import RainbowChart, chart_digest, render
+from framework.charts.rainbow import render
+from framework.charts.rainbow_chart import RainbowChart, chart_digest
 
 ID = "P3"
 WHAT = "rainbow PNG (GET /api/rounds/{id}/rainbow.png) on the 10k-answer round"
@@ -60,7 +61,7 @@ COLD_LIMIT_MS, CACHED_LIMIT_MS = 150.0, 5.0
 COLD_WARMUP, COLD_SAMPLES = 3, 30
 CACHED_WARMUP, CACHED_SAMPLES = 20, 300
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FIGURE_SIZE = (10.0, 6.5)  # inches: the full-size rainbow (framework.charts.rainbow's _FULL style)
+FIGURE_SIZE = (10.0, 6.5)  # inches: the full-size rainbow (framework.charts.rainbow_layout.FULL)
 
 
 def _state(app: FastAPI) -> AppState:

@@ -49,6 +49,7 @@ from benchmarks.common import (
     time_calls,
 )
 from framework.model import DEFAULT_FRAMEWORK_FILE, Framework, load_framework
+from surveys import parse_code
 
 ID = "P2"
 WHAT = "/api/rounds/{id}/scores with 10 million stored answers"
@@ -478,7 +479,7 @@ def _check_cell_counts(connection: sqlite3.Connection, round_id: int) -> None:
     counted: dict[tuple[str, str], list[int]] = {}
     rows = connection.execute("SELECT item_code, kind, rating, count(*) FROM answers GROUP BY 1, 2, 3")
     for code, kind, rating, count in rows:
-        arc, viewpoint, _n = code.split(".")
+        arc, viewpoint, _n = parse_code(code)
         vector = counted.setdefault((arc, viewpoint), [0] * len(CELL_COUNTERS))
         vector[rating - 1 if kind == "rating" else 5 if kind == "dk" else 6] += count
     sums = ", ".join(f"sum({name})" for name in CELL_COUNTERS)

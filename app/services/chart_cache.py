@@ -1,8 +1,8 @@
 """Rendered charts, kept by the digest of what they show, so the same data is drawn once per process.
 
-A digest covers every figure, label and option drawn (framework.charts.rainbow.chart_digest), so a change in
-the data gives a new key and a stale image can never be served. Nothing here is needed by another process:
-each keeps its own small cache.
+A digest covers every figure, label and option drawn (framework.charts.rainbow_chart.chart_digest), so a
+change in the data gives a new key and a stale image can never be served. Nothing here is needed by another
+process: each keeps its own small cache.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.services.reports import RoundReport
-from framework.charts.rainbow import RainbowChart, bands_for
+from framework.charts.rainbow_chart import RainbowChart, bands_for
 from framework.model import Framework
 from framework.scoring import ArcComparison, Cell, Comparison, Scores
 

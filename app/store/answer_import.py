@@ -26,7 +26,7 @@ from app.schemas.responses import ImportResult
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
 from framework.model import Framework
-from surveys import CHILD_VIEWPOINT, SurveyBook
+from surveys import CHILD_VIEWPOINT, SurveyBook, arc_of_code
 
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
@@ -116,10 +116,10 @@ def _read_row(
     if viewpoint not in framework.viewpoint_keys:
         return f"viewpoint '{viewpoint}' is not one of {', '.join(framework.viewpoint_keys)}"
     try:
-        surveys.item(code)
+        item = surveys.item(code)
     except KeyError:
         return f"item '{code}' is not a statement of the framework"
-    if code.split(".")[1] != viewpoint:
+    if item.viewpoint != viewpoint:
         return f"item '{code}' is not a statement for the {viewpoint} viewpoint"
     rating, kind = _rating(rating_text)
     if kind is None:
@@ -163,7 +163,7 @@ def _store(
         by_viewpoint[person.viewpoint].append(person)
     session_ids = []
     for viewpoint, people in by_viewpoint.items():
-        arcs_used = {code.split(".")[0] for person in people for code in person.answers}
+        arcs_used = {arc_of_code(code) for person in people for code in person.answers}
         focus = FocusSession(
             round_id=db_round.id,
             trust_id=db_round.trust_id,

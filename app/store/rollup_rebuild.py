@@ -14,12 +14,12 @@ from app.store.rollup_statements import CELL_COUNTERS
 from app.store.rollups import (
     AnswerValue,
     add_vector,
-    arc_of,
     arc_score,
     bump_scores_version,
     cell_vector,
     move_rollups,
 )
+from surveys import arc_of_code
 
 
 def answer_records(
@@ -90,8 +90,8 @@ def _count_participant(
     cell_deltas: dict[str, list[int]],
 ) -> None:
     for code, value in given.items():
-        add_vector(cell_deltas[arc_of(code)], cell_vector(value), +1)
-    for arc in {arc_of(code) for code in given}:
+        add_vector(cell_deltas[arc_of_code(code)], cell_vector(value), +1)
+    for arc in {arc_of_code(code) for code in given}:
         score = arc_score(given, arc)
         if score is not None:
             score_deltas[(arc, score.numerator, score.denominator)] += 1

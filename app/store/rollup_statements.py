@@ -78,7 +78,7 @@ class _Statements:
 
 
 @cache
-def _statements(dialect_name: str) -> _Statements:
+def statements_of_dialect(dialect_name: str) -> _Statements:
     answers, scores, cells = Answer.__table__, ScoreRollup.__table__, CellRollup.__table__  # type: ignore[attr-defined]
     participants = Participant.__table__  # type: ignore[attr-defined]
     upsert_answer = _bulk_upsert(
@@ -130,4 +130,4 @@ def _statements(dialect_name: str) -> _Statements:
 
 
 def statements_for(db: Session) -> _Statements:
-    return _statements(db.get_bind().dialect.name)
+    return statements_of_dialect(db.get_bind().dialect.name)

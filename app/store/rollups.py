@@ -37,7 +37,8 @@ from app.db.columns import utcnow
 from app.db.engine import find_rows_by_key
 from app.db.tables import CellRollup, Round, ScoreRollup
 from app.store.rollup_statements import CELL_COUNTERS, statements_for
-from framework.scoring import RATINGS, CellKey, CellTally, Kind
+from framework.scoring import RATINGS, CellKey, CellTally, Kind, participant_arc_score
+from surveys import arc_of_code
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,6 @@ AnswerChanges = Mapping[int, Mapping[str, AnswerValue | None]]
 #: PostgreSQL a moved row stays locked until its transaction commits; with one row per cell, every writer of
 #: a room would queue on it, while two writers with shards of their own never meet.
 ROLLUP_SHARDS = 8
-
-
-def arc_of(item_code: str) -> str:
-    """The arc of a statement code ``<arc>.<viewpoint>.<n>``."""
-    return item_code.split(".", 1)[0]
 
 
 def random_shard() -> int:
@@ -158,16 +154,16 @@ def prepare_answers(
         for code, value in changes[participant_id].items():
             previous = before.get(code)
             if previous is not None:
-                add_vector(write.cell_deltas[arc_of(code)], cell_vector(previous), -1)
+                add_vector(write.cell_deltas[arc_of_code(code)], cell_vector(previous), -1)
             if value is None:
                 after.pop(code, None)
                 if previous is not None:
                     write.removals.append({"pid": participant_id, "code": code})
                 continue
             after[code] = value
-            add_vector(write.cell_deltas[arc_of(code)], cell_vector(value), +1)
+            add_vector(write.cell_deltas[arc_of_code(code)], cell_vector(value), +1)
             write.upserts.append(_answer_row(participant_id, code, value, now))
-        for arc in {arc_of(code) for code in changes[participant_id]}:
+        for arc in {arc_of_code(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
                 score = arc_score(answers, arc)
                 if score is not None:
@@ -201,10 +197,11 @@ def _current_answers(db: Session, participant_ids: list[int]) -> dict[int, dict[
 
 
 def arc_score(answers: Mapping[str, AnswerValue], arc: str) -> Fraction | None:
-    ratings = [
-        value.rating for code, value in answers.items() if value.rating is not None and arc_of(code) == arc
-    ]
-    return Fraction(sum(ratings), len(ratings)) if ratings else None
+    return participant_arc_score(
+        value.rating
+        for code, value in answers.items()
+        if value.rating is not None and arc_of_code(code) == arc
+    )
 
 
 def cell_vector(value: AnswerValue) -> tuple[int, ...]:

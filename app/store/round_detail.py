@@ -16,6 +16,7 @@ from app.choices import SessionState
 from app.db.tables import Answer, Consensus, FocusSession, Participant, ScoreRollup
 from app.exports.content import RawAnswer
 from framework.scoring import RATINGS
+from surveys import arc_of_code
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def raw_answers(db: Session, *, round_id: int, shown_cells: set[tuple[str, str]]
     numbers: dict[int, int] = {}
     found = []
     for participant_id, viewpoint, code, kind, rating, sector, role_level in rows:
-        arc = code.split(".", 1)[0]
+        arc = arc_of_code(code)
         if (arc, viewpoint) not in shown_cells:
             continue
         number = numbers.setdefault(participant_id, len(numbers) + 1)

@@ -65,9 +65,3 @@ def rainbow_rings(
         outer = outer_radius - index * step
         rings.append(Ring(cx=cx, cy=cy, inner=outer - step + gap, outer=outer))
     return rings
-
-
-# Transitional: the old names, for app/routes/pages/walkthrough.py until it uses Ring and rainbow_rings.
-# Delete these two lines then: a Band is what a chart draws in a ring (framework.charts.rainbow_chart).
-Band = Ring
-rainbow_bands = rainbow_rings

@@ -9,31 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from framework.charts.rainbow_chart import (
-    DRAWING_VERSION,
-    Format,
-    RainbowChart,
-    bands_for,
-    chart_digest,
-    describe,
-)
+from framework.charts.rainbow_chart import Format, RainbowChart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-# Transitional: all but render and draw are defined in framework.charts.rainbow_chart, and imported from here
-# by app/ and benchmarks/ until they import them from there. Then import only Format and RainbowChart above,
-# and drop this __all__.
-__all__ = [
-    "DRAWING_VERSION",
-    "Format",
-    "RainbowChart",
-    "bands_for",
-    "chart_digest",
-    "describe",
-    "draw",
-    "render",
-]
 
 
 def render(chart: RainbowChart, fmt: Format, *, compact: bool = False, dpi: int = 100) -> bytes:

@@ -24,7 +24,7 @@ from app.db.engine import (
     read_session,
     write_session,
 )
-from app.store.rollups import _statements as statements_for_dialect
+from app.store.rollup_statements import statements_of_dialect as statements_for_dialect
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRo
 from app.store.rollup_rebuild import answer_records, rebuild_rollups
 from app.store.rollups import AnswerValue, round_tallies, write_answers
 from framework.scoring import AnswerRecord, CellTally, tally
+from surveys import arc_of_code
 from tests.factories import make_world
 
 ITEMS = ("orange.team.1", "orange.team.2", "orange.team.3", "green.team.1", "green.team.2")
@@ -56,7 +57,7 @@ def fresh_tallies(engine: Engine, round_id: int) -> dict[tuple[str, str], CellTa
     """What scoring makes of the stored answers, read one by one, without comments."""
     with read_session(engine) as db:
         records = [
-            AnswerRecord(participant, item.split(".")[0], viewpoint, item, kind, rating)  # type: ignore[arg-type]
+            AnswerRecord(participant, arc_of_code(item), viewpoint, item, kind, rating)  # type: ignore[arg-type]
             for participant, viewpoint, item, kind, rating, _comment in answer_records(db, round_id=round_id)
         ]
     return tally(records)

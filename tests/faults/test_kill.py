@@ -34,6 +34,7 @@ from app.identity import secret_hash
 from app.store.rollup_rebuild import rebuild_rollups
 from app.store.rollups import round_tallies
 from framework.scoring import AnswerRecord, tally
+from surveys import arc_of_code
 from tests.faults.conftest import Room, Server, engine_for, make_room
 
 T = TypeVar("T")
@@ -330,7 +331,7 @@ def check_database(url: str, room: Room, tablets: list[Tablet], *, sqlite: bool)
         mine.add(row.id)
         problems += _check_tablet(tablet, row, stored.get(row.id, {}), stored_keys)
         records += [
-            AnswerRecord(row.id, code.split(".")[0], tablet.viewpoint, code, kind, rating)  # type: ignore[arg-type]
+            AnswerRecord(row.id, arc_of_code(code), tablet.viewpoint, code, kind, rating)  # type: ignore[arg-type]
             for code, (kind, rating, _comment) in tablet.expected().items()
         ]
     orphans = {row.id for row in participants.values()} - mine

@@ -23,7 +23,8 @@ from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import MAX_ID, RoundId, known_query
 from app.web.state import AppState, get_state
-from framework.charts.rainbow import DRAWING_VERSION, Format, render
+from framework.charts.rainbow import render
+from framework.charts.rainbow_chart import DRAWING_VERSION, Format
 from framework.model import VIEWPOINT_KEYS
 
 router = APIRouter(prefix="/api", tags=["charts"])

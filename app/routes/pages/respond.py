@@ -79,7 +79,7 @@ class Respondent:
         """The pages of questions: one statement each for children, one arc each for staff."""
         if self.child:
             return [[item] for item in self.items]
-        return [[item for item in self.items if item.code.split(".")[0] == arc] for arc in self.arcs]
+        return [[item for item in self.items if item.arc == arc] for arc in self.arcs]
 
     def step_of(self, code: str) -> int:
         for number, group in enumerate(self.steps, start=1):
@@ -437,7 +437,7 @@ def _question_page(
     status: int = 200,
 ) -> Response:
     group = me.steps[step - 1]
-    arc = state.framework.arc(group[0].code.split(".")[0])
+    arc = state.framework.arc(group[0].arc)
     answered = sum(1 for item in me.items if item.code in me.saved)
     return _page(
         request,

@@ -45,7 +45,7 @@ from app.web.auth import StaffUser
 from app.web.pages import render_page
 from app.web.params import MAX_ID, RoundId
 from app.web.state import AppState, get_state
-from framework.charts.rainbow import describe
+from framework.charts.rainbow_chart import describe
 from framework.model import Arc, Viewpoint
 from framework.scoring import Cell, CellComparison, Comparison
 from surveys import SurveyBook

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from app.services.catalogue import find_arc
 from app.web.auth import MaybeStaff
 from app.web.state import AppState, get_state
-from framework.charts.geometry import Band, rainbow_bands
+from framework.charts.geometry import Ring, rainbow_rings
 from framework.model import Arc, Viewpoint
 from surveys import Item
 
@@ -26,7 +26,7 @@ _WIDTH, _OUTER, _HOLE, _GAP = 640, 310, 86, 3
 @dataclass(frozen=True)
 class DrawnArc:
     arc: Arc
-    band: Band
+    ring: Ring
     href: str
 
 
@@ -39,7 +39,7 @@ class ViewpointSection:
 
 @router.get("/", response_class=HTMLResponse)
 def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
-    bands = rainbow_bands(
+    rings = rainbow_rings(
         len(state.framework.arcs),
         outer_radius=_OUTER,
         hole_radius=_HOLE,
@@ -48,8 +48,8 @@ def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLRespo
         cy=_OUTER + 4,
     )
     drawn = [
-        DrawnArc(arc=arc, band=band, href=request.app.url_path_for("arc_page", arc=arc.key))
-        for arc, band in zip(state.framework.arcs, bands, strict=True)
+        DrawnArc(arc=arc, ring=ring, href=request.app.url_path_for("arc_page", arc=arc.key))
+        for arc, ring in zip(state.framework.arcs, rings, strict=True)
     ]
     return state.templates.TemplateResponse(
         request,

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from app.db.engine import write_session
 from app.db.tables import Round
 from framework.scoring import AnswerRecord, score_cells, tally
+from surveys import arc_of_code
 from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, add_round, app_state
 
@@ -128,7 +129,7 @@ def test_imported_answers_score_exactly_as_the_rules_say(
     records = [
         AnswerRecord(
             participant=hash((who, vp)),
-            arc=item.split(".")[0],
+            arc=arc_of_code(item.format(vp)),
             viewpoint=vp,
             item=item.format(vp),
             kind="rating" if value.isdigit() else value,  # type: ignore[arg-type]
