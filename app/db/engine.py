@@ -11,9 +11,10 @@ timeout.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -125,6 +126,11 @@ def checkpoint_wal(engine: Engine) -> None:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
+def database_ready(engine: Engine) -> bool:
+    """The health check: the database answers, and on SQLite its file can still be opened."""
+    return database_answers(engine) and sqlite_file_answers(engine)
+
+
 def database_answers(engine: Engine) -> bool:
     """True when the database accepts a trivial query."""
     try:
@@ -147,3 +153,25 @@ def upsert(
         index_elements=keys, set_={column: statement.excluded[column] for column in update}
     )
     db.execute(statement)
+
+
+SQLITE_PROBE_TIMEOUT_S = 1.0
+
+
+def sqlite_file_answers(engine: Engine) -> bool:
+    """On SQLite, whether the database file can be opened afresh and read; True for other databases.
+
+    A pooled SQLite connection keeps its file open after the file has gone (renamed, deleted, its disk
+    unmounted), so ``SELECT 1`` on it still succeeds while every new connection, and the next start, fail.
+    The probe opens the file read-write without ever creating it, and reads its schema.
+    """
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:" or engine.url.query.get("uri"):
+        return True  # not SQLite, in memory, or a URI filename we leave to SQLite itself
+    uri = f"{Path(path).resolve().as_uri()}?mode=rw"
+    try:
+        with closing(sqlite3.connect(uri, uri=True, timeout=SQLITE_PROBE_TIMEOUT_S)) as connection:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        return False
+    return True

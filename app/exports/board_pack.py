@@ -10,6 +10,9 @@ paragraph markup. An action's status is always written in words; its tint only r
 Suppression is decided upstream: a cell marked suppressed shows "too few answers" and none of its figures.
 """
 
+# long-module: ReportLab's flowables for every page of the pack; the tagged, template-built board pack
+# that replaces this module (issue 18) has no such length.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence

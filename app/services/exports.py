@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from app.db.columns import utcnow
 from app.db.engine import write_session
+from app.db.tables import Action
 from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
 from app.identity import Staff
 from app.permissions import LEADS, can
@@ -116,22 +117,23 @@ def round_content(
         raw_answers=answers,
         rainbow_png=chart,
         targets=[TargetLine(arc, viewpoint, level) for (arc, viewpoint), level in report.targets.items()],
-        actions=[
-            ActionLine(
-                title=a.title,
-                arcs=tuple(a.arc_keys),
-                outcomes=a.outcomes,
-                timescale=a.timescale,
-                due=a.due,
-                lead_officer=a.lead_officer,
-                resources=a.resources,
-                status=str(a.status),
-            )
-            for a in plan
-        ],
+        actions=[_action_line(action) for action in plan],
         support_needs=[SupportLine(n.arc, str(n.kind), n.description) for n in needs],
     )
     return content, file_stem(report.trust.name, report.round.name)
+
+
+def _action_line(action: Action) -> ActionLine:
+    return ActionLine(
+        title=action.title,
+        arcs=tuple(action.arc_keys),
+        outcomes=action.outcomes,
+        timescale=action.timescale,
+        due=action.due,
+        lead_officer=action.lead_officer,
+        resources=action.resources,
+        status=str(action.status),
+    )
 
 
 def file_stem(trust_name: str, round_name: str) -> str:

@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import Request
+from sqlmodel import Session
 
 from app.db.engine import write_session
 from app.errors import NotFound, TooManyRequests
+from app.services.runtime import Runtime
 from app.store.participants import Joined, find_live_session, join
 from app.store.throttle import Throttle
-from app.web.csrf import CSRF_COOKIE
-from app.web.state import AppState
 
 WRONG_CODE = "No session has that code. Check the code on the screen and try again."
 
@@ -30,38 +29,38 @@ class JoinThrottles:
     per_network: Throttle
 
     @classmethod
-    def for_state(cls, state: AppState) -> JoinThrottles:
-        window = timedelta(seconds=state.settings.join_failure_window_seconds)
+    def of(cls, runtime: Runtime) -> JoinThrottles:
+        settings = runtime.settings
+        window = timedelta(seconds=settings.join_failure_window_seconds)
         return cls(
-            Throttle("join-device", state.settings.join_failure_limit, window),
-            Throttle("join-network", state.settings.join_network_failure_limit, window),
+            Throttle("join-device", settings.join_failure_limit, window),
+            Throttle("join-network", settings.join_network_failure_limit, window),
         )
 
 
-def join_by_code(state: AppState, request: Request, *, code: str) -> Joined:
-    """A new participant in the open session with this code.
+def join_by_code(runtime: Runtime, *, code: str, network: str, device: str) -> Joined:
+    """A new participant in the open session with this code, joining from the `network` address and a
+    `device` (the browser's own random cookie, or "-").
 
     :raises TooManyRequests: after too many wrong codes from this device or network;
     :raises NotFound: for a wrong code; :raises Conflict: for a session that is not open.
     """
-    throttles = JoinThrottles.for_state(state)
-    address = request.client.host if request.client else "unknown"
-    device = f"{address}|{request.cookies.get(CSRF_COOKIE, '-')}"
-    device_key = throttles.per_device.key_for(state.secret_key, device)
-    network_key = throttles.per_network.key_for(state.secret_key, address)
-    with write_session(state.engine) as db:
+    throttles = JoinThrottles.of(runtime)
+    device_key = throttles.per_device.key_for(runtime.secret_key, f"{network}|{device}")
+    network_key = throttles.per_network.key_for(runtime.secret_key, network)
+    with write_session(runtime.engine) as db:
         _refuse_if_throttled(db, throttles, device_key, network_key)
         focus = find_live_session(db, code=code)
         if focus is not None:
             return join(db, focus=focus)
         throttles.per_device.record_failure(db, key=device_key)
         throttles.per_network.record_failure(db, key=network_key)
-    with write_session(state.engine) as db:
+    with write_session(runtime.engine) as db:
         _refuse_if_throttled(db, throttles, device_key, network_key)
     raise NotFound(WRONG_CODE)
 
 
-def _refuse_if_throttled(db, throttles: JoinThrottles, device_key: str, network_key: str) -> None:  # type: ignore[no-untyped-def]
+def _refuse_if_throttled(db: Session, throttles: JoinThrottles, device_key: str, network_key: str) -> None:
     waits = [
         throttles.per_device.retry_after(db, key=device_key),
         throttles.per_network.retry_after(db, key=network_key),

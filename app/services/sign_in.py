@@ -15,11 +15,11 @@ from sqlmodel import Session
 from app.db.engine import read_session, write_session
 from app.errors import TooManyRequests
 from app.passwords import verify_password
+from app.services.runtime import Runtime
 from app.store import audit
 from app.store.staff_sessions import end_session, start_session
 from app.store.throttle import Throttle
 from app.store.users import find_user
-from app.web.state import AppState
 
 FAILED_MESSAGE = "That email address and password do not match an account that can sign in."
 
@@ -34,23 +34,23 @@ class LoginThrottles:
     per_client: Throttle
 
     @classmethod
-    def for_state(cls, state: AppState) -> LoginThrottles:
-        window = timedelta(seconds=state.settings.login_failure_window_seconds)
-        limit = state.settings.login_failure_limit
+    def of(cls, runtime: Runtime) -> LoginThrottles:
+        window = timedelta(seconds=runtime.settings.login_failure_window_seconds)
+        limit = runtime.settings.login_failure_limit
         return cls(Throttle("login-account", limit, window), Throttle("login-client", limit, window))
 
 
-def sign_in(state: AppState, *, email: str, password: str, client: str) -> str:
+def sign_in(runtime: Runtime, *, email: str, password: str, client: str) -> str:
     """Check the credentials and open a session; returns the session secret for the cookie.
 
     :raises TooManyRequests: when the account or the client has failed too often lately (Retry-After set).
     :raises LoginFailed: when the email and password do not match an active account.
     """
-    throttles = LoginThrottles.for_state(state)
+    throttles = LoginThrottles.of(runtime)
     email = email.strip().lower()
-    account_key = throttles.per_account.key_for(state.secret_key, email)
-    client_key = throttles.per_client.key_for(state.secret_key, client)
-    with read_session(state.engine) as db:
+    account_key = throttles.per_account.key_for(runtime.secret_key, email)
+    client_key = throttles.per_client.key_for(runtime.secret_key, client)
+    with read_session(runtime.engine) as db:
         _refuse_if_throttled(db, throttles, account_key, client_key)
         user = find_user(db, email=email) if email else None
     # The slow, deliberate hash check runs outside any transaction: it must not hold the write lock.
@@ -59,7 +59,7 @@ def sign_in(state: AppState, *, email: str, password: str, client: str) -> str:
         and user is not None
         and user.is_active
     )
-    with write_session(state.engine) as db:
+    with write_session(runtime.engine) as db:
         if ok and user is not None and user.id is not None:
             throttles.per_account.clear(db, key=account_key)
             audit.record(db, action="login", actor_id=user.id, actor_email=user.email)
@@ -75,7 +75,7 @@ def sign_in(state: AppState, *, email: str, password: str, client: str) -> str:
             actor_email=user.email if user else None,
             detail=None if user else "unknown account",
         )
-    with read_session(state.engine) as db:
+    with read_session(runtime.engine) as db:
         _refuse_if_throttled(db, throttles, account_key, client_key)
     raise LoginFailed
 
@@ -95,7 +95,7 @@ def _refuse_if_throttled(db: Session, throttles: LoginThrottles, account_key: st
         )
 
 
-def sign_out(state: AppState, *, secret: str, user_id: int, email: str) -> None:
-    with write_session(state.engine) as db:
+def sign_out(runtime: Runtime, *, secret: str, user_id: int, email: str) -> None:
+    with write_session(runtime.engine) as db:
         end_session(db, secret=secret)
         audit.record(db, action="logout", actor_id=user_id, actor_email=email)

@@ -76,6 +76,15 @@ async def csrf_protect(request: Request, state: Annotated[AppState, Depends(get_
 _AMBIENT_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE, PARTICIPANT_COOKIE})
 
 
+def join_origin(request: Request) -> dict[str, str]:
+    """Where a join comes from, as the join-code throttle counts it: the network address and the browser's own
+    random cookie (the CSRF cookie, which every page sets), "-" for a client without one."""
+    return {
+        "network": request.client.host if request.client else "unknown",
+        "device": request.cookies.get(CSRF_COOKIE, "-"),
+    }
+
+
 class CsrfCookieMiddleware:
     """Gives every browser without one a random CSRF cookie, readable by the request that sets it."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.services.chart_cache import ChartCache
 from app.services.reports import ReportContext
+from app.services.runtime import Runtime
 from app.store.scores import Thresholds
 from framework.model import Framework
 from surveys import SurveyBook
@@ -37,6 +38,11 @@ class AppState:
     templates: Jinja2Blocks
     submissions: SubmissionWriter
     charts: ChartCache = field(default_factory=ChartCache)
+
+    @cached_property
+    def runtime(self) -> Runtime:
+        """What the services need of the installation."""
+        return Runtime(self.settings, self.secret_key, self.engine)
 
     @cached_property
     def report_context(self) -> ReportContext:

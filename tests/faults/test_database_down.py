@@ -19,10 +19,9 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.config import Settings
-from app.db.engine import write_session
+from app.db.engine import sqlite_file_answers, write_session
 from app.db.tables import FocusSession
 from app.main import create_app
-from app.routes.api.health import sqlite_file_answers
 from app.store import participants
 from app.web.auth import PARTICIPANT_COOKIE
 from tests.faults.conftest import SECRET, Room, Server, TcpProxy, engine_for, make_room

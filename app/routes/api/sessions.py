@@ -15,6 +15,7 @@ from app.services.joining import join_by_code
 from app.store import answer_import, focus_sessions, participants, rounds
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE, StaffUser, bearer_token
+from app.web.csrf import join_origin
 from app.web.openapi import error_responses
 from app.web.params import RoundId, SessionId
 from app.web.state import AppState, get_state
@@ -84,7 +85,7 @@ def session_progress(session_id: SessionId, staff: StaffUser, state: State) -> P
 @router.post("/join", response_model=JoinOut, responses=error_responses(404, 409, 429))
 def join(join_in: JoinIn, request: Request, response: Response, state: State) -> JoinOut:
     """Anyone with the code of an open session: a participant token (also set as a cookie) and the items."""
-    joined = join_by_code(state, request, code=join_in.code)
+    joined = join_by_code(state.runtime, code=join_in.code, **join_origin(request))
     items = participants.session_items(state.framework, state.surveys, joined.focus)
     response.set_cookie(
         PARTICIPANT_COOKIE, joined.token, httponly=True, samesite="lax", secure=request.url.scheme == "https"

@@ -52,7 +52,7 @@ def login(
     """Anyone: check the email and password; on success set the session cookie and go on."""
     client = request.client.host if request.client else "unknown"
     try:
-        secret = sign_in(state, email=email, password=password, client=client)
+        secret = sign_in(state.runtime, email=email, password=password, client=client)
     except LoginFailed:
         return _form(request, state, next=safe_next(next), email=email, message=FAILED_MESSAGE, status=401)
     except TooManyRequests as error:
@@ -76,7 +76,7 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     """Signed-in staff: end this session."""
     secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
     if secret:
-        sign_out(state, secret=secret, user_id=staff.user_id, email=staff.email)
+        sign_out(state.runtime, secret=secret, user_id=staff.user_id, email=staff.email)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

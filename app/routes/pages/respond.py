@@ -29,6 +29,7 @@ from app.services.joining import join_by_code
 from app.store import participants
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE
+from app.web.csrf import join_origin
 from app.web.pages import render
 from app.web.state import AppState, get_state
 from surveys import CHILD_VIEWPOINT, Item
@@ -193,7 +194,7 @@ def join(request: Request, state: State, code: Annotated[str, Form(max_length=20
             request, "respond/join.html", code="", error="Enter the code on the screen.", status=422
         )
     try:
-        joined = join_by_code(state, request, code=code[:40])
+        joined = join_by_code(state.runtime, code=code[:40], **join_origin(request))
     except (NotFound, Conflict, TooManyRequests) as error:
         page = render(
             request,
