@@ -21,8 +21,8 @@ The rules, applied in this order:
 3. **Sums.** A cell's distribution is the sum of its statements', and its mean moves with each of them, so a
    cell's statements are shown all together or not at all, and never when the cell itself is hidden.
 
-A figure already shown once stays known: when a later publication cannot show the new figure, it may show the
-earlier one again instead (`Nesting.earlier` marks the pairs with an earlier publication of the same figure).
+A figure already shown once stays known: when a later publication cannot show the new figure, it shows the
+earlier one again instead, which gives nothing new away.
 """
 
 from __future__ import annotations
@@ -88,13 +88,11 @@ class Nesting:
     """A figure already available to some member of staff whose raters lie within `figure`'s, or around them.
 
     `difference` is the number of raters whose part differs between the two: raters of one who are not raters
-    of the other, and raters of both whose answers changed in between. `earlier` says the other figure is an
-    earlier publication of the same figure, which may then be shown again in its place.
+    of the other, and raters of both whose answers changed in between.
     """
 
     figure: FigureKey
     difference: int
-    earlier: bool = False
 
 
 def difference_is_safe(difference: int, k: int) -> bool:
@@ -112,7 +110,7 @@ def decide(
     """What becomes of each figure of a publication (cells and their statements), by the three rules.
 
     `raters` gives every figure's raters now. `has_earlier` names the figures that an earlier publication
-    showed, which may be shown again where a new figure may not.
+    showed: one whose new figure may not be shown shows the earlier one again, which gives nothing new away.
     """
     outcome: dict[FigureKey, Outcome] = {
         key: Shown.NEW if count >= k else Hidden.TOO_FEW for key, count in raters.items()
@@ -124,18 +122,14 @@ def decide(
         if key.scope == "statement" and key.cell_key in raters
     ]
     for nesting in [*pairs, *nestings]:
-        if outcome.get(nesting.figure) is not Shown.NEW or difference_is_safe(nesting.difference, k):
-            continue
-        outcome[nesting.figure] = Shown.EARLIER if nesting.earlier else Hidden.DIFFERENCE
-    for key in list(outcome):
-        if outcome[key] is Shown.EARLIER and key not in has_earlier:
-            outcome[key] = Hidden.DIFFERENCE
-    _statements_go_together(outcome)
+        if outcome.get(nesting.figure) is Shown.NEW and not difference_is_safe(nesting.difference, k):
+            outcome[nesting.figure] = Shown.EARLIER if nesting.figure in has_earlier else Hidden.DIFFERENCE
+    _statements_go_together(outcome, has_earlier)
     return outcome
 
 
-def _statements_go_together(outcome: dict[FigureKey, Outcome]) -> None:
-    """Rule 3: a cell's statements are all shown, from the same disclosure as one another, or all hidden."""
+def _statements_go_together(outcome: dict[FigureKey, Outcome], has_earlier: frozenset[FigureKey]) -> None:
+    """Rule 3: a cell's statements are all shown, from the same publication as one another, or all hidden."""
     by_cell: dict[FigureKey, list[FigureKey]] = defaultdict(list)
     for key in outcome:
         if key.scope == "statement":
@@ -150,7 +144,11 @@ def _statements_go_together(outcome: dict[FigureKey, Outcome]) -> None:
         elif kinds == {Shown.NEW, Shown.EARLIER}:
             # Mixing old and new statements would let the new cell minus the rest give away the newcomers.
             for key in statements:
-                outcome[key] = Shown.EARLIER
+                outcome[key] = Shown.EARLIER if key in has_earlier else Hidden.DIFFERENCE
+        if any(isinstance(outcome[key], Hidden) for key in statements):
+            for key in statements:
+                if not isinstance(outcome[key], Hidden):
+                    outcome[key] = Hidden.DIFFERENCE
 
 
 def decide_reveal(

@@ -64,7 +64,7 @@ def test_the_statements_of_a_hidden_cell_are_hidden() -> None:
     assert {outcome[S1], outcome[S2]} == {Hidden.DIFFERENCE}
 
 
-def test_a_figure_nested_within_a_few_raters_of_one_already_seen_is_hidden() -> None:
+def test_a_figure_nested_within_a_few_raters_of_one_already_seen_and_never_published_is_hidden() -> None:
     assert decide({CELL: 7}, k=K, nestings=[Nesting(CELL, 2)])[CELL] is Hidden.DIFFERENCE
 
 
@@ -77,12 +77,12 @@ def test_a_figure_whose_raters_were_all_typed_in_by_one_person_is_shown() -> Non
 
 
 def test_a_republished_figure_a_few_raters_larger_shows_the_earlier_figure_again() -> None:
-    outcome = decide({CELL: 7}, k=K, nestings=[Nesting(CELL, 2, earlier=True)], has_earlier=frozenset({CELL}))
+    outcome = decide({CELL: 7}, k=K, nestings=[Nesting(CELL, 2)], has_earlier=frozenset({CELL}))
     assert outcome[CELL] is Shown.EARLIER
 
 
 def test_without_an_earlier_figure_there_is_nothing_to_show_again() -> None:
-    outcome = decide({CELL: 7}, k=K, nestings=[Nesting(CELL, 2, earlier=True)])
+    outcome = decide({CELL: 7}, k=K, nestings=[Nesting(CELL, 2)])
     assert outcome[CELL] is Hidden.DIFFERENCE
 
 
@@ -90,7 +90,7 @@ def test_statements_of_a_cell_are_never_a_mix_of_earlier_and_new() -> None:
     outcome = decide(
         {CELL: 20, S1: 20, S2: 20},
         k=K,
-        nestings=[Nesting(S1, 2, earlier=True), Nesting(S2, 0, earlier=True)],
+        nestings=[Nesting(S1, 2), Nesting(S2, 0)],
         has_earlier=frozenset({S1, S2}),
     )
     assert {outcome[S1], outcome[S2]} == {Shown.EARLIER}
