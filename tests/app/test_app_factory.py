@@ -1,4 +1,4 @@
-"""`create_app` reads the framework and questionnaires its settings name, or uses the parsed ones it is given."""
+"""`create_app` reads the framework and questionnaires its settings name, or uses parsed ones it is given."""
 
 from __future__ import annotations
 
