@@ -209,7 +209,15 @@ def test_the_wheel_installs_and_serves_everything_away_from_the_source_tree(tmp_
         assert chart.headers["content-type"].startswith("image/svg+xml")
         assert b"<svg" in chart.content[:1000]
     served = time.perf_counter()
+
+    # The downloads and the backup work from the installed package too.
+    compared = ("--baseline", str(baseline["id"]), "-o", "pack.pdf")
+    exported = run(rainbow, "export", str(latest["id"]), "--format", "pdf", *compared, env=env, cwd=elsewhere)
+    assert "board pack (PDF)" in exported and (elsewhere / "pack.pdf").read_bytes().startswith(b"%PDF-")
+    assert "a SQLite database file" in run(rainbow, "backup", "backup.db", env=env, cwd=elsewhere)
+    looked_after = time.perf_counter()
     print(  # noqa: T201  (the timings, for `pytest -s`)
         f"wheel {built - started:.1f} s, install {installed - built:.1f} s, "
-        f"migrate+demo+token {commands - installed:.1f} s, serve+requests {served - commands:.1f} s"
+        f"migrate+demo+token {commands - installed:.1f} s, serve+requests {served - commands:.1f} s, "
+        f"export+backup {looked_after - served:.1f} s"
     )
