@@ -1,4 +1,6 @@
-# OCW Rainbow production image: htmx from npm, Python dependencies in a venv, run as a non-root user.
+# syntax=docker/dockerfile:1
+# OCW Rainbow production image: the project's wheel (with htmx from npm inside it) and its dependencies,
+# installed into a venv and run as a non-root user.
 # Build: docker build -t ocw-rainbow .    Run: docker run -p 8000:8000 -v rainbow-data:/app/var ocw-rainbow
 
 FROM node:20-bookworm-slim AS assets
@@ -6,25 +8,29 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 
+# Builds the project's wheel from a clean tree, with htmx copied in first (as `make setup` does), and collects
+# the wheels of every dependency beside it, so the final stage installs without building anything.
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv
-WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+WORKDIR /src
+COPY pyproject.toml README.md ./
 COPY app ./app
 COPY framework ./framework
 COPY surveys ./surveys
-RUN /opt/venv/bin/pip install -e .
+COPY --from=assets /src/node_modules/htmx.org/dist/htmx.min.js ./app/static/vendor/htmx.min.js
+RUN python -m pip wheel --wheel-dir /wheels . \
+ && python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('/wheels/ocw_rainbow-*.whl')[0]).namelist(); sys.exit(0 if 'app/static/vendor/htmx.min.js' in names else 'the wheel has no htmx')"
 
 FROM python:3.11-slim-bookworm
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HOST=0.0.0.0 PORT=8000
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-index --find-links=/wheels ocw-rainbow
 RUN useradd --system --uid 10001 --home-dir /app rainbow
+# The working directory holds only data: var/ has the SQLite database and the generated secret key (by default,
+# see RAINBOW_DATABASE_URL and RAINBOW_SECRET_KEY_FILE); the code lives in the venv.
 WORKDIR /app
-COPY --from=build /opt/venv /opt/venv
-COPY --from=build /app /app
-COPY templates ./templates
-COPY static ./static
-COPY --from=assets /src/node_modules/htmx.org/dist/htmx.min.js ./static/vendor/htmx.min.js
 RUN mkdir -p /app/var && chown -R rainbow /app/var
 USER rainbow
 EXPOSE 8000

@@ -12,13 +12,14 @@ HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 HTMX     := app/static/vendor/htmx.min.js
 AXE      := node_modules/axe-core/axe.min.js
 
-.PHONY: run test bench setup setup-dev chromium lint format check-framework clean help
+.PHONY: run test bench wheel setup setup-dev chromium wrk lint format check-framework clean help
 
 help:
 	@echo "make run    set up .venv, migrate, load the demo trust on first run, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what the tests need and run the whole suite"
-	@echo "make bench  the performance benchmarks (benchmarks/README.md); results in benchmarks/results.json"
-	@echo "make lint   ruff;  make clean   remove .venv, node_modules, static/vendor"
+	@echo "make bench  the performance benchmarks, with wrk (benchmarks/README.md); results in benchmarks/results.json"
+	@echo "make wheel  the service as a wheel in dist/ (htmx inside)"
+	@echo "make lint   ruff;  make clean   remove .venv, node_modules, static/vendor, build, dist"
 
 run: setup
 	$(BIN)/rainbow migrate
@@ -73,9 +74,27 @@ $(HTMX): package.json package-lock.json
 	mkdir -p app/static/vendor
 	cp $(HTMX_SRC) $@
 
+# The service as a wheel in dist/, with htmx inside, to install elsewhere (`pip install dist/ocw_rainbow-*.whl`;
+# the Dockerfile builds its own the same way). build/ goes first: files deleted from the source linger there.
+wheel: $(HTMX) | $(BIN)/python
+	rm -rf build
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
 # Speed and memory against design.md section 6; writes benchmarks/results.json (see benchmarks/README.md).
-bench: setup-dev
+bench: setup-dev wrk
 	$(BIN)/python -m benchmarks.run
+
+# P1, P5 and P7 load the server with wrk (a C load generator, which takes no GIL from the server): `make bench`
+# installs Debian's where it can (as root, with apt-get), as `make test` does Chromium; elsewhere they skip.
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's wrk for the load benchmarks"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+	    || echo "could not install wrk: P1, P5 and P7 will skip"; \
+	else \
+	  echo "no wrk, and installing it needs root and apt-get (apt-get install -y wrk): P1, P5 and P7 will skip"; \
+	fi
 
 lint: setup-dev
 	$(BIN)/ruff check .
@@ -89,4 +108,4 @@ check-framework: setup
 	$(BIN)/rainbow check-framework
 
 clean:
-	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules app/static/vendor build dist .pytest_cache .ruff_cache

@@ -43,8 +43,8 @@ from app.web.secret_key import resolve_secret_key
 from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.state import AppState
 from app.web.templating import STATIC_DIR, create_templates
-from framework.model import load_framework
-from surveys import load_surveys
+from framework.model import Framework, load_framework
+from surveys import SurveyBook, load_surveys
 
 log = logging.getLogger("rainbow")
 
@@ -52,15 +52,26 @@ log = logging.getLogger("rainbow")
 WAL_CHECKPOINT_SECONDS = 0.5
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, framework: Framework | None = None, surveys: SurveyBook | None = None
+) -> FastAPI:
     """Build the service for `settings` (read from the environment when not given).
+
+    The framework and questionnaires are read from ``settings.framework_file`` and ``settings.surveys_dir``,
+    unless the caller has them already: `framework`, and `surveys` validated against it, are then used as
+    they are (they are immutable, so many apps can share them; the caller answers for their matching the
+    settings). `surveys` without `framework` is refused: questionnaires are only valid against a framework.
 
     :raises framework.problems.DataError: when the framework or a questionnaire is invalid; the service
         refuses to start rather than serve questions that do not match the framework.
     """
     settings = settings or Settings()
-    framework = load_framework(settings.framework_file)
-    surveys = load_surveys(settings.surveys_dir, framework)
+    if framework is None:
+        if surveys is not None:
+            raise ValueError("create_app: pass the framework the surveys were loaded with, or neither")
+        framework = load_framework(settings.framework_file)
+    if surveys is None:
+        surveys = load_surveys(settings.surveys_dir, framework)
     engine = create_db_engine(settings)
 
     @asynccontextmanager

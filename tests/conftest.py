@@ -3,11 +3,13 @@
 Every test that touches a database gets a fresh one: a new SQLite file, and, when the environment variable
 RAINBOW_TEST_DATABASE_URL names a PostgreSQL server, the same test again in a new PostgreSQL schema that is
 dropped afterwards.
+
+Apps built here share the parsed framework and questionnaires (`tests.apps.build_app`): parsing them is most
+of what building an app costs.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import uuid
@@ -22,57 +24,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
-from app import main as app_main
 from app.config import Settings
 from app.db.engine import create_db_engine, database_url
 from app.db.migrate import head_revision, upgrade
-from app.main import create_app
-from framework.model import Framework, load_framework
-from surveys import SurveyBook, load_surveys
+from tests.apps import build_app
 from tests.factories import World, app_state, make_world
 
 POSTGRES_URL = os.environ.get("RAINBOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
-
-
-def _file_state(path: Path) -> tuple[str, int, int]:
-    found = path.stat()
-    return str(path.resolve()), found.st_mtime_ns, found.st_size
-
-
-@functools.cache
-def _framework_as_read(state: tuple[str, int, int]) -> Framework:
-    return load_framework(Path(state[0]))
-
-
-# Keyed by the framework's id: frameworks come from the cache above and live as long as it: ids stay unique.
-_SURVEYS: dict[tuple[int, str, tuple[tuple[str, int, int], ...]], SurveyBook] = {}
-
-
-def _load_framework_once(path: Path) -> Framework:
-    try:
-        state = _file_state(Path(path))
-    except OSError:
-        return load_framework(path)  # the loader's own, clear error
-    return _framework_as_read(state)
-
-
-def _load_surveys_once(directory: Path, framework: Framework) -> SurveyBook:
-    folder = Path(directory)
-    if not folder.is_dir():
-        return load_surveys(directory, framework)
-    key = (id(framework), str(folder.resolve()), tuple(_file_state(p) for p in sorted(folder.glob("*.yaml"))))
-    if key not in _SURVEYS:
-        _SURVEYS[key] = load_surveys(folder, framework)
-    return _SURVEYS[key]
-
-
-@pytest.fixture(autouse=True)
-def framework_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Apps built by tests share the parsed framework and questionnaires (immutable models) while their files
-    are unchanged: parsing them is most of what building an app costs, and the suite builds thousands."""
-    monkeypatch.setattr(app_main, "load_framework", _load_framework_once)
-    monkeypatch.setattr(app_main, "load_surveys", _load_surveys_once)
 
 
 @pytest.fixture(autouse=True)
@@ -166,14 +125,14 @@ def migrated(settings: Settings, request: pytest.FixtureRequest) -> Settings:
 
 @pytest.fixture
 def client(migrated: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(migrated)) as test_client:
+    with TestClient(build_app(migrated)) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def world_https(migrated: Settings) -> Iterator[tuple[TestClient, World]]:
     """A client that talks to the app over https, with the world made."""
-    with TestClient(create_app(migrated), base_url="https://testserver") as test_client:
+    with TestClient(build_app(migrated), base_url="https://testserver") as test_client:
         yield test_client, make_world(app_state(test_client).engine)
 
 

@@ -18,19 +18,26 @@ from typing import Literal
 from sqlalchemy import Engine
 
 from app.db.columns import utcnow
-from app.db.engine import write_session
+from app.db.engine import read_session, write_session
 from app.db.tables import Action
 from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.services.insights import rainbow_chart
 from app.services.reports import ReportContext, round_report
-from app.store import actions, audit, support_needs
+from app.store import actions, audit, rounds, support_needs
 from app.store.round_detail import raw_answers
 from framework.charts.rainbow import render
 
 Format = Literal["csv", "xlsx", "pdf"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "pdf")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: Who reads a round through the command line (``rainbow export``): anyone's, as a site administrator may.
+#: For access checks only: the audit log records the command line, with no account.
+COMMAND_LINE = Staff(user_id=0, email="", is_admin=True)
+_SUFFIXES = {"csv": "scores.csv", "xlsx": "scores.xlsx", "pdf": "board-report.pdf"}
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,14 @@ class Download:
 def round_download(
     engine: Engine,
     *,
-    staff: Staff,
+    staff: Staff | None,
     round_id: int,
     baseline_id: int | None,
     fmt: Format,
     context: ReportContext,
 ) -> Download:
-    """The round's download in `fmt`, recorded in the audit log.
+    """The round's download in `fmt` for `staff` (None: the command line, which reads as a lead), recorded in
+    the audit log as ``round.export.<fmt>``.
 
     :raises NotFound: an unknown round or baseline, one of another trust; :raises Invalid: the round as
         its own baseline.
@@ -62,20 +70,32 @@ def round_download(
 
         # The byte order mark makes Excel read the file as UTF-8 (arc titles, names with accents).
         body = ("\ufeff" + scores_csv(content)).encode()
-        return Download(f"{stem}-scores.csv", "text/csv; charset=utf-8", body)
+        return Download(f"{stem}-{_SUFFIXES[fmt]}", "text/csv; charset=utf-8", body)
     if fmt == "xlsx":
         from app.exports.tabular import scores_xlsx
 
-        return Download(f"{stem}-scores.xlsx", XLSX_MEDIA_TYPE, scores_xlsx(content))
+        return Download(f"{stem}-{_SUFFIXES[fmt]}", XLSX_MEDIA_TYPE, scores_xlsx(content))
     from app.exports.board_pack import board_pack_pdf
 
-    return Download(f"{stem}-board-report.pdf", "application/pdf", board_pack_pdf(content))
+    return Download(f"{stem}-{_SUFFIXES[fmt]}", "application/pdf", board_pack_pdf(content))
+
+
+def download_name(engine: Engine, *, round_id: int, fmt: Format) -> str:
+    """The name a download of the round gets, read without making it (nothing is recorded).
+
+    :raises NotFound: an unknown round.
+    """
+    with read_session(engine) as db:
+        db_round, trust, _ = rounds.get_round_and_baseline(
+            db, staff=COMMAND_LINE, round_id=round_id, baseline_id=None
+        )
+    return f"{file_stem(trust.name, db_round.name)}-{_SUFFIXES[fmt]}"
 
 
 def round_content(
     engine: Engine,
     *,
-    staff: Staff,
+    staff: Staff | None,
     round_id: int,
     baseline_id: int | None,
     fmt: Format,
@@ -83,11 +103,12 @@ def round_content(
 ) -> tuple[RoundContent, str]:
     """What a download of the round holds, and a file name stem; the download is audited."""
     with write_session(engine) as db:
-        report = round_report(db, staff=staff, round_id=round_id, baseline=baseline_id, context=context)
+        reader = staff or COMMAND_LINE
+        report = round_report(db, staff=reader, round_id=round_id, baseline=baseline_id, context=context)
         plan = actions.actions_of(db, trust_id=report.round.trust_id)
         needs = support_needs.support_needs_of(db, round_id=round_id)
         answers = None
-        if fmt == "xlsx" and can(staff, report.round.trust_id, LEADS):
+        if fmt == "xlsx" and can(reader, report.round.trust_id, LEADS):
             shown = {(c.arc, c.viewpoint) for c in report.scores.cells if not c.suppressed}
             answers = raw_answers(db, round_id=round_id, shown_cells=shown)
         audit.record(
@@ -96,7 +117,15 @@ def round_content(
             actor=staff,
             trust_id=report.round.trust_id,
             target=f"round {round_id}",
-            detail=f"baseline round {baseline_id}" if baseline_id else None,
+            detail="; ".join(
+                note
+                for note in (
+                    "command line" if staff is None else "",
+                    f"baseline round {baseline_id}" if baseline_id else "",
+                )
+                if note
+            )
+            or None,
         )
     chart = None
     if fmt == "pdf":

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.db.migrate import head_revision
-from app.main import create_app
 from framework.model import DEFAULT_FRAMEWORK_FILE
+from tests.apps import build_app
 from tests.factories import PASSWORD
 
 RAINBOW = str(Path(sys.executable).with_name("rainbow"))
@@ -119,7 +119,7 @@ def test_create_user_makes_an_admin_who_can_get_a_token(cli_database: str) -> No
     assert result.exit_code == 0
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("rbw_") and len(token) > 40
-    with TestClient(create_app()) as client:
+    with TestClient(build_app()) as client:
         response = client.post(
             "/api/trusts", json={"name": "Oxfordshire"}, headers={"Authorization": f"Bearer {token}"}
         )
@@ -129,7 +129,7 @@ def test_create_user_makes_an_admin_who_can_get_a_token(cli_database: str) -> No
 def test_create_user_with_a_trust_and_role(cli_database: str) -> None:
     CliRunner().invoke(cli, ["create-user", "admin@example.org", "--password", PASSWORD, "--admin"])
     token = CliRunner().invoke(cli, ["create-token", "admin@example.org"]).stdout.strip().splitlines()[-1]
-    with TestClient(create_app()) as client:
+    with TestClient(build_app()) as client:
         trust = client.post(
             "/api/trusts", json={"name": "Brighton"}, headers={"Authorization": f"Bearer {token}"}
         )
@@ -148,7 +148,7 @@ def test_create_user_with_a_trust_and_role(cli_database: str) -> None:
     )
     assert result.exit_code == 0, result.output
     lead_token = CliRunner().invoke(cli, ["create-token", "lead@example.org"]).stdout.strip().splitlines()[-1]
-    with TestClient(create_app()) as client:
+    with TestClient(build_app()) as client:
         me = client.get("/api/me", headers={"Authorization": f"Bearer {lead_token}"}).json()
     assert me["memberships"] == [{"user_id": me["id"], "trust_id": trust.json()["id"], "role": "lead"}]
 
