@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 import anyio.to_thread
@@ -73,23 +73,6 @@ def create_app(
     if surveys is None:
         surveys = load_surveys(settings.surveys_dir, framework)
     engine = create_db_engine(settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        log.info(
-            "framework %s: %d arcs, %d statements", framework.version, len(framework.arcs), surveys.item_count
-        )
-        # Everything built so far lives as long as the process: frozen, the garbage collector stops walking
-        # it, where each full collection took 150 ms of held GIL under load, stalling every request at once.
-        gc.freeze()
-        async with anyio.create_task_group() as background:
-            if is_sqlite(engine):
-                background.start_soon(_checkpoint_every, engine, WAL_CHECKPOINT_SECONDS)
-            yield
-            background.cancel_scope.cancel()
-        gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
-        engine.dispose()
-
     app = FastAPI(
         title="OCW Rainbow",
         summary="One Children's Workforce rainbow self-assessment",
@@ -97,7 +80,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,  # the stock docs pages load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
-        lifespan=lifespan,
+        lifespan=_lifespan(engine, framework, surveys),
         dependencies=[Depends(csrf_protect)],
     )
     app.state.rainbow = AppState(
@@ -114,31 +97,55 @@ def create_app(
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Requests are matched against the routes in this order, one by one: the API that rooms of tablets and
-    # dashboards call most comes first, the pages after.
-    routers = (
-        health,
-        session_api,
-        room_api,
-        charts_api,
-        scores_api,
-        staff_api,
-        catalogue,
-        exports_api,
-        plans_api,
-        walkthrough,
-        theme,
-        auth_pages,
-        trust_pages,
-        results_pages,
-        admin_pages,
-        respond_pages,
-        facilitate_pages,
-        plan_pages,
-    )
-    for module in routers:
+    for module in ROUTERS:
         app.include_router(module.router)
     return app
+
+
+# Requests are matched against the routes in this order, one by one: the API that rooms of tablets and
+# dashboards call most comes first, the pages after.
+ROUTERS = (
+    health,
+    session_api,
+    room_api,
+    charts_api,
+    scores_api,
+    staff_api,
+    catalogue,
+    exports_api,
+    plans_api,
+    walkthrough,
+    theme,
+    auth_pages,
+    trust_pages,
+    results_pages,
+    admin_pages,
+    respond_pages,
+    facilitate_pages,
+    plan_pages,
+)
+
+
+def _lifespan(
+    engine: Engine, framework: Framework, surveys: SurveyBook
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info(
+            "framework %s: %d arcs, %d statements", framework.version, len(framework.arcs), surveys.item_count
+        )
+        # Everything built so far lives as long as the process: frozen, the garbage collector stops walking
+        # it, where each full collection took 150 ms of held GIL under load, stalling every request at once.
+        gc.freeze()
+        async with anyio.create_task_group() as background:
+            if is_sqlite(engine):
+                background.start_soon(_checkpoint_every, engine, WAL_CHECKPOINT_SECONDS)
+            yield
+            background.cancel_scope.cancel()
+        gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
+        engine.dispose()
+
+    return lifespan
 
 
 async def _checkpoint_every(engine: Engine, seconds: float) -> None:

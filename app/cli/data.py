@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import catalogue, check_new_file, cli, describe, die, open_database, say
 from app.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @cli.command()
@@ -124,46 +127,58 @@ def export(
 ) -> None:
     """Write a round's download to a file: the same file the API gives a trust lead (export.csv, export.xlsx,
     report.pdf), with no suppressed figure. Recorded in the audit log as the command line's download."""
+    if baseline == round_id:
+        die(f"--baseline must be another round of the trust, not round {round_id} itself")
+    settings = Settings()
+    engine = open_database(settings)
+    try:
+        _write_download(engine, settings, round_id, baseline, file_format, output, force=force)
+    finally:
+        engine.dispose()
+
+
+def _write_download(
+    engine: Engine,
+    settings: Settings,
+    round_id: int,
+    baseline: int | None,
+    file_format: Format,
+    output: Path | None,
+    *,
+    force: bool,
+) -> None:
     from app.errors import AppError, NotFound
     from app.services.exports import download_name, round_download
     from app.services.reports import ReportContext
     from app.store.scores import Thresholds
 
-    if baseline == round_id:
-        die(f"--baseline must be another round of the trust, not round {round_id} itself")
-    settings = Settings()
     framework, surveys = catalogue(settings)
-    engine = open_database(settings)
     try:
+        name = download_name(engine, round_id=round_id, fmt=file_format.value)
+    except NotFound:
+        die(f"there is no round {round_id}")
+    to_stdout = output is not None and str(output) == "-"
+    path = Path(name) if output is None else output
+    if not to_stdout:
+        check_new_file(path, force=force, option="--output" if output else "the file", elsewhere="--output")
+    with _into_place(None if to_stdout else path) as partial:
         try:
-            name = download_name(engine, round_id=round_id, fmt=file_format.value)
+            made = round_download(
+                engine,
+                staff=None,
+                round_id=round_id,
+                baseline_id=baseline,
+                fmt=file_format.value,
+                context=ReportContext(framework, surveys, Thresholds.of(settings)),
+            )
         except NotFound:
-            die(f"there is no round {round_id}")
-        to_stdout = output is not None and str(output) == "-"
-        path = Path(name) if output is None else output
-        if not to_stdout:
-            option = "--output" if output else "the file"
-            check_new_file(path, force=force, option=option, elsewhere="--output")
-        with _into_place(None if to_stdout else path) as partial:
-            try:
-                made = round_download(
-                    engine,
-                    staff=None,
-                    round_id=round_id,
-                    baseline_id=baseline,
-                    fmt=file_format.value,
-                    context=ReportContext(framework, surveys, Thresholds.of(settings)),
-                )
-            except NotFound:
-                die(f"--baseline: round {round_id}'s trust has no round {baseline} to compare with")
-            except AppError as error:
-                die(error.detail)
-            if partial is None:
-                typer.get_binary_stream("stdout").write(made.body)
-            else:
-                partial.write_bytes(made.body)
-    finally:
-        engine.dispose()
+            die(f"--baseline: round {round_id}'s trust has no round {baseline} to compare with")
+        except AppError as error:
+            die(error.detail)
+        if partial is None:
+            typer.get_binary_stream("stdout").write(made.body)
+        else:
+            partial.write_bytes(made.body)
     compared = f", compared with round {baseline}," if baseline else ""
     where = "standard output" if to_stdout else str(path)
     typer.echo(
