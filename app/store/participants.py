@@ -119,6 +119,9 @@ def participant_for_token(db: Session, *, token: str | None) -> tuple[Participan
 
 # Core statements on the tables, built once: every join runs them.
 _PARTICIPANTS, _SESSIONS = table(Participant), table(FocusSession)
+_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
+    _SESSIONS.c.join_code == bindparam("code")
+)
 _NEW_PARTICIPANT = _PARTICIPANTS.insert().returning(_PARTICIPANTS.c.id)
 
 
@@ -165,8 +168,3 @@ def session_of_token(db: Session, *, token: str | None) -> FocusSession | None:
         .join(Participant, col(Participant.session_id) == FocusSession.id)
         .where(col(Participant.token_hash) == secret_hash(token))
     )
-
-
-_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
-    _SESSIONS.c.join_code == bindparam("code")
-)
