@@ -36,7 +36,7 @@ def coverage(
             select(col(FocusSession.viewpoint), func.count())
             .where(col(FocusSession.round_id) == round_id)
             .group_by(FocusSession.viewpoint)
-        ).tuples()
+        ).all()
     )
     answered = select(col(Answer.participant_id)).where(col(Answer.participant_id) == Participant.id).exists()
     people: dict[str, int] = dict(
@@ -45,7 +45,7 @@ def coverage(
             .join(Participant, col(Participant.session_id) == FocusSession.id)
             .where(col(FocusSession.round_id) == round_id, answered)
             .group_by(FocusSession.viewpoint)
-        ).tuples()
+        ).all()
     )
     result = []
     for viewpoint in viewpoints:
