@@ -8,6 +8,7 @@ module is a leaf: it imports nothing from the rest of the app.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Role(StrEnum):
@@ -85,7 +86,8 @@ SUPPORT_KIND_LABELS = {
 
 # --- the anonymous profile a respondent may give ----------------------------------------------------------
 
-SECTORS = (
+# Each a Literal, so a schema can take exactly these values, and the same values as a tuple, in order.
+Sector = Literal[
     "education",
     "health",
     "social care",
@@ -94,9 +96,12 @@ SECTORS = (
     "sport and culture",
     "early years",
     "voluntary",
-)
-ROLE_LEVELS = ("frontline", "manager", "leader")
-AGE_BANDS = ("under 8", "8-10", "11-13", "14-16", "17-19")
+]
+RoleLevel = Literal["frontline", "manager", "leader"]
+AgeBand = Literal["under 8", "8-10", "11-13", "14-16", "17-19"]
+SECTORS: tuple[Sector, ...] = get_args(Sector)
+ROLE_LEVELS: tuple[RoleLevel, ...] = get_args(RoleLevel)
+AGE_BANDS: tuple[AgeBand, ...] = get_args(AgeBand)
 ROLE_LEVEL_LABELS = {
     "frontline": "Frontline (working directly with children and families)",
     "manager": "Manager or supervisor",

@@ -55,7 +55,7 @@ class StrEnumType(TypeDecorator[StrEnum]):
 
 
 def enum_column(enum: type[StrEnum], default: StrEnum | None = None) -> Any:
-    column = Column(StrEnumType(enum), nullable=False)
+    column: Column[StrEnum] = Column(StrEnumType(enum), nullable=False)
     return Field(sa_column=column) if default is None else Field(default=default, sa_column=column)
 
 

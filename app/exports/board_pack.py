@@ -123,7 +123,9 @@ TABLE_HEADING = _style(
     "table_heading", 11, bold=True, spaceBefore=4 * mm, spaceAfter=1.5 * mm, keepWithNext=1
 )
 
-BASE_TABLE = [
+#: One command of a table's style: its name, the first and last cells it applies to, then its values.
+TableCommand = tuple[Any, ...]
+BASE_TABLE: list[TableCommand] = [
     ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
     ("FONTSIZE", (0, 0), (-1, -1), 8),
     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -287,7 +289,8 @@ class _NumberedCanvas(Canvas):
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        # Canvas's own start of a fresh page (as its showPage does), which reportlab-stubs leave out.
+        self._startPage()  # type: ignore[attr-defined]
 
     def save(self) -> None:
         for page in self._pages:
@@ -305,7 +308,7 @@ class _NumberedCanvas(Canvas):
         self.line(left, y + 4 * mm, right, y + 4 * mm)
         self.setFont("Helvetica", 8)
         self.setFillColor(MUTED)
-        number = f"Page {self._pageNumber} of {total}"
+        number = f"Page {self.getPageNumber()} of {total}"
         self.drawRightString(right, y, number)
         room = FRAME_WIDTH - stringWidth(number, "Helvetica", 8) - 10 * mm
         self.drawString(left, y, _fit(self._footer, room, "Helvetica", 8))
@@ -426,7 +429,11 @@ def _arc_table(content: RoundContent) -> Table:
     rows: list[list[Any]] = [[text(h, CELL_HEAD if i < 2 else CELL_HEAD_RIGHT) for i, h in enumerate(head)]]
     rows += [_arc_table_row(content, arc) for arc in content.framework.arcs]
     rows.append(_round_table_row(content))
-    style = [*BASE_TABLE, ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL), ("ALIGN", (2, 0), (-1, -1), "RIGHT")]
+    style: list[TableCommand] = [
+        *BASE_TABLE,
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+    ]
     style += [
         ("BACKGROUND", (0, row), (0, row), colors.HexColor(arc.colour))
         for row, arc in enumerate(content.framework.arcs, start=1)
@@ -572,7 +579,8 @@ def _arc_chart(content: RoundContent, arc: Arc) -> bytes:
     for cell in _arc_cells(content, arc):
         current = None if cell.suppressed else cell.mean
         before = compared.get((cell.arc, cell.viewpoint))
-        rows.append((content.framework.viewpoint(cell.viewpoint).label, current, before and before.baseline))
+        baseline = None if before is None else before.baseline
+        rows.append((content.framework.viewpoint(cell.viewpoint).label, current, baseline))
     return draw_viewpoint_bars(
         arc_title=arc.title,
         colour=arc.colour,
@@ -610,13 +618,13 @@ def _viewpoint_table(content: RoundContent, arc: Arc) -> Table:
     widths = [w * mm for w in FIGURE_WIDTHS + (CHANGE_WIDTHS if compared else [])]
     widths += [TARGET_WIDTH * mm] if with_targets else []
     widths.insert(0, FRAME_WIDTH - sum(widths))
-    ratings_label = ["" for _ in head]
+    ratings_label: list[str | Paragraph] = ["" for _ in head]
     ratings_label[FIRST_RATING_COLUMN] = text("Ratings given", CELL_HEAD)
     rows: list[list[Any]] = [
         ratings_label,
         [text(h, CELL_HEAD if i == 0 else CELL_HEAD_RIGHT) for i, h in enumerate(head)],
     ]
-    style: list[Any] = [
+    style: list[TableCommand] = [
         *BASE_TABLE,
         ("BACKGROUND", (0, 0), (-1, 1), HEADER_FILL),
         ("SPAN", (FIRST_RATING_COLUMN, 0), (FIRST_RATING_COLUMN + 4, 0)),
@@ -773,7 +781,7 @@ def _plan_table(columns: Sequence[Column], actions: Sequence[ActionLine]) -> Tab
     widths[rest] = FRAME_WIDTH - sum(widths)
     rows: list[list[Any]] = [[text(heading, CELL_HEAD) for heading, _width, _cell in columns]]
     rows += [[cell(action) for _heading, _width, cell in columns] for action in actions]
-    style: list[Any] = [
+    style: list[TableCommand] = [
         *BASE_TABLE,
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -826,7 +834,7 @@ def _support_table(needs: Sequence[SupportLine], *, arcs: Framework | None = Non
     head = ["Kind of support", "What is needed"]
     widths = [30 * mm]
     rows = [[text(support_kind_label(need.kind), CELL), lines(need.description)] for need in needs]
-    style: list[Any] = [
+    style: list[TableCommand] = [
         *BASE_TABLE,
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -30,6 +30,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -199,17 +200,29 @@ def _comparison_rows(content: RoundContent) -> list[Row]:
     for arc in arc_comparisons(content).values():
         figures = [arc.baseline, arc.current, arc.delta, arc.ci_low, arc.ci_high]
         rows.append(
-            [arc.arc, content.framework.arc(arc.arc).title, ALL, ALL_VIEWPOINTS]
-            + [two_places(v) for v in figures]
-            + [yes_no(arc.includes_zero), yes_no(arc_is_comparable(content, arc.arc))]
+            [
+                arc.arc,
+                content.framework.arc(arc.arc).title,
+                ALL,
+                ALL_VIEWPOINTS,
+                *(two_places(v) for v in figures),
+                yes_no(arc.includes_zero),
+                yes_no(arc_is_comparable(content, arc.arc)),
+            ]
         )
     for cell in cell_comparisons(content).values():
         figures = [cell.baseline, cell.current, cell.delta, cell.ci_low, cell.ci_high]
         viewpoint = content.framework.viewpoint(cell.viewpoint)
         rows.append(
-            [cell.arc, content.framework.arc(cell.arc).title, viewpoint.key, viewpoint.label]
-            + [two_places(v) for v in figures]
-            + [yes_no(cell.includes_zero), yes_no(cell.comparable)]
+            [
+                cell.arc,
+                content.framework.arc(cell.arc).title,
+                viewpoint.key,
+                viewpoint.label,
+                *(two_places(v) for v in figures),
+                yes_no(cell.includes_zero),
+                yes_no(cell.comparable),
+            ]
         )
     return rows
 
@@ -301,7 +314,7 @@ def _write_sheet(
         sheet.append([_body_cell(sheet, title, value) for title, value in zip(titles, row, strict=False)])
 
 
-def _body_cell(sheet: WriteOnlyWorksheet, title: str, value: Value) -> WriteOnlyCell | Value:
+def _body_cell(sheet: WriteOnlyWorksheet, title: str, value: Value) -> Cell | Value:
     """The value, formatted for its column: dates as dates, scores to two places, sentences wrapped."""
     if value is None:
         return None
@@ -321,8 +334,9 @@ def _styled(
     font: Font | None = None,
     number_format: str | None = None,
     alignment: Alignment | None = None,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+) -> Cell:
+    cell = WriteOnlyCell(sheet)
+    cell.value = value  # as WriteOnlyCell(sheet, value=value) would, but typed for dates too
     if font is not None:
         cell.font = font
     if number_format is not None:
@@ -339,7 +353,8 @@ def _size_columns(sheet: WriteOnlyWorksheet, header: Sequence[str], body: Sequen
         # A long sentence (the suppression rule) need not widen its column to fit on one line.
         texts += [str(row[index]) for row in body[:500] if index < len(row) and row[index] is not None]
         width = min(max(len(text) for text in texts) + 2, 60)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = max(width, 8)
+        # A write-only sheet has column_dimensions (Worksheet._setup), which types-openpyxl leaves out.
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(width, 8)  # type: ignore[attr-defined]
 
 
 def sheet_title(name: str, taken: set[str]) -> str:

@@ -11,11 +11,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from app.choices import (
-    AGE_BANDS,
-    ROLE_LEVELS,
-    SECTORS,
-)
+from app.choices import AgeBand, RoleLevel, Sector
 from app.schemas.common import (
     INPUT_MODEL_CONFIG,
 )
@@ -45,9 +41,9 @@ class ProfileIn(BaseModel):
 
     model_config = INPUT_MODEL_CONFIG
 
-    sector: Literal[SECTORS] | None = None  # type: ignore[valid-type]
-    role_level: Literal[ROLE_LEVELS] | None = None  # type: ignore[valid-type]
-    age_band: Literal[AGE_BANDS] | None = None  # type: ignore[valid-type]
+    sector: Sector | None = None
+    role_level: RoleLevel | None = None
+    age_band: AgeBand | None = None
     assisted: StrictBool | None = None
 
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.choices import AGE_BANDS, ROLE_LEVELS, SECTORS, Role, SessionState
+from app.choices import ROLE_LEVELS, SECTORS, AgeBand, Role, RoleLevel, Sector, SessionState
 from app.db.tables import Consensus, FocusSession, Membership, Participant, Round, Trust, User
 from app.errors import Conflict
 from app.identity import secret_hash
@@ -63,15 +64,6 @@ SEED = 16  # of the first sixteen seeds, the one whose arc scores follow the pat
 SMALL_GROUP_SIZE = 3  # below the reports' minimum group size (5), so this group's cells are suppressed
 
 
-# --- the patterns in the answers ---------------------------------------------------------------------------
-
-
-# --- who and where --------------------------------------------------------------------------------------
-
-
-# --- words: comments and the evidence behind agreed ratings, in our own words --------------------------
-
-
 @dataclass(frozen=True)
 class DemoSummary:
     trust_id: int
@@ -92,10 +84,10 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
 
     :raises Conflict: when the demo trust or one of its accounts already exists (then nothing is written).
     """
-    if db.scalar(select(Trust.id).where(Trust.name == DEMO_TRUST_NAME)) is not None:
+    if db.scalar(select(col(Trust.id)).where(col(Trust.name) == DEMO_TRUST_NAME)) is not None:
         raise Conflict(f"The demo trust, {DEMO_TRUST_NAME}, already exists; nothing was changed.")
     emails = [account.email for account in DEMO_ACCOUNTS]
-    taken = db.scalars(select(User.email).where(User.email.in_(emails))).all()  # type: ignore[attr-defined]
+    taken = db.scalars(select(col(User.email)).where(col(User.email).in_(emails))).all()
     if taken:
         raise Conflict(f"There is already an account for {taken[0]}; the demo needs its own accounts.")
     rng = random.Random(seed)
@@ -114,7 +106,7 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
         for viewpoint in framework.viewpoint_keys
         for item in surveys.items(arc, viewpoint)
     }
-    totals = {"sessions": 0, "participants": 0, "answers": 0, "consensus": 0}
+    totals: Counter[str] = Counter()
     for index, spec in enumerate(ROUNDS):
         db_round = Round(
             trust_id=trust.id,
@@ -127,13 +119,8 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
         )
         db.add(db_round)
         db.flush()
-        counts = _round_sessions(
-            db,
-            rng=rng,
-            plan=_RoundPlan(db_round, index, framework, surveys, facilitators, item_lean),
-        )
-        for key, value in counts.items():
-            totals[key] += value
+        plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
+        totals.update(_round_sessions(db, rng=rng, plan=plan))
     audit.record(
         db,
         action="demo.create",
@@ -141,7 +128,14 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
         target=f"trust {trust.id}",
         detail=f"command line: {len(DEMO_ACCOUNTS)} accounts, {len(ROUNDS)} rounds",
     )
-    return DemoSummary(trust_id=trust.id, rounds=len(ROUNDS), **totals)
+    return DemoSummary(
+        trust_id=trust.id,
+        rounds=len(ROUNDS),
+        sessions=totals["sessions"],
+        participants=totals["participants"],
+        answers=totals["answers"],
+        consensus=totals["consensus"],
+    )
 
 
 def _accounts(db: Session, *, trust_id: int) -> dict[str, int]:
@@ -170,7 +164,7 @@ def _accounts(db: Session, *, trust_id: int) -> dict[str, int]:
 class _Planned:
     focus: FocusSession
     size: int
-    age_bands: tuple[str, ...] = ()
+    age_bands: tuple[AgeBand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -322,7 +316,7 @@ def _answer(rng: random.Random, viewpoint: str, arc: str, centre: float, at: dat
     return AnswerValue(kind=kind, rating=rating, comment=comment, at=at)
 
 
-def _describe(viewpoint: str, number: int, small: bool) -> tuple[str, str, tuple[str, ...]]:
+def _describe(viewpoint: str, number: int, small: bool) -> tuple[str, str, tuple[AgeBand, ...]]:
     """A session's title, place and (for children) the age bands of those who come."""
     if viewpoint == CHILD_VIEWPOINT:
         title, place, bands = SMALL_CHILD_GROUP if small else CHILD_GROUPS[number % len(CHILD_GROUPS)]
@@ -332,13 +326,21 @@ def _describe(viewpoint: str, number: int, small: bool) -> tuple[str, str, tuple
     return title.format(place=locality, part=number + 1), place.format(place=locality), ()
 
 
-def _profile(rng: random.Random, plan: _Planned) -> dict[str, object]:
+class _Profile(TypedDict, total=False):
+    """The profile columns of a participant, as far as they gave them."""
+
+    sector: Sector
+    role_level: RoleLevel
+    age_band: AgeBand
+    assisted: bool
+
+
+def _profile(rng: random.Random, plan: _Planned) -> _Profile:
     """An optional, anonymous profile: most people give one, a few skip it."""
     if rng.random() < 0.1:
         return {}
     if plan.focus.viewpoint == CHILD_VIEWPOINT:
         band = rng.choice(plan.age_bands)
-        assert band in AGE_BANDS
         young = band in ("under 8", "8-10")
         return {"age_band": band, "assisted": rng.random() < (0.4 if young else 0.1)}
     weights = ROLE_WEIGHTS[plan.focus.viewpoint]

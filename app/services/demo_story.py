@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.choices import Role
+from app.choices import AgeBand, Role
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,9 @@ GROUP_SIZE = {
 LOCALITIES = ("Millbrook", "Eastbank", "Old Town", "Northfield")
 
 
-CHILD_GROUPS = (
+#: A children's group: its title, where it met and the age bands of those who came.
+ChildGroup = tuple[str, str, tuple[AgeBand, ...]]
+CHILD_GROUPS: tuple[ChildGroup, ...] = (
     ("School council, Willow Lane Primary", "Willow Lane Primary School", ("8-10",)),
     ("Youth forum", "Riverside Youth Centre", ("11-13", "14-16", "17-19")),
     ("After-school club, Millbrook", "Millbrook Children's Centre", ("under 8", "8-10")),
@@ -130,7 +132,7 @@ CHILD_GROUPS = (
 )
 
 
-SMALL_CHILD_GROUP = ("Children in care council", "Riverside Youth Centre", ("11-13", "14-16"))
+SMALL_CHILD_GROUP: ChildGroup = ("Children in care council", "Riverside Youth Centre", ("11-13", "14-16"))
 
 
 STAFF_GROUPS = {

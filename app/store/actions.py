@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import ActionStatus
 from app.db.columns import utcnow
@@ -53,7 +53,7 @@ def add_action(
 ) -> Action:
     """:raises Invalid: an arc the framework does not have."""
     arcs = _checked_arcs(action_in.arcs, framework)
-    last = db.scalar(select(func.max(Action.position)).where(Action.trust_id == trust_id))  # type: ignore[arg-type]
+    last = db.scalar(select(func.max(Action.position)).where(col(Action.trust_id) == trust_id))
     action = Action(
         trust_id=trust_id,
         **action_in.model_dump(exclude={"arcs"}),
@@ -90,7 +90,7 @@ def get_action(db: Session, *, trust_id: int, action_id: int) -> Action:
 
 
 def delete_action(db: Session, *, actor: Staff, action: Action) -> None:
-    db.execute(delete(Action).where(Action.id == action.id))  # type: ignore[arg-type]
+    db.execute(delete(Action).where(col(Action.id) == action.id))
     audit.record(
         db, action="action.delete", actor=actor, trust_id=action.trust_id, target=f"action {action.id}"
     )
@@ -118,11 +118,13 @@ def actions_of(
     sort: str = "plan",
 ) -> list[Action]:
     """The trust's actions (only those on `arc`, or with `status`, if given) in plan, due or status order."""
-    query = select(Action).where(Action.trust_id == trust_id)  # type: ignore[arg-type]
+    query = select(Action).where(col(Action.trust_id) == trust_id)
     if status is not None:
-        query = query.where(Action.status == status)  # type: ignore[arg-type]
+        query = query.where(col(Action.status) == status)
     found = [
-        a for a in db.scalars(query.order_by(Action.position, Action.id)) if arc is None or arc in a.arc_keys
+        a
+        for a in db.scalars(query.order_by(col(Action.position), col(Action.id)))
+        if arc is None or arc in a.arc_keys
     ]
     if sort == "due":
         found.sort(key=lambda a: (a.due is None, a.due or "", a.position))

@@ -26,6 +26,7 @@ from app.schemas.responses import ImportResult
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
 from framework.model import Framework
+from framework.scoring import RATINGS, Kind
 from surveys import CHILD_VIEWPOINT, SurveyBook, arc_of_code
 
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
@@ -39,7 +40,7 @@ class _Respondent:
     viewpoint: str
     sector: str | None = None
     role_level: str | None = None
-    answers: dict[str, tuple[int | None, str, str | None]] = field(default_factory=dict)
+    answers: dict[str, tuple[int | None, Kind, str | None]] = field(default_factory=dict)
 
 
 def import_answers(
@@ -52,7 +53,6 @@ def import_answers(
     if db_round.status == RoundStatus.CLOSED:
         raise Conflict("This round is closed: it takes no more answers.")
     respondents, rows = _parse(content, framework, surveys)
-    assert db_round.id is not None
     sessions = _store(db, actor=actor, db_round=db_round, respondents=respondents, framework=framework)
     audit.record(
         db,
@@ -145,18 +145,22 @@ def _read_row(
     return None
 
 
-def _rating(text: str) -> tuple[int | None, str | None]:
-    lowered = text.lower()
-    if lowered in ("dk", "na"):
-        return None, lowered
-    if lowered in ("1", "2", "3", "4", "5"):
-        return int(lowered), "rating"
-    return None, None
+#: What the rating column may say (any case), as (rating, kind).
+_RATING_TEXTS: dict[str, tuple[int | None, Kind]] = {
+    "dk": (None, "dk"),
+    "na": (None, "na"),
+    **{str(rating): (rating, "rating") for rating in RATINGS},
+}
+
+
+def _rating(text: str) -> tuple[int | None, Kind | None]:
+    return _RATING_TEXTS.get(text.lower(), (None, None))
 
 
 def _store(
     db: Session, *, actor: Staff, db_round: Round, respondents: dict[str, _Respondent], framework: Framework
 ) -> list[int]:
+    assert db_round.id is not None  # a round read from the database
     now = utcnow()
     by_viewpoint: dict[str, list[_Respondent]] = defaultdict(list)
     for person in respondents.values():
@@ -191,7 +195,7 @@ def _store(
             db.flush()
             assert participant.id is not None
             changes[participant.id] = {
-                code: AnswerValue(kind=kind, rating=rating, comment=comment, at=now)  # type: ignore[arg-type]
+                code: AnswerValue(kind=kind, rating=rating, comment=comment, at=now)
                 for code, (rating, kind, comment) in person.answers.items()
             }
         write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)

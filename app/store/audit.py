@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db.tables import AuditEvent
 
@@ -44,7 +44,7 @@ def record(
 
 
 def recent_events(db: Session, *, limit: int = 200, trust_id: int | None = None) -> Sequence[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(AuditEvent).order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
     if trust_id is not None:
-        query = query.where(AuditEvent.trust_id == trust_id)
+        query = query.where(col(AuditEvent.trust_id) == trust_id)
     return db.scalars(query).all()

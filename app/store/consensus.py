@@ -8,11 +8,12 @@ the crowd: `distributions` refuses while it is hidden, and nothing else returns 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import SessionState
 from app.db.columns import utcnow
@@ -69,7 +70,9 @@ def record_consensus(
         detail=f"{consensus_in.item}: {rating}",
     )
     saved = db.scalar(
-        select(Consensus).where(Consensus.session_id == focus.id, Consensus.item_code == consensus_in.item)
+        select(Consensus).where(
+            col(Consensus.session_id) == focus.id, col(Consensus.item_code) == consensus_in.item
+        )
     )
     assert saved is not None
     db.refresh(saved)
@@ -78,7 +81,7 @@ def record_consensus(
 
 def consensus_of(db: Session, *, session_id: int) -> dict[str, Consensus]:
     """The group's agreed ratings recorded so far, by statement code."""
-    rows = db.scalars(select(Consensus).where(Consensus.session_id == session_id)).all()
+    rows = db.scalars(select(Consensus).where(col(Consensus.session_id) == session_id)).all()
     return {row.item_code: row for row in rows}
 
 
@@ -93,35 +96,40 @@ def distributions(
     if not focus.results_revealed:
         raise Conflict(NOT_REVEALED)
     rows = db.execute(
-        select(Answer.item_code, Answer.kind, Answer.rating, func.count())
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Participant.session_id == focus.id)
-        .group_by(Answer.item_code, Answer.kind, Answer.rating)
+        select(col(Answer.item_code), col(Answer.kind), col(Answer.rating), func.count())
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .where(col(Participant.session_id) == focus.id)
+        .group_by(col(Answer.item_code), col(Answer.kind), col(Answer.rating))
     ).all()
-    found: dict[str, Distribution] = {
-        item.code: Distribution(item=item.code, counts={str(v): 0 for v in range(1, 6)}, dk=0, na=0, n=0)
-        for item in items
-    }
+    tallies: dict[str, Counter[str]] = {item.code: Counter() for item in items}  # '1' to '5', dk, na, n
     for code, kind, rating, count in rows:
-        entry = found.get(code)
-        if entry is None:
+        tally = tallies.get(code)
+        if tally is None:
             continue  # an answer to a statement no longer in the questionnaire
         if kind == "rating" and rating is not None:
-            entry.counts[str(rating)] += int(count)  # type: ignore[index]
-        elif kind == "dk":
-            entry.dk = (entry.dk or 0) + int(count)
-        elif kind == "na":
-            entry.na = (entry.na or 0) + int(count)
-        entry.n = (entry.n or 0) + int(count)
-    return [
-        entry if (entry.n or 0) >= min_group_size else entry.suppressed_copy() for entry in found.values()
+            tally[str(rating)] += int(count)
+        elif kind in ("dk", "na"):
+            tally[kind] += int(count)
+        tally["n"] += int(count)
+    found = [
+        Distribution(
+            item=code,
+            counts={str(v): tally[str(v)] for v in range(1, 6)},
+            dk=tally["dk"],
+            na=tally["na"],
+            n=tally["n"],
+        )
+        for code, tally in tallies.items()
     ]
+    return [entry if (entry.n or 0) >= min_group_size else entry.suppressed_copy() for entry in found]
 
 
 def _paper_value(value: PaperRating, at: datetime) -> AnswerValue:
-    if value in ("dk", "na"):
-        return AnswerValue(kind=value, at=at)  # type: ignore[arg-type]
-    return AnswerValue(kind="rating", rating=int(value), at=at)
+    match value:
+        case "dk" | "na":
+            return AnswerValue(kind=value, at=at)
+        case _:
+            return AnswerValue(kind="rating", rating=int(value), at=at)
 
 
 def record_paper(
@@ -143,6 +151,7 @@ def record_paper(
         raise Invalid("answers", "choose an answer for at least one statement, as written on the paper")
     if focus.state == SessionState.DRAFT:
         raise Conflict("This session has not run yet: open it before typing in its paper questionnaires.")
+    assert focus.id is not None  # a session read from the database
     now = utcnow()
     participant = Participant(
         session_id=focus.id,

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import Role, RoundStatus, SessionState
 from app.db.tables import FocusSession, Round
@@ -44,7 +44,7 @@ def new_join_code(db: Session) -> str:
     """A code no live session has."""
     while True:
         code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-        if db.scalar(select(FocusSession.id).where(FocusSession.join_code == code)) is None:
+        if db.scalar(select(col(FocusSession.id)).where(col(FocusSession.join_code) == code)) is None:
             return code
 
 
@@ -101,15 +101,18 @@ def get_session_for_staff(db: Session, *, staff: Staff, session_id: int) -> Focu
 
 def sessions_for_staff(db: Session, *, staff: Staff, round_id: int | None = None) -> Sequence[FocusSession]:
     """The sessions `staff` may run (a facilitator's own, all of a lead's trust's), newest first."""
-    query = select(FocusSession).order_by(FocusSession.created_at.desc(), FocusSession.id.desc())  # type: ignore[attr-defined]
+    query = select(FocusSession).order_by(col(FocusSession.created_at).desc(), col(FocusSession.id).desc())
     if round_id is not None:
-        query = query.where(FocusSession.round_id == round_id)
+        query = query.where(col(FocusSession.round_id) == round_id)
     if not staff.is_admin:
         lead_of = [trust for trust, role in staff.roles.items() if role == Role.LEAD]
         facilitating = [trust for trust, role in staff.roles.items() if role == Role.FACILITATOR]
         query = query.where(
-            FocusSession.trust_id.in_(lead_of)  # type: ignore[attr-defined]
-            | (FocusSession.trust_id.in_(facilitating) & (FocusSession.facilitator_id == staff.user_id))  # type: ignore[attr-defined]
+            col(FocusSession.trust_id).in_(lead_of)
+            | (
+                col(FocusSession.trust_id).in_(facilitating)
+                & (col(FocusSession.facilitator_id) == staff.user_id)
+            )
         )
     return db.scalars(query).all()
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import bindparam, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import SessionState
 from app.db.columns import utcnow
+from app.db.core import table
 from app.db.tables import Answer, FocusSession, Participant
 from app.errors import Conflict, NotAuthenticated
 from app.identity import secret_hash
@@ -84,7 +85,7 @@ def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
         _NEW_PARTICIPANT,
         {"session_id": focus.id, "token_hash": secret_hash(token), "joined_at": now, "last_seen_at": now},
     )
-    participant_id = added.inserted_primary_key[0]
+    participant_id: int = added.scalar_one()  # the id the insert returns
     return Joined(token=token, focus=focus, participant_id=participant_id)
 
 
@@ -105,8 +106,8 @@ def participant_for_token(db: Session, *, token: str | None) -> tuple[Participan
         raise NotAuthenticated("Join a session with its code first.")
     row = db.execute(
         select(Participant, FocusSession)
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(Participant.token_hash == secret_hash(token))
+        .join(FocusSession, col(FocusSession.id) == Participant.session_id)
+        .where(col(Participant.token_hash) == secret_hash(token))
     ).first()
     if row is None:
         raise NotAuthenticated("That participant token is not valid. Join the session again with its code.")
@@ -116,31 +117,32 @@ def participant_for_token(db: Session, *, token: str | None) -> tuple[Participan
     return participant, focus
 
 
-# Core statements, built once: every join runs them.
-_PARTICIPANTS = Participant.__table__
-_SESSIONS = FocusSession.__table__
-_NEW_PARTICIPANT = _PARTICIPANTS.insert()
+# Core statements on the tables, built once: every join runs them.
+_PARTICIPANTS, _SESSIONS = table(Participant), table(FocusSession)
+_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
+    _SESSIONS.c.join_code == bindparam("code")
+)
+_NEW_PARTICIPANT = _PARTICIPANTS.insert().returning(_PARTICIPANTS.c.id)
 
 
 def progress(db: Session, *, session_id: int) -> Progress:
-    joined = db.scalar(
-        select(func.count()).select_from(Participant).where(Participant.session_id == session_id)
-    )
+    in_session = col(Participant.session_id) == session_id
+    joined = db.scalar(select(func.count()).select_from(Participant).where(in_session))
     submitted = db.scalar(
         select(func.count())
         .select_from(Participant)
-        .where(Participant.session_id == session_id, Participant.submitted_at.is_not(None))  # type: ignore[union-attr]
+        .where(in_session, col(Participant.submitted_at).is_not(None))
     )
     answers = db.scalar(
         select(func.count())
         .select_from(Answer)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Participant.session_id == session_id)
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .where(in_session)
     )
     answering = db.scalar(
         select(func.count(func.distinct(Answer.participant_id)))
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Participant.session_id == session_id, Participant.submitted_at.is_(None))  # type: ignore[union-attr]
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .where(in_session, col(Participant.submitted_at).is_(None))
     )
     return Progress(
         joined=int(joined or 0),
@@ -152,7 +154,7 @@ def progress(db: Session, *, session_id: int) -> Progress:
 
 def answers_of(db: Session, *, participant_id: int) -> dict[str, Answer]:
     """A participant's saved answers by statement code, to show them again (a revisit, the review page)."""
-    found = db.scalars(select(Answer).where(Answer.participant_id == participant_id))
+    found = db.scalars(select(Answer).where(col(Answer.participant_id) == participant_id))
     return {answer.item_code: answer for answer in found}
 
 
@@ -163,11 +165,6 @@ def session_of_token(db: Session, *, token: str | None) -> FocusSession | None:
         return None
     return db.scalar(
         select(FocusSession)
-        .join(Participant, Participant.session_id == FocusSession.id)  # type: ignore[arg-type]
-        .where(Participant.token_hash == secret_hash(token))
+        .join(Participant, col(Participant.session_id) == FocusSession.id)
+        .where(col(Participant.token_hash) == secret_hash(token))
     )
-
-
-_LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint, _SESSIONS.c.arcs).where(
-    _SESSIONS.c.join_code == bindparam("code")
-)

@@ -9,6 +9,7 @@ trusts have an unsuppressed score for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -52,7 +53,7 @@ def peer_bands(
 ) -> PeerBands:
     min_trusts = max(min_trusts, ABSOLUTE_MIN_TRUSTS)
     year = round_year(db_round)
-    no_bands = {arc: None for arc in framework.arc_keys}
+    no_bands: dict[str, int | None] = {arc: None for arc in framework.arc_keys}
     if year is None:
         return PeerBands(year=None, enough_trusts=False, bands=no_bands)
     peers = _one_round_per_trust(db, year=year, own=db_round)
@@ -83,13 +84,13 @@ def band_of(score: float, others: list[float]) -> int:
 def _one_round_per_trust(db: Session, *, year: int, own: Round) -> dict[int, int]:
     """trust id -> the round to compare: this round for its own trust, each other trust's latest round of
     the year."""
-    chosen: dict[int, tuple[object, int]] = {}
+    latest: dict[int, tuple[date, int]] = {}  # trust id -> (date, id) of its latest round of the year
     for candidate in db.scalars(select(Round)):
-        if round_year(candidate) != year or candidate.trust_id == own.trust_id:
+        when = candidate.period_start or candidate.period_end
+        if when is None or when.year != year or candidate.trust_id == own.trust_id:
             continue
-        assert candidate.id is not None
-        key = (candidate.period_start or candidate.period_end, candidate.id)
-        if candidate.trust_id not in chosen or key > chosen[candidate.trust_id]:  # type: ignore[operator]
-            chosen[candidate.trust_id] = (key, candidate.id)
+        assert candidate.id is not None  # a round read from the database
+        if candidate.trust_id not in latest or (when, candidate.id) > latest[candidate.trust_id]:
+            latest[candidate.trust_id] = (when, candidate.id)
     assert own.id is not None
-    return {trust_id: round_id for trust_id, (_, round_id) in chosen.items()} | {own.trust_id: own.id}
+    return {trust_id: round_id for trust_id, (_, round_id) in latest.items()} | {own.trust_id: own.id}

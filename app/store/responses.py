@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from app.choices import SessionState
 from app.db.columns import utcnow
+from app.db.core import table
 from app.db.engine import find_rows_by_key
 from app.db.tables import FocusSession, IdempotentRequest, Participant
 from app.errors import AppError, Invalid, NotAuthenticated
@@ -89,15 +90,15 @@ def save_submissions(
     waves: list[list[tuple[int, Answering]]] = []  # the n-th submission of each participant in waves[n - 1]
     seen: Counter[int] = Counter()
     for index, submission in enumerate(submissions):
-        answering = who.get(submission.token or "")
+        answering = who[submission.token or ""]
         if isinstance(answering, AppError):
             outcomes[index] = answering
             continue
-        wave = seen[answering.participant_id]
+        nth = seen[answering.participant_id]  # from 0
         seen[answering.participant_id] += 1
-        if wave == len(waves):
+        if nth == len(waves):
             waves.append([])
-        waves[wave].append((index, answering))
+        waves[nth].append((index, answering))
     now = utcnow()
     # Copies of one request (a double tap, a retry during failover) wait here for the first to commit, then
     # find its key below and replay its reply, instead of racing it to the unique key.
@@ -292,11 +293,11 @@ def _replies(
     return updates, new_replies
 
 
-_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
-_REPLIES = IdempotentRequest.__table__  # type: ignore[attr-defined]
+# Core statements on the tables, built once: every batch of answers runs them, and building a statement costs
+# more than running it; the batch's rows go as parameters, many rows to one statement.
+_PARTICIPANTS, _REPLIES, _SESSIONS = table(Participant), table(IdempotentRequest), table(FocusSession)
 # No values: the columns to set are the keys of the parameters it is run with.
 _UPDATE_PARTICIPANT = _PARTICIPANTS.update().where(_PARTICIPANTS.c.id == bindparam("pid"))
-_SESSIONS = FocusSession.__table__  # type: ignore[attr-defined]
 _ANSWERING = (
     select(
         _PARTICIPANTS.c.token_hash,

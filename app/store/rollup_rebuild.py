@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup
 from app.store.rollup_statements import CELL_COUNTERS
@@ -19,31 +19,32 @@ from app.store.rollups import (
     cell_vector,
     move_rollups,
 )
+from framework.scoring import Kind
 from surveys import arc_of_code
 
 
 def answer_records(
     db: Session, *, round_id: int
-) -> Iterator[tuple[int, str, str, str, int | None, str | None]]:
+) -> Iterator[tuple[int, str, str, Kind, int | None, str | None]]:
     """Every answer of a round as (participant, viewpoint, item, kind, rating, comment), streamed in
-    participant order."""
+    participant order. (Every kind stored was checked on the way in, by `AnswerValue`.)"""
     rows = db.execute(
         select(
-            Answer.participant_id,
-            FocusSession.viewpoint,
-            Answer.item_code,
-            Answer.kind,
-            Answer.rating,
-            Answer.comment,
+            col(Answer.participant_id),
+            col(FocusSession.viewpoint),
+            col(Answer.item_code),
+            col(Answer.kind),
+            col(Answer.rating),
+            col(Answer.comment),
         )
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(FocusSession.round_id == round_id)  # type: ignore[arg-type]
-        .order_by(Answer.participant_id)
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .join(FocusSession, col(FocusSession.id) == Participant.session_id)
+        .where(col(FocusSession.round_id) == round_id)
+        .order_by(col(Answer.participant_id))
         .execution_options(yield_per=5000)
     )
     for row in rows:
-        yield tuple(row)  # type: ignore[misc]
+        yield tuple(row)
 
 
 def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
@@ -54,8 +55,8 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
     """
     read = 0
     for round_id in round_ids:
-        db.execute(delete(ScoreRollup).where(ScoreRollup.round_id == round_id))  # type: ignore[arg-type]
-        db.execute(delete(CellRollup).where(CellRollup.round_id == round_id))  # type: ignore[arg-type]
+        db.execute(delete(ScoreRollup).where(col(ScoreRollup.round_id) == round_id))
+        db.execute(delete(CellRollup).where(col(CellRollup.round_id) == round_id))
         score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
         cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
             lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
@@ -68,7 +69,7 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
                 _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
                 given = {}
             current = (participant_id, viewpoint)
-            given[code] = AnswerValue(kind=kind, rating=rating)  # type: ignore[arg-type]
+            given[code] = AnswerValue(kind=kind, rating=rating)
         if current is not None:
             _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
         for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):

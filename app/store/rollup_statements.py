@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, any_, bindparam, delete, func, select
+from sqlalchemy import BindParameter, Connection, Table, any_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.db.core import table
 from app.db.tables import Answer, CellRollup, Participant, ScoreRollup
 
 #: The counters of a cell rollup, in the order a cell's vector of counts gives them.
@@ -79,8 +80,8 @@ class _Statements:
 
 @cache
 def statements_of_dialect(dialect_name: str) -> _Statements:
-    answers, scores, cells = Answer.__table__, ScoreRollup.__table__, CellRollup.__table__  # type: ignore[attr-defined]
-    participants = Participant.__table__  # type: ignore[attr-defined]
+    answers, scores, cells = table(Answer), table(ScoreRollup), table(CellRollup)
+    participants = table(Participant)
     upsert_answer = _bulk_upsert(
         dialect_name,
         answers,
@@ -105,7 +106,7 @@ def statements_of_dialect(dialect_name: str) -> _Statements:
             "version": old.version + 1,
         },
     )
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
     return _Statements(
         upsert_answer=upsert_answer,
         delete_answer=delete(answers).where(

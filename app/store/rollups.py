@@ -24,16 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import (
-    ColumnElement,
-    ScalarSelect,
-    func,
-    select,
-    update,
-)
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, update
+from sqlmodel import Session, col
 
 from app.db.columns import utcnow
+from app.db.core import table
 from app.db.engine import find_rows_by_key
 from app.db.tables import CellRollup, Round, ScoreRollup
 from app.store.rollup_statements import CELL_COUNTERS, statements_for
@@ -184,7 +179,7 @@ def bump_scores_version(db: Session, *, round_id: int) -> None:
     """Say that something drawn from the round's scores, other than its answers, has changed (targets, a
     rebuild); answers move the cells' own versions (see `scores_fingerprint`)."""
     db.execute(
-        update(Round).where(Round.id == round_id).values(scores_version=Round.scores_version + 1)  # type: ignore[arg-type]
+        update(Round).where(col(Round.id) == round_id).values(scores_version=col(Round.scores_version) + 1)
     )
 
 
@@ -278,30 +273,31 @@ def scores_fingerprint(*, scores_version: int, cells_version: int) -> str:
     return f"{scores_version}.{cells_version}"
 
 
-_CELLS = CellRollup.__table__.c  # type: ignore[attr-defined]
+# Core on the tables, built once: every score, chart and download reads a round's rollups (building a
+# statement costs more than running it), and the cell counters are columns picked by name (`CELL_COUNTERS`).
+_SCORES, _CELLS = table(ScoreRollup).c, table(CellRollup).c
+_SCORE_SUMS = (
+    select(
+        _SCORES.arc, _SCORES.viewpoint, _SCORES.score_num, _SCORES.score_den, func.sum(_SCORES.participants)
+    )
+    .where(_SCORES.round_id == bindparam("round_id"))
+    .group_by(_SCORES.arc, _SCORES.viewpoint, _SCORES.score_num, _SCORES.score_den)
+)
+_CELL_SUMS = (
+    select(_CELLS.arc, _CELLS.viewpoint, *(func.sum(_CELLS[name]) for name in CELL_COUNTERS))
+    .where(_CELLS.round_id == bindparam("round_id"))
+    .group_by(_CELLS.arc, _CELLS.viewpoint)
+)
 
 
 def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
     """Every cell of a round with answers, as scoring needs it (without comments), from the rollups: the sums
     over each cell's shards."""
     tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
-    scores, cells = ScoreRollup.__table__.c, CellRollup.__table__.c  # type: ignore[attr-defined]
-    score_rows = db.execute(
-        select(
-            scores.arc, scores.viewpoint, scores.score_num, scores.score_den, func.sum(scores.participants)
-        )
-        .where(scores.round_id == round_id)
-        .group_by(scores.arc, scores.viewpoint, scores.score_num, scores.score_den)
-    )
-    for arc, viewpoint, num, den, participants in score_rows:
+    for arc, viewpoint, num, den, participants in db.execute(_SCORE_SUMS, {"round_id": round_id}):
         if participants:
             tallies[(arc, viewpoint)].scores[Fraction(num, den)] += int(participants)
-    cell_rows = db.execute(
-        select(cells.arc, cells.viewpoint, *(func.sum(cells[name]) for name in CELL_COUNTERS))
-        .where(cells.round_id == round_id)
-        .group_by(cells.arc, cells.viewpoint)
-    )
-    for arc, viewpoint, *sums in cell_rows:
+    for arc, viewpoint, *sums in db.execute(_CELL_SUMS, {"round_id": round_id}):
         counts = [int(count) for count in sums]
         if not any(counts):
             continue

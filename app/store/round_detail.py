@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import SessionState
 from app.db.tables import Answer, Consensus, FocusSession, Participant, ScoreRollup
@@ -31,21 +31,19 @@ def coverage(
     db: Session, *, round_id: int, viewpoints: tuple[str, ...], min_group_size: int
 ) -> list[ViewpointCoverage]:
     """Per viewpoint: focus groups held and people who answered, the count hidden below the group size."""
-    sessions = dict(
+    sessions: dict[str, int] = dict(
         db.execute(
-            select(FocusSession.viewpoint, func.count())
-            .where(FocusSession.round_id == round_id)  # type: ignore[arg-type]
+            select(col(FocusSession.viewpoint), func.count())
+            .where(col(FocusSession.round_id) == round_id)
             .group_by(FocusSession.viewpoint)
         ).all()
     )
-    answered = (
-        select(Answer.participant_id).where(Answer.participant_id == Participant.id).exists()  # type: ignore[arg-type]
-    )
-    people = dict(
+    answered = select(col(Answer.participant_id)).where(col(Answer.participant_id) == Participant.id).exists()
+    people: dict[str, int] = dict(
         db.execute(
-            select(FocusSession.viewpoint, func.count(Participant.id))
-            .join(Participant, Participant.session_id == FocusSession.id)  # type: ignore[arg-type]
-            .where(FocusSession.round_id == round_id, answered)  # type: ignore[arg-type]
+            select(col(FocusSession.viewpoint), func.count(col(Participant.id)))
+            .join(Participant, col(Participant.session_id) == FocusSession.id)
+            .where(col(FocusSession.round_id) == round_id, answered)
             .group_by(FocusSession.viewpoint)
         ).all()
     )
@@ -85,11 +83,17 @@ def statement_figures(
 ) -> dict[tuple[str, str], StatementFigures]:
     """(viewpoint, statement) -> its answers in the round; suppressed (no figures) below the group size."""
     rows = db.execute(
-        select(FocusSession.viewpoint, Answer.item_code, Answer.kind, Answer.rating, func.count())
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(FocusSession.round_id == round_id, Answer.item_code.startswith(f"{arc}."))  # type: ignore[arg-type, attr-defined]
-        .group_by(FocusSession.viewpoint, Answer.item_code, Answer.kind, Answer.rating)
+        select(
+            col(FocusSession.viewpoint),
+            col(Answer.item_code),
+            col(Answer.kind),
+            col(Answer.rating),
+            func.count(),
+        )
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .join(FocusSession, col(FocusSession.id) == Participant.session_id)
+        .where(col(FocusSession.round_id) == round_id, col(Answer.item_code).startswith(f"{arc}."))
+        .group_by(col(FocusSession.viewpoint), col(Answer.item_code), col(Answer.kind), col(Answer.rating))
     )
     found: dict[tuple[str, str], StatementFigures] = {}
     for viewpoint, code, kind, rating, count in rows:
@@ -120,10 +124,14 @@ def agreed_ratings(db: Session, *, round_id: int, arc: str) -> dict[str, list[Ag
     """statement -> what each focus group agreed about it, with its evidence notes."""
     rows = db.execute(
         select(
-            FocusSession.title, FocusSession.viewpoint, Consensus.item_code, Consensus.rating, Consensus.notes
+            col(FocusSession.title),
+            col(FocusSession.viewpoint),
+            col(Consensus.item_code),
+            col(Consensus.rating),
+            col(Consensus.notes),
         )
-        .join(FocusSession, FocusSession.id == Consensus.session_id)  # type: ignore[arg-type]
-        .where(FocusSession.round_id == round_id, Consensus.item_code.startswith(f"{arc}."))  # type: ignore[arg-type, attr-defined]
+        .join(FocusSession, col(FocusSession.id) == Consensus.session_id)
+        .where(col(FocusSession.round_id) == round_id, col(Consensus.item_code).startswith(f"{arc}."))
         .order_by(Consensus.item_code, FocusSession.title)
     )
     found: dict[str, list[AgreedRating]] = defaultdict(list)
@@ -142,18 +150,18 @@ def raw_answers(db: Session, *, round_id: int, shown_cells: set[tuple[str, str]]
     a cell is large enough, and a spreadsheet would carry them beyond that rule."""
     rows = db.execute(
         select(
-            Answer.participant_id,
-            FocusSession.viewpoint,
-            Answer.item_code,
-            Answer.kind,
-            Answer.rating,
-            Participant.sector,
-            Participant.role_level,
+            col(Answer.participant_id),
+            col(FocusSession.viewpoint),
+            col(Answer.item_code),
+            col(Answer.kind),
+            col(Answer.rating),
+            col(Participant.sector),
+            col(Participant.role_level),
         )
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
-        .where(FocusSession.round_id == round_id)  # type: ignore[arg-type]
-        .order_by(Answer.participant_id, Answer.item_code)
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .join(FocusSession, col(FocusSession.id) == Participant.session_id)
+        .where(col(FocusSession.round_id) == round_id)
+        .order_by(col(Answer.participant_id), col(Answer.item_code))
         .limit(MAX_RAW_ANSWERS + 1)
     ).all()
     if len(rows) > MAX_RAW_ANSWERS:
@@ -200,16 +208,16 @@ def cell_coverage(
 ) -> list[CellCoverage]:
     """Every arc x viewpoint of the round: how many answered, the threshold, the sessions still to run."""
     counted = db.execute(
-        select(ScoreRollup.arc, ScoreRollup.viewpoint, func.sum(ScoreRollup.participants))
-        .where(ScoreRollup.round_id == round_id)  # type: ignore[arg-type]
+        select(col(ScoreRollup.arc), col(ScoreRollup.viewpoint), func.sum(ScoreRollup.participants))
+        .where(col(ScoreRollup.round_id) == round_id)
         .group_by(ScoreRollup.arc, ScoreRollup.viewpoint)
     ).all()
     respondents = {(arc, viewpoint): int(total or 0) for arc, viewpoint, total in counted}
     planned: dict[tuple[str, str], list[PlannedSession]] = defaultdict(list)
     open_sessions = db.scalars(
         select(FocusSession)
-        .where(FocusSession.round_id == round_id, FocusSession.state != SessionState.CLOSED)  # type: ignore[arg-type]
-        .order_by(FocusSession.starts_at, FocusSession.id)
+        .where(col(FocusSession.round_id) == round_id, col(FocusSession.state) != SessionState.CLOSED)
+        .order_by(col(FocusSession.starts_at), col(FocusSession.id))
     )
     for focus in open_sessions:
         assert focus.id is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import Settings
 from app.db.tables import Answer, FocusSession, Participant, Round
@@ -53,16 +53,16 @@ def with_comments(db: Session, *, round_id: int, scores: Scores, arc: str, thres
 
 def _comments(db: Session, *, round_id: int, cell: Cell) -> list[str]:
     rows = db.scalars(
-        select(Answer.comment)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .join(FocusSession, FocusSession.id == Participant.session_id)  # type: ignore[arg-type]
+        select(col(Answer.comment))
+        .join(Participant, col(Participant.id) == Answer.participant_id)
+        .join(FocusSession, col(FocusSession.id) == Participant.session_id)
         .where(
-            FocusSession.round_id == round_id,  # type: ignore[arg-type]
-            FocusSession.viewpoint == cell.viewpoint,  # type: ignore[arg-type]
-            Answer.item_code.startswith(f"{cell.arc}."),  # type: ignore[attr-defined]
-            Answer.comment.is_not(None),  # type: ignore[union-attr]
+            col(FocusSession.round_id) == round_id,
+            col(FocusSession.viewpoint) == cell.viewpoint,
+            col(Answer.item_code).startswith(f"{cell.arc}."),
+            col(Answer.comment).is_not(None),
         )
-        .order_by(Answer.item_code, Answer.id)
+        .order_by(col(Answer.item_code), col(Answer.id))
     )
     return [comment for comment in rows if comment]
 

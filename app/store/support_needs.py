@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db.tables import Round, SupportNeed
 from app.errors import Invalid, NotFound
@@ -40,7 +40,7 @@ def add_support_need(
 
 def support_needs_of(db: Session, *, round_id: int) -> Sequence[SupportNeed]:
     return db.scalars(
-        select(SupportNeed).where(SupportNeed.round_id == round_id).order_by(SupportNeed.id)  # type: ignore[arg-type]
+        select(SupportNeed).where(col(SupportNeed.round_id) == round_id).order_by(col(SupportNeed.id))
     ).all()
 
 
@@ -49,7 +49,7 @@ def remove_support_need(db: Session, *, actor: Staff, db_round: Round, need_id: 
     need = db.get(SupportNeed, need_id)
     if need is None or need.round_id != db_round.id:
         raise NotFound("This round has no support need with that id.")
-    db.execute(delete(SupportNeed).where(SupportNeed.id == need_id))  # type: ignore[arg-type]
+    db.execute(delete(SupportNeed).where(col(SupportNeed.id) == need_id))
     audit.record(
         db, action="support.remove", actor=actor, trust_id=db_round.trust_id, target=f"round {db_round.id}"
     )

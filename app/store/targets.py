@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db.columns import utcnow
 from app.db.engine import upsert
@@ -40,6 +40,7 @@ def set_target(
     if target_in.viewpoint is not None and target_in.viewpoint not in framework.viewpoint_keys:
         known = ", ".join(framework.viewpoint_keys)
         raise Invalid("viewpoint", f"'{target_in.viewpoint}' is not a viewpoint; choose from {known}")
+    assert db_round.id is not None  # a round read from the database
     viewpoint = target_in.viewpoint or WHOLE_ARC
     level = round(target_in.level, 2)
     existing = _find(db, round_id=db_round.id, arc=target_in.arc, viewpoint=viewpoint)
@@ -56,7 +57,6 @@ def set_target(
         keys=["round_id", "arc", "viewpoint"],
         update=["level", "updated_at"],
     )
-    assert db_round.id is not None
     bump_scores_version(db, round_id=db_round.id)
     target = _find(db, round_id=db_round.id, arc=target_in.arc, viewpoint=viewpoint)
     assert target is not None
@@ -71,17 +71,19 @@ def set_target(
     return target, existing is None
 
 
-def _find(db: Session, *, round_id: int | None, arc: str, viewpoint: str) -> Target | None:
+def _find(db: Session, *, round_id: int, arc: str, viewpoint: str) -> Target | None:
     db.expire_all()
     return db.scalar(
-        select(Target).where(Target.round_id == round_id, Target.arc == arc, Target.viewpoint == viewpoint)  # type: ignore[arg-type]
+        select(Target).where(
+            col(Target.round_id) == round_id, col(Target.arc) == arc, col(Target.viewpoint) == viewpoint
+        )
     )
 
 
 def targets_of(db: Session, *, round_id: int) -> Sequence[Target]:
     return db.scalars(
-        select(Target).where(Target.round_id == round_id).order_by(Target.arc, Target.viewpoint)
-    ).all()  # type: ignore[arg-type]
+        select(Target).where(col(Target.round_id) == round_id).order_by(Target.arc, Target.viewpoint)
+    ).all()
 
 
 def by_key(targets: Sequence[Target]) -> dict[TargetKey, float]:
@@ -94,7 +96,7 @@ def clear_target(db: Session, *, actor: Staff, db_round: Round, target_id: int) 
     target = db.get(Target, target_id)
     if target is None or target.round_id != db_round.id:
         raise NotFound("This round has no target with that id.")
-    db.execute(delete(Target).where(Target.id == target_id))  # type: ignore[arg-type]
+    db.execute(delete(Target).where(col(Target.id) == target_id))
     bump_scores_version(db, round_id=target.round_id)
     audit.record(
         db,

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db.columns import utcnow
+from app.db.core import table
 from app.db.tables import ThrottleFailure
 
 
@@ -42,22 +43,25 @@ class Throttle:
         )
         if count < self.limit:
             return None
-        oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+        oldest_at: datetime = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
         return max(1, math.ceil((oldest_at + self.window - now).total_seconds()))
 
     def record_failure(self, db: Session, *, key: str, now: datetime | None = None) -> None:
         now = now or utcnow()
-        db.execute(delete(ThrottleFailure).where(ThrottleFailure.at <= now - self.window))
+        db.execute(delete(ThrottleFailure).where(col(ThrottleFailure.at) <= now - self.window))
         db.add(ThrottleFailure(bucket=self.bucket, key=key, at=now))
 
     def clear(self, db: Session, *, key: str) -> None:
         db.execute(
-            delete(ThrottleFailure).where(ThrottleFailure.bucket == self.bucket, ThrottleFailure.key == key)
+            delete(ThrottleFailure).where(
+                col(ThrottleFailure.bucket) == self.bucket, col(ThrottleFailure.key) == key
+            )
         )
 
 
-_FAILURES = ThrottleFailure.__table__  # type: ignore[attr-defined]
-# Built once: every join and sign-in asks it, and building a statement costs more than running it.
+# Core on the table, built once: every join and sign-in asks it, and building a statement costs more than
+# running it.
+_FAILURES = table(ThrottleFailure)
 _RECENT_FAILURES = select(func.count(), func.min(_FAILURES.c.at)).where(
     _FAILURES.c.bucket == bindparam("bucket"),
     _FAILURES.c.key == bindparam("key"),

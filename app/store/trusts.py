@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import Role
 from app.db.tables import Trust
@@ -18,7 +18,7 @@ from app.store import audit
 
 def create_trust(db: Session, *, actor: Staff, trust_in: TrustCreate) -> Trust:
     """A new trust, recorded in the audit log. :raises Conflict: when a trust of that name exists."""
-    if db.scalar(select(Trust).where(Trust.name == trust_in.name)) is not None:
+    if db.scalar(select(Trust).where(col(Trust.name) == trust_in.name)) is not None:
         raise Conflict(f"There is already a trust called {trust_in.name!r}.")
     trust = Trust(name=trust_in.name)
     db.add(trust)
@@ -31,7 +31,7 @@ def visible_trusts(db: Session, *, staff: Staff) -> Sequence[Trust]:
     """Every trust for a site administrator; otherwise the trusts `staff` belongs to."""
     query = select(Trust).order_by(Trust.name)
     if not staff.is_admin:
-        query = query.where(Trust.id.in_(list(staff.roles)))  # type: ignore[union-attr]
+        query = query.where(col(Trust.id).in_(list(staff.roles)))
     return db.scalars(query).all()
 
 

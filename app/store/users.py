@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.choices import Role
 from app.db.tables import ApiToken, Membership, Trust, User
@@ -41,7 +41,7 @@ def create_user(db: Session, *, actor: Staff | None, user_in: UserCreate) -> Use
 
 
 def find_user(db: Session, *, email: str) -> User | None:
-    return db.scalar(select(User).where(User.email == email.strip().lower()))
+    return db.scalar(select(User).where(col(User.email) == email.strip().lower()))
 
 
 def get_user(db: Session, *, user_id: int) -> User:
@@ -59,8 +59,8 @@ def all_users(db: Session) -> Sequence[User]:
 def memberships_of(db: Session, *, user_id: int) -> Sequence[tuple[Membership, Trust]]:
     rows = db.execute(
         select(Membership, Trust)
-        .join(Trust, Trust.id == Membership.trust_id)  # type: ignore[arg-type]
-        .where(Membership.user_id == user_id)
+        .join(Trust, col(Trust.id) == Membership.trust_id)
+        .where(col(Membership.user_id) == user_id)
         .order_by(Trust.name)
     ).all()
     return [(membership, trust) for membership, trust in rows]
@@ -75,7 +75,7 @@ def set_membership(db: Session, *, actor: Staff, user_id: int, trust_id: int, ro
     if db.get(Trust, trust_id) is None:
         raise NotFound("There is no trust with that id.")
     membership = db.scalar(
-        select(Membership).where(Membership.user_id == user_id, Membership.trust_id == trust_id)
+        select(Membership).where(col(Membership.user_id) == user_id, col(Membership.trust_id) == trust_id)
     )
     before = membership.role if membership else None
     if membership is None:
@@ -97,8 +97,8 @@ def set_membership(db: Session, *, actor: Staff, user_id: int, trust_id: int, ro
 
 def remove_membership(db: Session, *, actor: Staff, user_id: int, trust_id: int) -> None:
     """:raises NotFound: when the user is not a member of the trust."""
-    removed = db.execute(
-        delete(Membership).where(Membership.user_id == user_id, Membership.trust_id == trust_id)  # type: ignore[arg-type]
+    removed = db.exec(
+        delete(Membership).where(col(Membership.user_id) == user_id, col(Membership.trust_id) == trust_id)
     ).rowcount
     if not removed:
         raise NotFound("That user is not a member of that trust.")
@@ -116,7 +116,7 @@ def set_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> User
     user.is_active = active
     if not active:
         end_all_sessions(db, user_id=user_id)
-        db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))  # type: ignore[arg-type]
+        db.execute(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
     db.flush()
     audit.record(
         db, action="user.enable" if active else "user.disable", actor=actor, target=f"user {user_id}"
@@ -125,4 +125,5 @@ def set_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> User
 
 
 def count_admins(db: Session) -> int:
-    return int(db.scalar(select(func.count()).select_from(User).where(User.is_admin, User.is_active)) or 0)
+    admins = select(func.count()).select_from(User).where(col(User.is_admin), col(User.is_active))
+    return int(db.scalar(admins) or 0)
