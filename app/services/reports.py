@@ -24,7 +24,7 @@ from framework.scoring import Comparison, Scores
 from surveys import SurveyBook
 
 #: Compare with the trust's latest round before this one (what the results pages show by default).
-ROUND_BEFORE = "before"
+ROUND_BEFORE: Literal["before"] = "before"
 #: A baseline round's id, the round before (`ROUND_BEFORE`), or None for no baseline.
 BaselineChoice = int | Literal["before"] | None
 
