@@ -83,8 +83,7 @@ class Round(SQLModel, table=True):
     period_end: date | None = None
     framework_version: str = Field(max_length=40)
     status: RoundStatus = enum_column(RoundStatus, RoundStatus.OPEN)
-    # Moves on when targets change or rollups are rebuilt; answers move CellRollup.version instead (a row they
-    # update anyway, so no write waits on a round-wide lock). Together they name a round's charts.
+    # Moves on when targets change; with the round's latest publication it names the round's charts.
     scores_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_by_id: int | None = owner("users.id", nullable=True, on_delete="SET NULL")
     created_at: datetime = timestamp()
@@ -166,6 +165,8 @@ class Participant(SQLModel, table=True):
     age_band: str | None = Field(default=None, max_length=20)
     assisted: bool | None = None
     source: str = Field(default="device", max_length=10, description="device, paper or import")
+    #: Who typed in (paper) or imported this participant's answers: they know them (design.md section 3a).
+    entered_by_id: int | None = owner("users.id", nullable=True, on_delete="SET NULL")
 
 
 class Answer(SQLModel, table=True):
@@ -210,74 +211,6 @@ class Consensus(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=5000)
     updated_by_id: int | None = owner("users.id", nullable=True, on_delete="SET NULL")
     updated_at: datetime = timestamp()
-
-
-class ScoreRollup(SQLModel, table=True):
-    """How many participants of a round's cell (arc x viewpoint) have each arc score, the score kept as an
-    exact fraction (sum of ratings / number of ratings, reduced).
-
-    Kept in step with answers in the same transaction (`app.store.rollups`), so scores never scan answers.
-    """
-
-    __tablename__ = "score_rollups"
-    __table_args__ = (
-        UniqueConstraint(
-            "round_id",
-            "arc",
-            "viewpoint",
-            "score_num",
-            "score_den",
-            "shard",
-            name="uq_score_rollup_cell_score",
-        ),
-        # Reading a round's scores sums each score's shards from this index alone, in its order: no sort and
-        # no visit to the table's rows (a round of ten million answers has about 12,000 of them).
-        Index(
-            "ix_score_rollups_sums", "round_id", "arc", "viewpoint", "score_num", "score_den", "participants"
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    round_id: int = owner("rounds.id")
-    arc: str = Field(max_length=40)
-    viewpoint: str = Field(max_length=20)
-    shard: int = Field(
-        default=0,
-        sa_column=Column(Integer, nullable=False, server_default="0"),
-        description="Which of the cell's rows (sharded counters: see app.store.rollups.ROLLUP_SHARDS)",
-    )
-    score_num: int
-    score_den: int
-    participants: int = 0
-
-
-class CellRollup(SQLModel, table=True):
-    """A round's cell (arc x viewpoint): how many answers gave each rating, don't know, not applicable."""
-
-    __tablename__ = "cell_rollups"
-    __table_args__ = (UniqueConstraint("round_id", "arc", "viewpoint", "shard", name="uq_cell_rollup_cell"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    round_id: int = owner("rounds.id")
-    arc: str = Field(max_length=40)
-    viewpoint: str = Field(max_length=20)
-    shard: int = Field(
-        default=0,
-        sa_column=Column(Integer, nullable=False, server_default="0"),
-        description="Which of the cell's rows (sharded counters: see app.store.rollups.ROLLUP_SHARDS)",
-    )
-    rated_1: int = 0
-    rated_2: int = 0
-    rated_3: int = 0
-    rated_4: int = 0
-    rated_5: int = 0
-    dont_know: int = 0
-    not_applicable: int = 0
-    version: int = Field(
-        default=1,
-        sa_column=Column(Integer, nullable=False, server_default="1"),
-        description="Moves on with every change to the cell's counts",
-    )
 
 
 #: The viewpoint column of a target for the arc as a whole.

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup
+from app.db.rollup_tables import ScoreRollup, StatementRollup
+from app.db.tables import Answer, FocusSession, Participant
 from app.store.rollup_statements import CELL_COUNTERS
 from app.store.rollups import (
     AnswerValue,
@@ -56,9 +57,9 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
     read = 0
     for round_id in round_ids:
         db.execute(delete(ScoreRollup).where(col(ScoreRollup.round_id) == round_id))
-        db.execute(delete(CellRollup).where(col(CellRollup.round_id) == round_id))
+        db.execute(delete(StatementRollup).where(col(StatementRollup.round_id) == round_id))
         score_deltas: dict[str, Counter[tuple[str, int, int]]] = defaultdict(Counter)
-        cell_deltas: dict[str, dict[str, list[int]]] = defaultdict(
+        statement_deltas: dict[str, dict[str, list[int]]] = defaultdict(
             lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
         )
         current: tuple[int, str] | None = None
@@ -66,20 +67,20 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
         for participant_id, viewpoint, code, kind, rating, _comment in answer_records(db, round_id=round_id):
             read += 1
             if current is not None and current[0] != participant_id:
-                _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
+                _count_participant(given, score_deltas[current[1]], statement_deltas[current[1]])
                 given = {}
             current = (participant_id, viewpoint)
             given[code] = AnswerValue(kind=kind, rating=rating)
         if current is not None:
-            _count_participant(given, score_deltas[current[1]], cell_deltas[current[1]])
-        for viewpoint in sorted(set(score_deltas) | set(cell_deltas)):
+            _count_participant(given, score_deltas[current[1]], statement_deltas[current[1]])
+        for viewpoint in sorted(set(score_deltas) | set(statement_deltas)):
             move_rollups(
                 db,
                 round_id=round_id,
                 viewpoint=viewpoint,
                 shard=0,  # a rebuilt cell is one row of sums
                 score_deltas=score_deltas[viewpoint],
-                cell_deltas=cell_deltas[viewpoint],
+                statement_deltas=statement_deltas[viewpoint],
             )
         bump_scores_version(db, round_id=round_id)
     return read
@@ -88,10 +89,10 @@ def rebuild_rollups(db: Session, *, round_ids: Iterable[int]) -> int:
 def _count_participant(
     given: Mapping[str, AnswerValue],
     score_deltas: Counter[tuple[str, int, int]],
-    cell_deltas: dict[str, list[int]],
+    statement_deltas: dict[str, list[int]],
 ) -> None:
     for code, value in given.items():
-        add_vector(cell_deltas[arc_of_code(code)], cell_vector(value), +1)
+        add_vector(statement_deltas[code], cell_vector(value), +1)
     for arc in {arc_of_code(code) for code in given}:
         score = arc_score(given, arc)
         if score is not None:

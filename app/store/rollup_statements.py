@@ -16,9 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.db.core import table
-from app.db.tables import Answer, CellRollup, Participant, ScoreRollup
+from app.db.rollup_tables import ScoreRollup, StatementRollup
+from app.db.tables import Answer, Participant
 
-#: The counters of a cell rollup, in the order a cell's vector of counts gives them.
+#: The counters of a statement rollup (and of a cell: their sums), in the order a vector of counts gives them.
 CELL_COUNTERS = ("rated_1", "rated_2", "rated_3", "rated_4", "rated_5", "dont_know", "not_applicable")
 
 
@@ -73,14 +74,14 @@ class _Statements:
     upsert_answer: BulkUpsert
     delete_answer: Any
     move_score: BulkUpsert
-    move_cell: BulkUpsert
+    move_statement: BulkUpsert
     current_answers: Any
     lock_participants: Any
 
 
 @cache
 def statements_of_dialect(dialect_name: str) -> _Statements:
-    answers, scores, cells = table(Answer), table(ScoreRollup), table(CellRollup)
+    answers, scores, statements = table(Answer), table(ScoreRollup), table(StatementRollup)
     participants = table(Participant)
     upsert_answer = _bulk_upsert(
         dialect_name,
@@ -96,15 +97,12 @@ def statements_of_dialect(dialect_name: str) -> _Statements:
         ["round_id", "arc", "viewpoint", "score_num", "score_den", "shard"],
         lambda old, new: {"participants": old.participants + new.participants},
     )
-    move_cell = _bulk_upsert(
+    move_statement = _bulk_upsert(
         dialect_name,
-        cells,
-        ("round_id", "arc", "viewpoint", "shard", *CELL_COUNTERS),
-        ["round_id", "arc", "viewpoint", "shard"],
-        lambda old, new: {
-            **{name: old[name] + new[name] for name in CELL_COUNTERS},
-            "version": old.version + 1,
-        },
+        statements,
+        ("round_id", "arc", "viewpoint", "item_code", "shard", *CELL_COUNTERS),
+        ["round_id", "viewpoint", "item_code", "shard"],
+        lambda old, new: {name: old[name] + new[name] for name in CELL_COUNTERS},
     )
     ids: BindParameter[int] = bindparam("ids", expanding=True)
     return _Statements(
@@ -113,7 +111,7 @@ def statements_of_dialect(dialect_name: str) -> _Statements:
             answers.c.participant_id == bindparam("pid"), answers.c.item_code == bindparam("code")
         ),
         move_score=move_score,
-        move_cell=move_cell,
+        move_statement=move_statement,
         current_answers=select(
             answers.c.participant_id, answers.c.item_code, answers.c.kind, answers.c.rating
         ).where(

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from app.db.columns import utcnow
 from app.db.core import table
 from app.db.engine import find_rows_by_key
-from app.db.tables import CellRollup, Round, ScoreRollup
+from app.db.rollup_tables import ScoreRollup, StatementRollup
+from app.db.tables import Round
 from app.store.rollup_statements import CELL_COUNTERS, statements_for
 from framework.scoring import RATINGS, CellKey, CellTally, Kind, participant_arc_score
 from surveys import arc_of_code
@@ -74,7 +75,7 @@ class AnswerWrite:
     upserts: list[dict[str, object]] = field(default_factory=list)
     removals: list[dict[str, object]] = field(default_factory=list)
     score_deltas: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (arc, num, den)
-    cell_deltas: dict[str, list[int]] = field(
+    statement_deltas: dict[str, list[int]] = field(  # item code -> counter deltas
         default_factory=lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
     )
     answered: dict[int, int] = field(default_factory=dict)  # participant id -> answers after the write
@@ -94,7 +95,7 @@ class AnswerWrite:
             viewpoint=self.viewpoint,
             shard=random_shard() if shard is None else shard,
             score_deltas=self.score_deltas,
-            cell_deltas=self.cell_deltas,
+            statement_deltas=self.statement_deltas,
         )
 
 
@@ -149,14 +150,14 @@ def prepare_answers(
         for code, value in changes[participant_id].items():
             previous = before.get(code)
             if previous is not None:
-                add_vector(write.cell_deltas[arc_of_code(code)], cell_vector(previous), -1)
+                add_vector(write.statement_deltas[code], cell_vector(previous), -1)
             if value is None:
                 after.pop(code, None)
                 if previous is not None:
                     write.removals.append({"pid": participant_id, "code": code})
                 continue
             after[code] = value
-            add_vector(write.cell_deltas[arc_of_code(code)], cell_vector(value), +1)
+            add_vector(write.statement_deltas[code], cell_vector(value), +1)
             write.upserts.append(_answer_row(participant_id, code, value, now))
         for arc in {arc_of_code(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
@@ -176,8 +177,8 @@ def lock_participants(db: Session, participant_ids: list[int]) -> None:
 
 
 def bump_scores_version(db: Session, *, round_id: int) -> None:
-    """Say that something drawn from the round's scores, other than its answers, has changed (targets, a
-    rebuild); answers move the cells' own versions (see `scores_fingerprint`)."""
+    """Say that something drawn from the round's figures, other than its publications, has changed (its
+    targets): part of the name of its charts."""
     db.execute(
         update(Round).where(col(Round.id) == round_id).values(scores_version=col(Round.scores_version) + 1)
     )
@@ -232,50 +233,37 @@ def move_rollups(
     viewpoint: str,
     shard: int,
     score_deltas: Mapping[tuple[str, int, int], int],
-    cell_deltas: Mapping[str, list[int]],
+    statement_deltas: Mapping[str, list[int]],
 ) -> None:
-    """Add the deltas to the cell's rows of one shard, creating rows where there are none yet.
+    """Add the deltas to the rows of one shard, creating rows where there are none yet.
 
-    Rows go in key order, score rows before cell rows: concurrent writers lock them in the same order, so
-    never deadlock.
+    Rows go in key order, score rows before statement rows: concurrent writers lock them in the same order,
+    so never deadlock.
     """
-    cell = {"round_id": round_id, "viewpoint": viewpoint, "shard": shard}
+    common = {"round_id": round_id, "viewpoint": viewpoint, "shard": shard}
     score_rows = [
-        {**cell, "arc": arc, "score_num": num, "score_den": den, "participants": delta}
+        {**common, "arc": arc, "score_num": num, "score_den": den, "participants": delta}
         for (arc, num, den), delta in sorted(score_deltas.items())
         if delta
     ]
-    cell_rows = [
-        {**cell, "arc": arc, **dict(zip(CELL_COUNTERS, vector, strict=True))}
-        for arc, vector in sorted(cell_deltas.items())
+    statement_rows = [
+        {
+            **common,
+            "arc": arc_of_code(code),
+            "item_code": code,
+            **dict(zip(CELL_COUNTERS, vector, strict=True)),
+        }
+        for code, vector in sorted(statement_deltas.items())
         if any(vector)
     ]
     connection, statements = db.connection(), statements_for(db)
     statements.move_score.run(connection, score_rows)
-    statements.move_cell.run(connection, cell_rows)
-
-
-def cells_version(round_id: ColumnElement[int]) -> ScalarSelect[int]:
-    """The sum of the versions of a round's cell rollups, as a column of a query on rounds; with the round's
-    own scores version it names the state of everything the round's charts are drawn from, without scoring
-    it (see `scores_fingerprint`)."""
-    return (
-        select(func.coalesce(func.sum(_CELLS.version), 0))
-        .where(_CELLS.round_id == round_id)
-        .scalar_subquery()
-    )
-
-
-def scores_fingerprint(*, scores_version: int, cells_version: int) -> str:
-    """Every change to answers moves a cell's version (sums only grow, except when a rebuild starts them
-    again, which moves the round's own version), and targets move the round's version: so the two together
-    change whenever anything drawn from the round's scores does."""
-    return f"{scores_version}.{cells_version}"
+    statements.move_statement.run(connection, statement_rows)
 
 
 # Core on the tables, built once: every score, chart and download reads a round's rollups (building a
 # statement costs more than running it), and the cell counters are columns picked by name (`CELL_COUNTERS`).
-_SCORES, _CELLS = table(ScoreRollup).c, table(CellRollup).c
+_SCORES, _STATEMENTS = table(ScoreRollup).c, table(StatementRollup).c
 _SCORE_SUMS = (
     select(
         _SCORES.arc, _SCORES.viewpoint, _SCORES.score_num, _SCORES.score_den, func.sum(_SCORES.participants)
@@ -284,9 +272,16 @@ _SCORE_SUMS = (
     .group_by(_SCORES.arc, _SCORES.viewpoint, _SCORES.score_num, _SCORES.score_den)
 )
 _CELL_SUMS = (
-    select(_CELLS.arc, _CELLS.viewpoint, *(func.sum(_CELLS[name]) for name in CELL_COUNTERS))
-    .where(_CELLS.round_id == bindparam("round_id"))
-    .group_by(_CELLS.arc, _CELLS.viewpoint)
+    select(_STATEMENTS.arc, _STATEMENTS.viewpoint, *(func.sum(_STATEMENTS[name]) for name in CELL_COUNTERS))
+    .where(_STATEMENTS.round_id == bindparam("round_id"))
+    .group_by(_STATEMENTS.arc, _STATEMENTS.viewpoint)
+)
+_STATEMENT_SUMS = (
+    select(
+        _STATEMENTS.viewpoint, _STATEMENTS.item_code, *(func.sum(_STATEMENTS[name]) for name in CELL_COUNTERS)
+    )
+    .where(_STATEMENTS.round_id == bindparam("round_id"))
+    .group_by(_STATEMENTS.viewpoint, _STATEMENTS.item_code)
 )
 
 
@@ -307,3 +302,14 @@ def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
                 tally.distribution[rating] = count
         tally.dont_know, tally.not_applicable = counts[5], counts[6]
     return dict(tallies)
+
+
+def statement_tallies(db: Session, *, round_id: int) -> dict[tuple[str, str], tuple[int, ...]]:
+    """(viewpoint, statement code) -> its counts (rated 1..5, don't know, not applicable), summed over shards;
+    only statements with an answer."""
+    found: dict[tuple[str, str], tuple[int, ...]] = {}
+    for viewpoint, code, *sums in db.execute(_STATEMENT_SUMS, {"round_id": round_id}):
+        counts = tuple(int(count) for count in sums)
+        if any(counts):
+            found[(viewpoint, code)] = counts
+    return found

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session, col
 
 from app.choices import Role
 from app.db.core import table
+from app.db.disclosure_tables import Disclosure
 from app.db.tables import Round, Trust
 from app.errors import Conflict, Invalid, NotFound
 from app.identity import Staff
 from app.permissions import ANY_MEMBER, check_trust_access
 from app.schemas.staff import RoundCreate
 from app.store import audit
-from app.store.rollups import cells_version, scores_fingerprint
 
 
 def create_round(
@@ -85,14 +85,16 @@ def get_round_and_baseline(
 
 @dataclass(frozen=True)
 class RoundLabel:
-    """A round as its charts name it, read without loading the round: its trust, names and the fingerprint
-    of its scores (`app.store.rollups.scores_fingerprint`)."""
+    """A round as its charts name it, read without loading the round: its trust, names, and the fingerprint
+    of what its charts are drawn from (its latest publication and its targets' version); `published` is
+    None for a round never published."""
 
     id: int
     trust_id: int
     name: str
     trust_name: str
     fingerprint: str
+    published: int | None
 
 
 def round_labels(
@@ -105,8 +107,10 @@ def round_labels(
     """
     found = {}
     for row in db.connection().execute(_ROUND_LABELS, {"ids": _wanted(round_id, baseline_id)}):
-        fingerprint = scores_fingerprint(scores_version=row.scores_version, cells_version=row.cells_version)
-        found[row.id] = RoundLabel(row.id, row.trust_id, row.name, row.trust_name, fingerprint)
+        fingerprint = f"{row.scores_version}.{row.publication or 0}"
+        found[row.id] = RoundLabel(
+            row.id, row.trust_id, row.name, row.trust_name, fingerprint, row.publication
+        )
     return _round_and_baseline(
         found, trust_of=lambda label: label.trust_id, staff=staff, round_id=round_id, baseline_id=baseline_id
     )
@@ -185,7 +189,7 @@ _ROUNDS_AND_TRUSTS = (
     .join(Trust, col(Trust.id) == Round.trust_id)
     .where(col(Round.id).in_(bindparam("ids", expanding=True)))
 )
-_ROUNDS, _TRUSTS = table(Round).c, table(Trust).c
+_ROUNDS, _TRUSTS, _DISCLOSURES = table(Round).c, table(Trust).c, table(Disclosure).c
 _ROUND_LABELS = (
     select(
         _ROUNDS.id,
@@ -193,7 +197,10 @@ _ROUND_LABELS = (
         _ROUNDS.name,
         _ROUNDS.scores_version,
         _TRUSTS.name.label("trust_name"),
-        cells_version(_ROUNDS.id).label("cells_version"),
+        select(func.max(_DISCLOSURES.id))
+        .where(_DISCLOSURES.round_id == _ROUNDS.id, _DISCLOSURES.kind == "publication")
+        .scalar_subquery()
+        .label("publication"),
     )
     .join_from(table(Round), table(Trust), _TRUSTS.id == _ROUNDS.trust_id)
     .where(_ROUNDS.id.in_(bindparam("ids", expanding=True)))

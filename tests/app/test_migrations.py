@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import app.db.tables  # noqa: F401  (the declared tables)
+import app.db.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import Settings
 from app.db.engine import create_db_engine
 from app.db.migrate import current_revision, downgrade, head_revision, upgrade

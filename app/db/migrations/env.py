@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import app.db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.db.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import Settings
 from app.db.engine import create_db_engine
 
