@@ -14,24 +14,24 @@ from app.errors import Conflict, Invalid
 from app.schemas.staff import TrustCreate, UserCreate
 from app.store import audit, trusts, users
 from app.web.auth import AdminUser
-from app.web.pages import field_errors, render
+from app.web.pages import PageRoute, field_errors, render
 from app.web.params import TrustId, UserId
 from app.web.state import AppState, get_state
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 TRUST_FORM_NOUNS = {"name": "the name of the trust"}
 USER_FORM_NOUNS = {"email": "the email address", "password": "the starting password"}
 USER_FORM_FORMATS = {"email": "must look like name@example.org"}
 State = Annotated[AppState, Depends(get_state)]
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, name="admin.overview")
 def overview(request: Request, staff: AdminUser, state: State) -> Response:
     """Site administrators: every trust and account, with forms to add them."""
     return _overview(request, state)
 
 
-@router.post("/trusts", response_class=HTMLResponse)
+@router.post("/trusts", response_class=HTMLResponse, name="admin.create_trust")
 def create_trust(
     request: Request, staff: AdminUser, state: State, name: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
@@ -55,7 +55,7 @@ def create_trust(
     return RedirectResponse("/admin?added=trust", status_code=303)
 
 
-@router.post("/users", response_class=HTMLResponse)
+@router.post("/users", response_class=HTMLResponse, name="admin.create_user")
 def create_user(
     request: Request,
     staff: AdminUser,
@@ -85,13 +85,13 @@ def create_user(
     return RedirectResponse(f"/admin/users/{user_id}?added=1", status_code=303)
 
 
-@router.get("/users/{user_id}", response_class=HTMLResponse)
+@router.get("/users/{user_id}", response_class=HTMLResponse, name="admin.user_page")
 def user_page(user_id: UserId, request: Request, staff: AdminUser, state: State) -> Response:
     """Site administrators: one account, its memberships, and enabling or disabling it."""
     return _user_page(request, state, user_id, staff_id=staff.user_id)
 
 
-@router.post("/users/{user_id}/memberships", response_class=HTMLResponse)
+@router.post("/users/{user_id}/memberships", response_class=HTMLResponse, name="admin.set_membership")
 def set_membership(
     user_id: UserId,
     request: Request,
@@ -106,7 +106,11 @@ def set_membership(
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
-@router.post("/users/{user_id}/memberships/{trust_id}/delete", response_class=HTMLResponse)
+@router.post(
+    "/users/{user_id}/memberships/{trust_id}/delete",
+    response_class=HTMLResponse,
+    name="admin.remove_membership",
+)
 def remove_membership(
     user_id: UserId, trust_id: TrustId, request: Request, staff: AdminUser, state: State
 ) -> Response:
@@ -116,7 +120,7 @@ def remove_membership(
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
-@router.post("/users/{user_id}/active", response_class=HTMLResponse)
+@router.post("/users/{user_id}/active", response_class=HTMLResponse, name="admin.set_active")
 def set_active(
     user_id: UserId, request: Request, staff: AdminUser, state: State, active: Annotated[bool, Form()]
 ) -> Response:
@@ -129,7 +133,7 @@ def set_active(
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
-@router.get("/audit", response_class=HTMLResponse)
+@router.get("/audit", response_class=HTMLResponse, name="admin.audit_log")
 def audit_log(request: Request, staff: AdminUser, state: State) -> Response:
     """Site administrators: the most recent audit events."""
     with read_session(state.engine) as db:

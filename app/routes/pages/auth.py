@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.errors import TooManyRequests
 from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
 from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
+from app.web.pages import PageRoute
 from app.web.state import AppState, get_state
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 
 
@@ -33,7 +34,7 @@ def safe_next(target: str | None, default: str = "/trust") -> str:
     return target
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, name="auth.login_form")
 def login_form(request: Request, staff: MaybeStaff, state: State, next: str | None = None) -> Response:
     """Anyone: the sign-in form (signed-in staff go straight on)."""
     if staff is not None:
@@ -41,7 +42,7 @@ def login_form(request: Request, staff: MaybeStaff, state: State, next: str | No
     return _form(request, state, next=safe_next(next), email="", message=None, status=200)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, name="auth.login")
 def login(
     request: Request,
     state: State,
@@ -71,7 +72,7 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", name="auth.logout")
 def logout(request: Request, staff: StaffUser, state: State) -> Response:
     """Signed-in staff: end this session."""
     secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))

@@ -30,12 +30,12 @@ from app.permissions import LEADS_AND_FACILITATORS, can
 from app.schemas.sessions import ConsensusIn, Distribution, PaperRating, SessionCreate
 from app.store import consensus, focus_sessions, responses, rounds, trusts
 from app.web.auth import StaffUser
-from app.web.pages import field_errors, render
+from app.web.pages import PageRoute, field_errors, render
 from app.web.params import SessionId
 from app.web.state import AppState, get_state
 from surveys import CHILD_VIEWPOINT, Item
 
-router = APIRouter(prefix="/facilitate", include_in_schema=False)
+router = APIRouter(prefix="/facilitate", include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 LONDON = ZoneInfo("Europe/London")
 SESSION_FORM_NOUNS = {
@@ -203,7 +203,7 @@ def _int_or_none(text: str) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, name="facilitate.sessions_page")
 def sessions_page(request: Request, staff: StaffUser, state: State) -> Response:
     """Leads, facilitators and site administrators: the sessions they may run, by round, and a form to
     create one. ``?round=ID`` shows one round's sessions."""
@@ -211,7 +211,7 @@ def sessions_page(request: Request, staff: StaffUser, state: State) -> Response:
     return _list_page(request, state, staff)
 
 
-@router.post("/sessions", response_class=HTMLResponse)
+@router.post("/sessions", response_class=HTMLResponse, name="facilitate.create_session")
 def create_session(
     request: Request,
     staff: StaffUser,
@@ -388,7 +388,7 @@ def _entry(context: Mapping[str, Any], code: str) -> StatementEntry | None:
     return None
 
 
-@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+@router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
 def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress."""
     with read_session(state.engine) as db:
@@ -400,7 +400,7 @@ def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: 
     return _fragment(request, "facilitate/room.html", context, block="progress" if _hx(request) else None)
 
 
-@router.post("/sessions/{session_id}/state", response_class=HTMLResponse)
+@router.post("/sessions/{session_id}/state", response_class=HTMLResponse, name="facilitate.change_state")
 def change_state(
     session_id: SessionId,
     request: Request,
@@ -432,7 +432,7 @@ def change_state(
     return RedirectResponse(f"/facilitate/sessions/{session_id}", status_code=303)
 
 
-@router.get("/sessions/{session_id}/close", response_class=HTMLResponse)
+@router.get("/sessions/{session_id}/close", response_class=HTMLResponse, name="facilitate.confirm_close")
 def confirm_close(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: ask before closing, which cannot be undone."""
     with read_session(state.engine) as db:
@@ -441,7 +441,7 @@ def confirm_close(session_id: SessionId, request: Request, staff: StaffUser, sta
     return render(request, "facilitate/close.html", focus=focus, progress=progress)
 
 
-@router.post("/sessions/{session_id}/reveal", response_class=HTMLResponse)
+@router.post("/sessions/{session_id}/reveal", response_class=HTMLResponse, name="facilitate.reveal")
 def reveal(
     session_id: SessionId,
     request: Request,
@@ -458,7 +458,9 @@ def reveal(
     return RedirectResponse(f"/facilitate/sessions/{session_id}#statements", status_code=303)
 
 
-@router.post("/sessions/{session_id}/consensus", response_class=HTMLResponse)
+@router.post(
+    "/sessions/{session_id}/consensus", response_class=HTMLResponse, name="facilitate.record_consensus"
+)
 def record_consensus(
     session_id: SessionId,
     request: Request,
@@ -520,7 +522,7 @@ def qr_svg(url: str) -> str:
     )
 
 
-@router.get("/sessions/{session_id}/screen", response_class=HTMLResponse)
+@router.get("/sessions/{session_id}/screen", response_class=HTMLResponse, name="facilitate.room_screen")
 def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the screen to project, with the code, a QR code and how
     many have joined. With ``HX-Request``, only the part that changes."""
@@ -580,7 +582,7 @@ def _paper_page(
     )
 
 
-@router.get("/sessions/{session_id}/paper", response_class=HTMLResponse)
+@router.get("/sessions/{session_id}/paper", response_class=HTMLResponse, name="facilitate.paper_form")
 def paper_form(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: a form to type in one paper questionnaire."""
     return _paper_page(request, state, staff, session_id)
@@ -600,7 +602,7 @@ def _save_paper(state: AppState, staff: Staff, session_id: int, chosen: Mapping[
         consensus.record_paper(db, actor=staff, focus=focus, items=items, ratings=ratings)
 
 
-@router.post("/sessions/{session_id}/paper", response_class=HTMLResponse)
+@router.post("/sessions/{session_id}/paper", response_class=HTMLResponse, name="facilitate.add_paper")
 async def add_paper(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: save one paper questionnaire as a submitted, anonymous
     participant; then the form again, empty, for the next one."""

@@ -23,11 +23,11 @@ from app.store.actions import SORTS
 from app.store.round_detail import cell_coverage
 from app.store.scores import Thresholds, round_scores
 from app.web.auth import StaffUser
-from app.web.pages import field_errors, render
+from app.web.pages import PageRoute, field_errors, render
 from app.web.params import ActionId, RoundId, SupportNeedId, TrustId
 from app.web.state import AppState, get_state
 
-router = APIRouter(prefix="/trust", include_in_schema=False)
+router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 ACTION_NOUNS = {
     "title": "the action",
@@ -99,7 +99,7 @@ def _plan_page(
 Filter = Annotated[str | None, Query(max_length=40)]
 
 
-@router.get("/{trust_id}/actions", response_class=HTMLResponse)
+@router.get("/{trust_id}/actions", response_class=HTMLResponse, name="plans.action_plan")
 def action_plan(
     trust_id: TrustId,
     request: Request,
@@ -137,7 +137,7 @@ def _errors_of(error: Exception, form: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-@router.post("/{trust_id}/actions", response_class=HTMLResponse)
+@router.post("/{trust_id}/actions", response_class=HTMLResponse, name="plans.add_action")
 async def add_action(trust_id: TrustId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the trust: add an action at the end of the plan."""
     form = await _action_form(request)
@@ -161,7 +161,9 @@ def _editable(db: Session, staff: Staff, trust_id: int, action_id: int) -> Actio
     return actions.get_action(db, trust_id=trust_id, action_id=action_id)
 
 
-@router.get("/{trust_id}/actions/{action_id}/edit", response_class=HTMLResponse)
+@router.get(
+    "/{trust_id}/actions/{action_id}/edit", response_class=HTMLResponse, name="plans.edit_action_page"
+)
 def edit_action_page(
     trust_id: TrustId, action_id: ActionId, request: Request, staff: StaffUser, state: State
 ) -> Response:
@@ -176,7 +178,7 @@ def edit_action_page(
     return render(request, "plans/action_edit.html", trust=trust, action=action, form=form, errors={})
 
 
-@router.post("/{trust_id}/actions/{action_id}/edit", response_class=HTMLResponse)
+@router.post("/{trust_id}/actions/{action_id}/edit", response_class=HTMLResponse, name="plans.edit_action")
 async def edit_action(
     trust_id: TrustId, action_id: ActionId, request: Request, staff: StaffUser, state: State
 ) -> Response:
@@ -200,7 +202,9 @@ async def edit_action(
     return RedirectResponse(f"/trust/{trust_id}/actions#action-{action_id}", status_code=303)
 
 
-@router.post("/{trust_id}/actions/{action_id}/delete", response_class=HTMLResponse)
+@router.post(
+    "/{trust_id}/actions/{action_id}/delete", response_class=HTMLResponse, name="plans.delete_action"
+)
 def delete_action(trust_id: TrustId, action_id: ActionId, staff: StaffUser, state: State) -> Response:
     """Leads of the trust: remove an action from the plan."""
     with write_session(state.engine) as db:
@@ -208,7 +212,7 @@ def delete_action(trust_id: TrustId, action_id: ActionId, staff: StaffUser, stat
     return RedirectResponse(f"/trust/{trust_id}/actions#plan", status_code=303)
 
 
-@router.post("/{trust_id}/actions/{action_id}/move", response_class=HTMLResponse)
+@router.post("/{trust_id}/actions/{action_id}/move", response_class=HTMLResponse, name="plans.move_action")
 def move_action(
     trust_id: TrustId,
     action_id: ActionId,
@@ -265,13 +269,13 @@ def _targets_page(
     )
 
 
-@router.get("/rounds/{round_id}/targets", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/targets", response_class=HTMLResponse, name="plans.targets_page")
 def targets_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: each arc's score and target, and the support the trust needs."""
     return _targets_page(request, state, staff, round_id)
 
 
-@router.post("/rounds/{round_id}/targets", response_class=HTMLResponse)
+@router.post("/rounds/{round_id}/targets", response_class=HTMLResponse, name="plans.set_targets")
 async def set_targets(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: set each arc's target (a blank clears it). All or nothing."""
     submitted = await request.form()
@@ -306,7 +310,7 @@ async def set_targets(round_id: RoundId, request: Request, staff: StaffUser, sta
     return RedirectResponse(f"/trust/rounds/{round_id}/targets?saved=1", status_code=303)
 
 
-@router.post("/rounds/{round_id}/support-needs", response_class=HTMLResponse)
+@router.post("/rounds/{round_id}/support-needs", response_class=HTMLResponse, name="plans.add_support_need")
 async def add_support_need(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: record help the trust needs on an arc."""
     submitted = await request.form()
@@ -331,7 +335,11 @@ async def add_support_need(round_id: RoundId, request: Request, staff: StaffUser
     return RedirectResponse(f"/trust/rounds/{round_id}/targets#support", status_code=303)
 
 
-@router.post("/rounds/{round_id}/support-needs/{need_id}/delete", response_class=HTMLResponse)
+@router.post(
+    "/rounds/{round_id}/support-needs/{need_id}/delete",
+    response_class=HTMLResponse,
+    name="plans.remove_support_need",
+)
 def remove_support_need(
     round_id: RoundId, need_id: SupportNeedId, staff: StaffUser, state: State
 ) -> Response:
@@ -345,7 +353,7 @@ def remove_support_need(
 # --- coverage ---------------------------------------------------------------------------------------------
 
 
-@router.get("/rounds/{round_id}/coverage", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/coverage", response_class=HTMLResponse, name="plans.coverage_page")
 def coverage_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: for each arc and viewpoint, how many have answered against the
     threshold, and the focus groups still to run, to plan the groups needed before the round closes."""

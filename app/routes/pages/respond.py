@@ -29,11 +29,11 @@ from app.services.joining import join_by_code
 from app.store import responses
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE
-from app.web.pages import render
+from app.web.pages import PageRoute, render
 from app.web.state import AppState, get_state
 from surveys import CHILD_VIEWPOINT, Item
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 Step = Annotated[int, Path(ge=1, le=200, description="A page of the questionnaire, from 1")]
 
@@ -179,13 +179,13 @@ async def _save(request: Request, state: AppState, form: FormData, body: Respons
 # --- joining -----------------------------------------------------------------------------------------------
 
 
-@router.get("/join", response_class=HTMLResponse)
+@router.get("/join", response_class=HTMLResponse, name="respond.join_page")
 def join_page(request: Request, code: Annotated[str, Query(max_length=40)] = "") -> Response:
     """Anyone: the code field (filled in from ?code=, e.g. a QR code) and a Join button."""
     return render(request, "respond/join.html", code=code.strip().upper(), error=None)
 
 
-@router.post("/join", response_class=HTMLResponse)
+@router.post("/join", response_class=HTMLResponse, name="respond.join")
 def join(request: Request, state: State, code: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Anyone with the code of an open session: a participant cookie, then the questions."""
     if not code.strip():
@@ -214,7 +214,7 @@ def join(request: Request, state: State, code: Annotated[str, Form(max_length=20
 # --- answering ---------------------------------------------------------------------------------------------
 
 
-@router.get("/respond", response_class=HTMLResponse)
+@router.get("/respond", response_class=HTMLResponse, name="respond.privacy")
 def privacy(request: Request, state: State) -> Response:
     """A participant: what we ask, how it stays anonymous, that they may skip or stop; then Start."""
     me = _respondent(state, request)
@@ -225,7 +225,7 @@ def privacy(request: Request, state: State) -> Response:
     return _page(request, state, "respond/privacy.html", me, arcs=arcs, min_group=min_group)
 
 
-@router.get("/respond/about-you", response_class=HTMLResponse)
+@router.get("/respond/about-you", response_class=HTMLResponse, name="respond.profile_page")
 def profile_page(request: Request, state: State) -> Response:
     """A participant: the optional anonymous profile (staff: sector and role; children: age band, help)."""
     me = _respondent(state, request)
@@ -234,7 +234,7 @@ def profile_page(request: Request, state: State) -> Response:
     return _profile_page(request, state, me, chosen=me.profile)
 
 
-@router.post("/respond/about-you", response_class=HTMLResponse)
+@router.post("/respond/about-you", response_class=HTMLResponse, name="respond.save_profile")
 async def save_profile(request: Request, state: State) -> Response:
     """A participant: save the profile (whatever was chosen; nothing is required), then the questions."""
     me = await run_in_threadpool(_respondent, state, request)
@@ -257,7 +257,7 @@ async def save_profile(request: Request, state: State) -> Response:
     return RedirectResponse("/respond/questions/1", status_code=303)
 
 
-@router.get("/respond/questions/{step}", response_class=HTMLResponse)
+@router.get("/respond/questions/{step}", response_class=HTMLResponse, name="respond.question_page")
 def question_page(step: Step, request: Request, state: State) -> Response:
     """A participant: one statement (children) or one arc's statements (staff), with saved answers shown."""
     me = _respondent(state, request)
@@ -268,7 +268,7 @@ def question_page(step: Step, request: Request, state: State) -> Response:
     return _question_page(request, state, me, step)
 
 
-@router.post("/respond/questions/{step}", response_class=HTMLResponse)
+@router.post("/respond/questions/{step}", response_class=HTMLResponse, name="respond.answer")
 async def answer(step: Step, request: Request, state: State) -> Response:
     """A participant: save this page's answers, then the next page (or Back: the page before)."""
     me = await run_in_threadpool(_respondent, state, request)
@@ -304,7 +304,7 @@ async def answer(step: Step, request: Request, state: State) -> Response:
     return RedirectResponse(f"/respond/questions/{step + 1}", status_code=303)
 
 
-@router.get("/respond/review", response_class=HTMLResponse)
+@router.get("/respond/review", response_class=HTMLResponse, name="respond.review_page")
 def review_page(request: Request, state: State) -> Response:
     """A participant: every statement with the answer given (or "skipped"), links to change, and Submit."""
     me = _respondent(state, request)
@@ -313,7 +313,7 @@ def review_page(request: Request, state: State) -> Response:
     return _page(request, state, "respond/review.html", me, arc_titles=_arc_titles(state, me))
 
 
-@router.post("/respond/submit", response_class=HTMLResponse)
+@router.post("/respond/submit", response_class=HTMLResponse, name="respond.submit")
 async def submit(request: Request, state: State) -> Response:
     """A participant: mark their answers as finished, then the thank-you page."""
     form = await request.form()
@@ -323,7 +323,7 @@ async def submit(request: Request, state: State) -> Response:
     return RedirectResponse("/respond/thanks", status_code=303)
 
 
-@router.get("/respond/thanks", response_class=HTMLResponse)
+@router.get("/respond/thanks", response_class=HTMLResponse, name="respond.thanks_page")
 def thanks_page(request: Request, state: State) -> Response:
     """A participant who has submitted: thank you, and "Finish and hand on" (others: the review page)."""
     me = _respondent(state, request)
@@ -337,13 +337,13 @@ def thanks_page(request: Request, state: State) -> Response:
 # --- handing on --------------------------------------------------------------------------------------------
 
 
-@router.post("/respond/finish")
+@router.post("/respond/finish", name="respond.finish")
 def finish(request: Request, state: State) -> Response:
     """Anyone: forget this browser's participant (answers stay saved) and start again for the next person."""
     return _hand_on(request, state)
 
 
-@router.get("/respond/idle")
+@router.get("/respond/idle", name="respond.idle")
 def idle(request: Request, state: State) -> Response:
     """Anyone (a respondent page left untouched): as Finish and hand on, so an idle tablet starts again."""
     return _hand_on(request, state)

@@ -42,7 +42,7 @@ from app.store.round_detail import (
 from app.store.scores import Thresholds, with_comments
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
-from app.web.pages import render_page
+from app.web.pages import PageRoute, render_page
 from app.web.params import MAX_ID, RoundId
 from app.web.state import AppState, get_state
 from framework.charts.rainbow import describe
@@ -50,7 +50,7 @@ from framework.model import Arc, Viewpoint
 from framework.scoring import Cell, CellComparison, Comparison
 from surveys import SurveyBook
 
-router = APIRouter(prefix="/trust", include_in_schema=False)
+router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 BaselineParam = Annotated[
     str | None,
@@ -189,7 +189,7 @@ def _chart(
     return Chart(url=f"/api/rounds/{report.round.id}/rainbow.svg{query}", alt=describe(chart))
 
 
-@router.get("/rounds/{round_id}", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}", response_class=HTMLResponse, name="results.round_dashboard")
 def round_dashboard(
     round_id: RoundId, request: Request, staff: StaffUser, state: State, baseline: BaselineParam = None
 ) -> Response:
@@ -241,7 +241,7 @@ def round_dashboard(
     return render_page(request, "results/dashboard.html", page)
 
 
-@router.get("/rounds/{round_id}/compare", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/compare", response_class=HTMLResponse, name="results.compare_page")
 def compare_page(
     round_id: RoundId,
     request: Request,
@@ -283,7 +283,7 @@ def compare_page(
     return render_page(request, "results/compare.html", page)
 
 
-@router.get("/rounds/{round_id}/arcs/{arc}", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/arcs/{arc}", response_class=HTMLResponse, name="results.arc_page")
 def arc_page(
     round_id: RoundId,
     arc: Annotated[str, Path(max_length=40)],
@@ -322,7 +322,7 @@ def arc_page(
     return render_page(request, "results/arc.html", page)
 
 
-@router.get("/rounds/{round_id}/gaps", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/gaps", response_class=HTMLResponse, name="results.gaps_page")
 def gaps_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: where the viewpoints see an arc differently, children and the trust
     above all."""

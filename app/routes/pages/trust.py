@@ -18,11 +18,11 @@ from app.permissions import ANY_MEMBER, LEADS, can, check_trust_access
 from app.schemas.staff import RoundCreate
 from app.store import rounds, trusts
 from app.web.auth import StaffUser
-from app.web.pages import field_errors, render
+from app.web.pages import PageRoute, field_errors, render
 from app.web.params import RoundId, TrustId
 from app.web.state import AppState, get_state
 
-router = APIRouter(prefix="/trust", include_in_schema=False)
+router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
 ROUND_FORM_NOUNS = {
     "name": "the name of the round",
     "period_start": "the start of the period",
@@ -39,7 +39,7 @@ class TrustPage:
     can_create_round: bool
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, name="trust.my_trusts")
 def my_trusts(request: Request, staff: StaffUser, state: State) -> Response:
     """Any staff: the trusts they belong to (site administrators: all)."""
     with read_session(state.engine) as db:
@@ -49,13 +49,13 @@ def my_trusts(request: Request, staff: StaffUser, state: State) -> Response:
     return render(request, "trust/index.html", trusts=visible)
 
 
-@router.get("/{trust_id}", response_class=HTMLResponse)
+@router.get("/{trust_id}", response_class=HTMLResponse, name="trust.trust_page")
 def trust_page(trust_id: TrustId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the trust: its rounds; leads also get the form to start one."""
     return _trust_page(request, state, staff, trust_id)
 
 
-@router.post("/{trust_id}/rounds", response_class=HTMLResponse)
+@router.post("/{trust_id}/rounds", response_class=HTMLResponse, name="trust.create_round")
 def create_round(
     trust_id: TrustId,
     request: Request,
@@ -93,7 +93,7 @@ def create_round(
     return RedirectResponse(f"/trust/rounds/{round_id}", status_code=303)
 
 
-@router.get("/rounds/{round_id}/delete", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/delete", response_class=HTMLResponse, name="trust.confirm_delete_round")
 def confirm_delete_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: ask for confirmation before deleting."""
     with read_session(state.engine) as db:
@@ -102,7 +102,7 @@ def confirm_delete_round(round_id: RoundId, request: Request, staff: StaffUser, 
     return render(request, "trust/delete_round.html", round=db_round, trust=trust, error=None, typed="")
 
 
-@router.post("/rounds/{round_id}/delete", response_class=HTMLResponse)
+@router.post("/rounds/{round_id}/delete", response_class=HTMLResponse, name="trust.delete_round")
 def delete_round(
     round_id: RoundId,
     request: Request,

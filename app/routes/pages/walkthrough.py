@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from app.services.catalogue import find_arc
 from app.web.auth import MaybeStaff
+from app.web.pages import PageRoute
 from app.web.state import AppState, get_state
 from framework.charts.geometry import Band, rainbow_bands
 from framework.model import Arc, Viewpoint
 from surveys import Item
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 State = Annotated[AppState, Depends(get_state)]
 
@@ -37,7 +38,7 @@ class ViewpointSection:
     items: tuple[Item, ...]
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, name="walkthrough.rainbow_page")
 def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
     bands = rainbow_bands(
         len(state.framework.arcs),
@@ -48,7 +49,7 @@ def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLRespo
         cy=_OUTER + 4,
     )
     drawn = [
-        DrawnArc(arc=arc, band=band, href=request.app.url_path_for("arc_page", arc=arc.key))
+        DrawnArc(arc=arc, band=band, href=request.app.url_path_for("walkthrough.arc_page", arc=arc.key))
         for arc, band in zip(state.framework.arcs, bands, strict=True)
     ]
     return state.templates.TemplateResponse(
@@ -58,7 +59,7 @@ def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLRespo
     )
 
 
-@router.get("/arcs/{arc}", response_class=HTMLResponse, name="arc_page")
+@router.get("/arcs/{arc}", response_class=HTMLResponse, name="walkthrough.arc_page")
 def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
     """One arc: what it is about, its two ends, success and the questionnaire from each viewpoint.
 
