@@ -1,7 +1,5 @@
-"""The sign-in page, used as a browser would: the form, where it goes next, signing out.
-
-Sessions themselves (cookies, expiry, tokens) are tested in tests/app/test_auth.py.
-"""
+"""The sign-in page: its context and where it goes next. Signing in and out through its form is tested with
+the trust pages it leads to (test_trust.py); sessions themselves in tests/app/test_auth.py."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.routes.pages.auth import LoginPage, safe_next
 from tests.factories import PASSWORD, World, browse_as
-from tests.pages import find_form, get_page, location, parse, rendered_with, submit, text_of
+from tests.pages import find_form, get_page, location, rendered_with, submit
 
 pytestmark = pytest.mark.database
 
@@ -45,23 +43,6 @@ def test_signing_in_goes_to_the_trusts_when_no_page_was_asked_for(client: TestCl
     assert location(response) == "/trust"
 
 
-def test_a_wrong_password_shows_the_form_again_with_the_email_kept(client: TestClient, world: World) -> None:
-    form = find_form(get_page(client, "/login"), "/login")
-    response = submit(client, form, email=world.emails["lead_a"], password="not the password")
-    assert response.status_code == 401
-    context = rendered_with(response, "auth/login.html", LoginPage)
-    assert context["email"] == world.emails["lead_a"]
-    assert "do not match" in text_of(parse(response).select_one(".error-summary"))
-
-
 def test_signed_in_staff_go_straight_on_from_the_sign_in_page(client: TestClient, world: World) -> None:
     browse_as(client, world.users["viewer_a"])
     assert location(client.get("/login?next=/facilitate", follow_redirects=False)) == "/facilitate"
-
-
-def test_signing_out_says_so_on_the_sign_in_page(client: TestClient, world: World) -> None:
-    browse_as(client, world.users["viewer_a"])
-    form = find_form(get_page(client, "/"), "/logout")
-    response = submit(client, form)
-    assert location(response) == "/login?signed_out=1"
-    assert "You have signed out." in text_of(get_page(client, "/login?signed_out=1").main)
