@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalogue import find_arc
 from app.web.auth import MaybeStaff
-from app.web.pages import PageRoute
+from app.web.pages import PageRoute, path_for, render_page
 from app.web.state import AppState, get_state
 from framework.charts.geometry import Band, rainbow_bands
 from framework.model import Arc, Viewpoint
@@ -38,8 +38,24 @@ class ViewpointSection:
     items: tuple[Item, ...]
 
 
+@dataclass(frozen=True)
+class RainbowPage:
+    drawn_arcs: list[DrawnArc]
+    width: int  # of the drawing's box, in SVG units
+    height: int
+
+
+@dataclass(frozen=True)
+class ArcPage:
+    arc: Arc
+    sections: list[ViewpointSection]
+    previous_arc: Arc | None
+    next_arc: Arc | None
+
+
 @router.get("/", response_class=HTMLResponse, name="walkthrough.rainbow_page")
-def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> Response:
+    """Anyone: the eight arcs drawn as a rainbow, each a link, with the same links as a list."""
     bands = rainbow_bands(
         len(state.framework.arcs),
         outer_radius=_OUTER,
@@ -49,18 +65,15 @@ def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLRespo
         cy=_OUTER + 4,
     )
     drawn = [
-        DrawnArc(arc=arc, band=band, href=request.app.url_path_for("walkthrough.arc_page", arc=arc.key))
+        DrawnArc(arc=arc, band=band, href=path_for(request, "walkthrough.arc_page", arc=arc.key))
         for arc, band in zip(state.framework.arcs, bands, strict=True)
     ]
-    return state.templates.TemplateResponse(
-        request,
-        "walkthrough/rainbow.html",
-        {"drawn_arcs": drawn, "width": _WIDTH, "height": _OUTER + 8},
-    )
+    page = RainbowPage(drawn_arcs=drawn, width=_WIDTH, height=_OUTER + 8)
+    return render_page(request, "walkthrough/rainbow.html", page)
 
 
 @router.get("/arcs/{arc}", response_class=HTMLResponse, name="walkthrough.arc_page")
-def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> Response:
     """One arc: what it is about, its two ends, success and the questionnaire from each viewpoint.
 
     :raises NotFound: for an unknown arc.
@@ -77,13 +90,10 @@ def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTM
         )
         for viewpoint in framework.viewpoints
     ]
-    return state.templates.TemplateResponse(
-        request,
-        "walkthrough/arc.html",
-        {
-            "arc": current,
-            "sections": sections,
-            "previous_arc": framework.arcs[position - 1] if position > 0 else None,
-            "next_arc": framework.arcs[position + 1] if position + 1 < len(keys) else None,
-        },
+    page = ArcPage(
+        arc=current,
+        sections=sections,
+        previous_arc=framework.arcs[position - 1] if position > 0 else None,
+        next_arc=framework.arcs[position + 1] if position + 1 < len(keys) else None,
     )
+    return render_page(request, "walkthrough/arc.html", page)
