@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,7 +41,7 @@ from app.store.round_detail import (
 from app.store.scores import Thresholds, with_comments
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
-from app.web.pages import PageRoute, render_page
+from app.web.pages import PageRoute, path_for, render_page
 from app.web.params import MAX_ID, RoundId
 from app.web.state import AppState, get_state
 from framework.charts.rainbow import describe
@@ -107,6 +106,7 @@ class DashboardPage:
     viewpoint_charts: list[tuple[Viewpoint, Chart]]
     coverage: list[ViewpointCoverage]
     bands: PeerBands
+    min_trusts: int  # trusts with a round that year before any band is shown
     export_query: str
 
 
@@ -175,9 +175,14 @@ def _results(
 
 
 def _chart(
-    report: RoundReport, state: AppState, *, viewpoint: str | None = None, small: bool = False
+    request: Request,
+    report: RoundReport,
+    state: AppState,
+    *,
+    viewpoint: str | None = None,
+    small: bool = False,
 ) -> Chart:
-    params: dict[str, str] = {}
+    params: dict[str, str | int] = {}
     if report.baseline is not None:
         params["baseline"] = str(report.baseline.id)
     if viewpoint is not None:
@@ -185,8 +190,9 @@ def _chart(
     if small:
         params["size"] = "small"
     chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
-    query = f"?{urlencode(params)}" if params else ""
-    return Chart(url=f"/api/rounds/{report.round.id}/rainbow.svg{query}", alt=describe(chart))
+    assert report.round.id is not None
+    url = path_for(request, "rainbow_svg", round_id=report.round.id, query=params)
+    return Chart(url=url, alt=describe(chart))
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse, name="results.round_dashboard")
@@ -229,13 +235,14 @@ def round_dashboard(
         can_plan=is_lead,
         can_delete=is_lead,
         cells=cells_by_key(report.scores),
-        chart=_chart(report, state),
+        chart=_chart(request, report, state),
         viewpoint_charts=[
-            (viewpoint, _chart(report, state, viewpoint=viewpoint.key, small=True))
+            (viewpoint, _chart(request, report, state, viewpoint=viewpoint.key, small=True))
             for viewpoint in state.framework.viewpoints
         ],
         coverage=who,
         bands=bands,
+        min_trusts=state.settings.benchmark_min_trusts,
         export_query=f"?baseline={report.baseline.id}" if report.baseline else "",
     )
     return render_page(request, "results/dashboard.html", page)
@@ -272,9 +279,9 @@ def compare_page(
         comparison=comparison,
         moves=biggest_moves(comparison) if comparison else None,
         view=view,
-        overlay=_chart(report, state) if comparison else None,
+        overlay=_chart(request, report, state) if comparison else None,
         side_by_side=(
-            [_chart(baseline_alone, state), _chart(report.without_baseline(), state)]
+            [_chart(request, baseline_alone, state), _chart(request, report.without_baseline(), state)]
             if baseline_alone is not None
             else []
         ),
