@@ -143,7 +143,7 @@ def field_errors(
     found: dict[str, str] = {}
     for detail in problems:
         location = [part for part in detail["loc"] if part != "body"]
-        field = str(location[0]) if location else next(iter(nouns))
+        field = str(location[0]) if location else next(iter(nouns), "form")
         if field in found:
             continue
         if messages and field in messages:
