@@ -17,7 +17,7 @@ again, with the error summary and what the person typed. Page routers use `PageR
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -58,11 +58,6 @@ def signed_in(request: Request) -> Staff:
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get(HX_REQUEST) == "true"
-
-
-def render(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
-    """Deprecated: pages render their typed context with `render_page`."""
-    return app_state(request).templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def render_page(
@@ -226,7 +221,7 @@ class PageRoute(APIRoute):
     `shows_form_again`) instead of FastAPI's generic 422. Problems outside the form (a bad id in the path,
     a bad query) still answer as errors."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         show: ShowAgain | None = getattr(self.endpoint, _SHOW_AGAIN, None)
         if show is None:

@@ -125,8 +125,7 @@ class RoundChoice:
 class SessionsPage:
     groups: list[RoundGroup]
     choices: list[RoundChoice]  # the open rounds the staff member may create sessions in
-    chosen_round: int | None  # ?round=ID: only that round's sessions
-    filtered_name: str | None
+    filtered_name: str | None  # the round ?round=ID shows alone
     form: dict[str, Any]  # the create form as typed
     errors: dict[str, str]
 
@@ -139,7 +138,7 @@ def sessions_page(request: Request, staff: Facilitator, state: State) -> Respons
 
 
 def _show_session_form(request: Request, invalid: InvalidForm) -> Response:
-    form = {name: invalid.text(name) for name in TEXT_FIELDS}
+    form: dict[str, Any] = {name: invalid.text(name) for name in TEXT_FIELDS}
     form |= {"arcs": invalid.texts("arcs"), "children_comments": bool(invalid.text("children_comments"))}
     errors = invalid.errors(SESSION_FORM_NOUNS, messages=SESSION_FORM_MESSAGES)
     return _sessions_page(request, app_state(request), signed_in(request), form, errors, status=422)
@@ -196,7 +195,6 @@ def _sessions_page(
     page = SessionsPage(
         groups=groups,
         choices=choices,
-        chosen_round=chosen_round,
         filtered_name=next((c.label for c in choices if c.id == chosen_round), None),
         form=form or _empty_form(str(default_round)),
         errors=errors or {},

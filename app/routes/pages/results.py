@@ -6,7 +6,7 @@ after suppression.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -142,13 +142,10 @@ class ArcPage:
 
 @dataclass(frozen=True)
 class GapsPage:
-    results: RoundReport
-    ctx: Chooser
     thresholds: Thresholds
     round: Round
     trust: Trust
-    cells: dict[tuple[str, str], Cell]
-    gaps: list[ViewpointGap] = field(default_factory=list)
+    gaps: list[ViewpointGap]
 
 
 def _baseline_choice(choice: str | None, *, default: BaselineChoice) -> BaselineChoice:
@@ -337,12 +334,9 @@ def gaps_page(round_id: RoundId, request: Request, staff: StaffUser, state: Stat
         base = _results(db, state, staff, round_id, None)
     report = base.results
     page = GapsPage(
-        results=report,
-        ctx=base.ctx,
         thresholds=base.thresholds,
         round=report.round,
         trust=report.trust,
-        cells=cells_by_key(report.scores),
         gaps=viewpoint_gaps(report.scores, state.framework),
     )
     return render_page(request, "results/gaps.html", page)

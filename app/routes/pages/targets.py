@@ -193,7 +193,7 @@ def _targets_page(
         trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
         scores = round_scores(db, round_id=round_id, framework=state.framework, thresholds=thresholds)
         levels = targets.by_key(targets.targets_of(db, round_id=round_id))
-        needs = support_needs.support_needs_of(db, round_id=round_id)
+        needs = list(support_needs.support_needs_of(db, round_id=round_id))
     stored = {
         f"target-{arc}": f"{levels[(arc, None)]:g}"
         for arc in state.framework.arc_keys

@@ -162,7 +162,8 @@ def test_the_sessions_page_gets_exactly_its_page_context(client: TestClient, wor
     context = rendered_with(
         client.get(f"/facilitate?round={world.round_a}"), "facilitate/index.html", SessionsPage
     )
-    assert context["chosen_round"] == world.round_a and context["form"]["round_id"] == str(world.round_a)
+    assert context["filtered_name"] == f"Trust A: {world.round_a_name}"
+    assert context["form"]["round_id"] == str(world.round_a)
 
 
 def test_a_refused_create_form_keeps_every_choice_made(client: TestClient, world: World) -> None:
