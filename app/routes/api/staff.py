@@ -145,3 +145,4 @@ def delete_round(round_id: RoundId, staff: StaffUser, state: State) -> Response:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
         rounds.delete_round(db, actor=staff, db_round=db_round)
     return Response(status_code=204)
+
