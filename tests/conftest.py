@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
-from app.config import Settings
 import app.db.schema  # noqa: F401  (every table, for the PostgreSQL schema script)
+from app.config import Settings
 from app.db.engine import create_db_engine, database_url
 from app.db.migrate import head_revision, upgrade
 from tests.apps import build_app

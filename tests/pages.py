@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 from httpx2 import Response
@@ -10,6 +13,19 @@ from httpx2 import Response
 def parse(response: Response) -> BeautifulSoup:
     assert response.headers["content-type"].startswith("text/html")
     return BeautifulSoup(response.text, "html.parser")
+
+
+#: What every page's template gets besides its page context: the request, and who is signed in.
+EVERY_PAGE = frozenset({"request", "staff"})
+
+
+def rendered_with(response: Response, template: str, page: type[Any]) -> dict[str, Any]:
+    """Check that `response` is `template` rendered with exactly the fields of the page context class
+    `page` (and `EVERY_PAGE`); return that context. The test client keeps what a template got."""
+    assert getattr(response, "template").name == template  # noqa: B009 (set by the test client)
+    context: dict[str, Any] = getattr(response, "context")  # noqa: B009
+    assert set(context) == {field.name for field in dataclasses.fields(page)} | EVERY_PAGE
+    return context
 
 
 def get_page(client: TestClient, path: str) -> BeautifulSoup:

@@ -1,4 +1,5 @@
-"""The Jinja2 environment for pages: autoescaped, with the framework available to every template."""
+"""The Jinja2 environment for pages: autoescaped, with the framework available to every template, and
+``url_for`` giving the path of a route by its name."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, pass_context
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.choices import ACTION_STATUS_LABELS, SUPPORT_KIND_LABELS
@@ -22,6 +24,18 @@ STATIC_DIR = PACKAGE_DIR / "static"
 def staff_context(request: Request) -> dict[str, Any]:
     """Every page knows who is signed in, once a route has worked it out (see app.auth.optional_staff)."""
     return {"staff": getattr(request.state, "staff", None)}
+
+
+@pass_context
+def url_for(context: Context, name: str, /, **params: Any) -> str:
+    """The path of route `name` (``url_for('facilitate.room_page', session_id=3)``), or of a static file
+    (``url_for('static', path='css/rainbow.css')``).
+
+    A path, not the absolute URL that Starlette's own ``url_for`` gives: links stay on the scheme and host
+    the browser used, whatever a proxy in front says.
+    """
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **params))
 
 
 MINUS = "\u2212"
@@ -44,6 +58,7 @@ def signed(value: float | None, places: int = 2) -> str:
 
 def create_templates(framework: Framework) -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[staff_context])
+    templates.env.globals["url_for"] = url_for  # in place of Starlette's, which gives absolute URLs
     templates.env.globals["framework"] = framework
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["CSRF_FIELD"] = CSRF_FIELD

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,13 +12,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.errors import TooManyRequests
 from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
 from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
+from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 
 
-def safe_next(target: str | None, default: str = "/trust") -> str:
+@dataclass(frozen=True)
+class LoginPage:
+    next: str  # where to go once signed in
+    email: str
+    message: str | None  # why signing in failed
+    signed_out: bool
+
+
+def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: an open redirect would let a phishing link borrow our sign-in page."""
     if not target:
         return default
@@ -33,15 +43,15 @@ def safe_next(target: str | None, default: str = "/trust") -> str:
     return target
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, staff: MaybeStaff, state: State, next: str | None = None) -> Response:
+@router.get("/login", response_class=HTMLResponse, name="auth.login_form")
+def login_form(request: Request, staff: MaybeStaff, next: str | None = None) -> Response:
     """Anyone: the sign-in form (signed-in staff go straight on)."""
     if staff is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
-    return _form(request, state, next=safe_next(next), email="", message=None, status=200)
+        return RedirectResponse(_next(request, next), status_code=303)
+    return _form(request, next=_next(request, next), email="", message=None, status=200)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, name="auth.login")
 def login(
     request: Request,
     state: State,
@@ -54,12 +64,12 @@ def login(
     try:
         secret = sign_in(state.runtime, email=email, password=password, client=client)
     except LoginFailed:
-        return _form(request, state, next=safe_next(next), email=email, message=FAILED_MESSAGE, status=401)
+        return _form(request, next=_next(request, next), email=email, message=FAILED_MESSAGE, status=401)
     except TooManyRequests as error:
-        response = _form(request, state, next=safe_next(next), email=email, message=error.detail, status=429)
+        response = _form(request, next=_next(request, next), email=email, message=error.detail, status=429)
         response.headers.update(error.headers)
         return response
-    response = RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(_next(request, next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session_signer(state.secret_key).sign(secret).decode(),
@@ -71,29 +81,27 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", name="auth.logout")
 def logout(request: Request, staff: StaffUser, state: State) -> Response:
     """Signed-in staff: end this session."""
     secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
     if secret:
         sign_out(state.runtime, secret=secret, user_id=staff.user_id, email=staff.email)
-    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    response = redirect_to(request, "auth.login_form", query={"signed_out": 1})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
-def _form(
-    request: Request, state: AppState, *, next: str, email: str, message: str | None, status: int
-) -> Response:
-    return state.templates.TemplateResponse(
-        request,
-        "auth/login.html",
-        {
-            "next": next,
-            "email": email,
-            "message": message,
-            "signed_out": request.query_params.get("signed_out") == "1",
-        },
-        status_code=status,
+def _next(request: Request, target: str | None) -> str:
+    return safe_next(target, default=path_for(request, "trust.my_trusts"))
+
+
+def _form(request: Request, *, next: str, email: str, message: str | None, status: int) -> Response:
+    page = LoginPage(
+        next=next,
+        email=email,
+        message=message,
+        signed_out=request.query_params.get("signed_out") == "1",
     )
+    return render_page(request, "auth/login.html", page, status=status)

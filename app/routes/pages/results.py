@@ -6,9 +6,8 @@ after suppression.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,7 +41,7 @@ from app.store.round_detail import (
 from app.store.scores import Thresholds, with_comments
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
-from app.web.pages import render_page
+from app.web.pages import PageRoute, path_for, render_page
 from app.web.params import MAX_ID, RoundId
 from app.web.state import AppState, get_state
 from framework.charts.rainbow_chart import describe
@@ -50,7 +49,7 @@ from framework.model import Arc, Viewpoint
 from framework.scoring import Cell, CellComparison, Comparison
 from surveys import SurveyBook
 
-router = APIRouter(prefix="/trust", include_in_schema=False)
+router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 BaselineParam = Annotated[
     str | None,
@@ -107,6 +106,7 @@ class DashboardPage:
     viewpoint_charts: list[tuple[Viewpoint, Chart]]
     coverage: list[ViewpointCoverage]
     bands: PeerBands
+    min_trusts: int  # trusts with a round that year before any band is shown
     export_query: str
 
 
@@ -142,13 +142,10 @@ class ArcPage:
 
 @dataclass(frozen=True)
 class GapsPage:
-    results: RoundReport
-    ctx: Chooser
     thresholds: Thresholds
     round: Round
     trust: Trust
-    cells: dict[tuple[str, str], Cell]
-    gaps: list[ViewpointGap] = field(default_factory=list)
+    gaps: list[ViewpointGap]
 
 
 def _baseline_choice(choice: str | None, *, default: BaselineChoice) -> BaselineChoice:
@@ -175,9 +172,14 @@ def _results(
 
 
 def _chart(
-    report: RoundReport, state: AppState, *, viewpoint: str | None = None, small: bool = False
+    request: Request,
+    report: RoundReport,
+    state: AppState,
+    *,
+    viewpoint: str | None = None,
+    small: bool = False,
 ) -> Chart:
-    params: dict[str, str] = {}
+    params: dict[str, str | int] = {}
     if report.baseline is not None:
         params["baseline"] = str(report.baseline.id)
     if viewpoint is not None:
@@ -185,11 +187,12 @@ def _chart(
     if small:
         params["size"] = "small"
     chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
-    query = f"?{urlencode(params)}" if params else ""
-    return Chart(url=f"/api/rounds/{report.round.id}/rainbow.svg{query}", alt=describe(chart))
+    assert report.round.id is not None
+    url = path_for(request, "rainbow_svg", round_id=report.round.id, query=params)
+    return Chart(url=url, alt=describe(chart))
 
 
-@router.get("/rounds/{round_id}", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}", response_class=HTMLResponse, name="results.round_dashboard")
 def round_dashboard(
     round_id: RoundId, request: Request, staff: StaffUser, state: State, baseline: BaselineParam = None
 ) -> Response:
@@ -229,19 +232,20 @@ def round_dashboard(
         can_plan=is_lead,
         can_delete=is_lead,
         cells=cells_by_key(report.scores),
-        chart=_chart(report, state),
+        chart=_chart(request, report, state),
         viewpoint_charts=[
-            (viewpoint, _chart(report, state, viewpoint=viewpoint.key, small=True))
+            (viewpoint, _chart(request, report, state, viewpoint=viewpoint.key, small=True))
             for viewpoint in state.framework.viewpoints
         ],
         coverage=who,
         bands=bands,
+        min_trusts=state.settings.benchmark_min_trusts,
         export_query=f"?baseline={report.baseline.id}" if report.baseline else "",
     )
     return render_page(request, "results/dashboard.html", page)
 
 
-@router.get("/rounds/{round_id}/compare", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/compare", response_class=HTMLResponse, name="results.compare_page")
 def compare_page(
     round_id: RoundId,
     request: Request,
@@ -272,9 +276,9 @@ def compare_page(
         comparison=comparison,
         moves=biggest_moves(comparison) if comparison else None,
         view=view,
-        overlay=_chart(report, state) if comparison else None,
+        overlay=_chart(request, report, state) if comparison else None,
         side_by_side=(
-            [_chart(baseline_alone, state), _chart(report.without_baseline(), state)]
+            [_chart(request, baseline_alone, state), _chart(request, report.without_baseline(), state)]
             if baseline_alone is not None
             else []
         ),
@@ -283,7 +287,7 @@ def compare_page(
     return render_page(request, "results/compare.html", page)
 
 
-@router.get("/rounds/{round_id}/arcs/{arc}", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/arcs/{arc}", response_class=HTMLResponse, name="results.arc_page")
 def arc_page(
     round_id: RoundId,
     arc: Annotated[str, Path(max_length=40)],
@@ -322,7 +326,7 @@ def arc_page(
     return render_page(request, "results/arc.html", page)
 
 
-@router.get("/rounds/{round_id}/gaps", response_class=HTMLResponse)
+@router.get("/rounds/{round_id}/gaps", response_class=HTMLResponse, name="results.gaps_page")
 def gaps_page(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: where the viewpoints see an arc differently, children and the trust
     above all."""
@@ -330,12 +334,9 @@ def gaps_page(round_id: RoundId, request: Request, staff: StaffUser, state: Stat
         base = _results(db, state, staff, round_id, None)
     report = base.results
     page = GapsPage(
-        results=report,
-        ctx=base.ctx,
         thresholds=base.thresholds,
         round=report.round,
         trust=report.trust,
-        cells=cells_by_key(report.scores),
         gaps=viewpoint_gaps(report.scores, state.framework),
     )
     return render_page(request, "results/gaps.html", page)

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from app.web.pages import PageRoute
 from app.web.state import AppState, get_state
 from framework.model import Framework
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
-@router.get("/framework.css")
+@router.get("/framework.css", name="theme.framework_css")
 def framework_css(state: Annotated[AppState, Depends(get_state)]) -> Response:
     return Response(
         arc_stylesheet(state.framework),

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalogue import find_arc
 from app.web.auth import MaybeStaff
+from app.web.pages import PageRoute, path_for, render_page
 from app.web.state import AppState, get_state
 from framework.charts.geometry import Ring, rainbow_rings
 from framework.model import Arc, Viewpoint
 from surveys import Item
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 State = Annotated[AppState, Depends(get_state)]
 
@@ -37,8 +38,24 @@ class ViewpointSection:
     items: tuple[Item, ...]
 
 
-@router.get("/", response_class=HTMLResponse)
-def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+@dataclass(frozen=True)
+class RainbowPage:
+    drawn_arcs: list[DrawnArc]
+    width: int  # of the drawing's box, in SVG units
+    height: int
+
+
+@dataclass(frozen=True)
+class ArcPage:
+    arc: Arc
+    sections: list[ViewpointSection]
+    previous_arc: Arc | None
+    next_arc: Arc | None
+
+
+@router.get("/", response_class=HTMLResponse, name="walkthrough.rainbow_page")
+def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> Response:
+    """Anyone: the eight arcs drawn as a rainbow, each a link, with the same links as a list."""
     rings = rainbow_rings(
         len(state.framework.arcs),
         outer_radius=_OUTER,
@@ -48,18 +65,15 @@ def rainbow_page(request: Request, state: State, staff: MaybeStaff) -> HTMLRespo
         cy=_OUTER + 4,
     )
     drawn = [
-        DrawnArc(arc=arc, ring=ring, href=request.app.url_path_for("arc_page", arc=arc.key))
+        DrawnArc(arc=arc, ring=ring, href=path_for(request, "walkthrough.arc_page", arc=arc.key))
         for arc, ring in zip(state.framework.arcs, rings, strict=True)
     ]
-    return state.templates.TemplateResponse(
-        request,
-        "walkthrough/rainbow.html",
-        {"drawn_arcs": drawn, "width": _WIDTH, "height": _OUTER + 8},
-    )
+    page = RainbowPage(drawn_arcs=drawn, width=_WIDTH, height=_OUTER + 8)
+    return render_page(request, "walkthrough/rainbow.html", page)
 
 
-@router.get("/arcs/{arc}", response_class=HTMLResponse, name="arc_page")
-def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTMLResponse:
+@router.get("/arcs/{arc}", response_class=HTMLResponse, name="walkthrough.arc_page")
+def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> Response:
     """One arc: what it is about, its two ends, success and the questionnaire from each viewpoint.
 
     :raises NotFound: for an unknown arc.
@@ -76,13 +90,10 @@ def arc_page(arc: str, request: Request, state: State, staff: MaybeStaff) -> HTM
         )
         for viewpoint in framework.viewpoints
     ]
-    return state.templates.TemplateResponse(
-        request,
-        "walkthrough/arc.html",
-        {
-            "arc": current,
-            "sections": sections,
-            "previous_arc": framework.arcs[position - 1] if position > 0 else None,
-            "next_arc": framework.arcs[position + 1] if position + 1 < len(keys) else None,
-        },
+    page = ArcPage(
+        arc=current,
+        sections=sections,
+        previous_arc=framework.arcs[position - 1] if position > 0 else None,
+        next_arc=framework.arcs[position + 1] if position + 1 < len(keys) else None,
     )
+    return render_page(request, "walkthrough/arc.html", page)

@@ -256,10 +256,13 @@ def _insert_figure(
         values.update(zip(COUNTERS, counts, strict=True))
     figure_id = connection.execute(
         sa.text(
-            "INSERT INTO disclosed_figures (disclosure_id, scope, arc, viewpoint, item_code, raters, outcome,
-            " + ", ".join(COUNTERS) + ", mean, median, spread, staff_entered) VALUES (:disclosure, :scope,
-            :arc, :viewpoint, :item," " :raters, :outcome, " + ", ".join(f":{name}" for name in COUNTERS) + ",
-            :mean, :median, :spread, 0) RETURNING id"
+            "INSERT INTO disclosed_figures (disclosure_id, scope, arc, viewpoint, item_code, raters, "
+            "outcome, "
+            + ", ".join(COUNTERS)
+            + ", mean, median, spread, staff_entered) VALUES (:disclosure, :scope, :arc, :viewpoint, :item, "
+            + ":raters, :outcome, "
+            + ", ".join(f":{name}" for name in COUNTERS)
+            + ", :mean, :median, :spread, 0) RETURNING id"
         ),
         {
             "disclosure": disclosure_id,

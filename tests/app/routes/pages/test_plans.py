@@ -1,13 +1,14 @@
-"""The plan pages in a browser: targets, support needs, the action plan and coverage, as a lead runs them."""
+"""The action plan in a browser, as a lead runs it and the trust reads it."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.routes.pages.plans import ActionEditPage, ActionPlanPage
 from tests.api import bearer, import_csv, two_rounds
 from tests.factories import World, browse_as
-from tests.pages import field_error, get_page, location, parse, text_of
+from tests.pages import get_page, parse, rendered_with, text_of
 
 pytestmark = pytest.mark.database
 
@@ -16,33 +17,6 @@ def as_role(client: TestClient, world: World, role: str = "lead_a") -> dict[str,
     headers = browse_as(client, world.users[role])
     client.headers.update(headers)
     return headers
-
-
-def test_a_lead_sets_targets_and_sees_the_gap_on_the_dashboard(client: TestClient, world: World) -> None:
-    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,2" for n in range(5)])
-    as_role(client, world)
-    response = client.post(
-        f"/trust/rounds/{world.round_a}/targets",
-        data={"target-orange": "3.5", "target-red": ""},
-        follow_redirects=False,
-    )
-    assert location(response) == f"/trust/rounds/{world.round_a}/targets?saved=1"
-    soup = get_page(client, f"/trust/rounds/{world.round_a}")
-    row = next(r for r in soup.select(".scores-table tbody tr") if "Common values" in text_of(r.th))
-    cells = [text_of(td) for td in row.find_all("td")]
-    assert cells[5:8] == ["2.00", "3.5", "+1.50"]
-    assert "target 3.5" in soup.select_one("figure.chart img")["alt"]
-
-
-def test_a_target_out_of_range_is_refused_and_nothing_is_saved(client: TestClient, world: World) -> None:
-    as_role(client, world)
-    response = client.post(
-        f"/trust/rounds/{world.round_a}/targets", data={"target-orange": "9", "target-red": "4"}
-    )
-    assert response.status_code == 422
-    assert "must be a number from 1 to 5" in field_error(parse(response), "target-orange")
-    listed = client.get(f"/api/rounds/{world.round_a}/targets", headers=bearer(world, "lead_a")).json()
-    assert listed == []
 
 
 def test_a_lead_adds_an_action_which_the_arc_filter_finds(client: TestClient, world: World) -> None:
@@ -123,38 +97,6 @@ def test_arcs_with_low_scores_and_no_action_are_flagged(client: TestClient, worl
     assert section is None or "Common values and language" not in text_of(section.parent)
 
 
-def test_support_needs_are_added_and_removed_in_the_browser(client: TestClient, world: World) -> None:
-    as_role(client, world)
-    client.post(
-        f"/trust/rounds/{world.round_a}/support-needs",
-        data={"arc": "green", "kind": "national", "description": "Guidance on information sharing"},
-    )
-    page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/targets"))
-    assert "Integrated working: National support" in page and "Guidance on information sharing" in page
-    refused = client.post(
-        f"/trust/rounds/{world.round_a}/support-needs",
-        data={"arc": "green", "kind": "national", "description": " "},
-    )
-    assert refused.status_code == 422
-    need = client.get(f"/api/rounds/{world.round_a}/support-needs", headers=bearer(world, "lead_a")).json()[0]
-    client.post(f"/trust/rounds/{world.round_a}/support-needs/{need['id']}/delete")
-    assert "Guidance on information sharing" not in text_of(
-        get_page(client, f"/trust/rounds/{world.round_a}/targets")
-    )
-
-
-def test_the_coverage_page_says_what_is_still_needed_and_which_groups_are_planned(
-    client: TestClient, world: World
-) -> None:
-    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,3" for n in range(3)])
-    as_role(client, world, "viewer_a")
-    soup = get_page(client, f"/trust/rounds/{world.round_a}/coverage")
-    row = next(r for r in soup.select("tbody tr") if "Common values" in text_of(r.th))
-    cells = [text_of(td) for td in row.find_all("td")]
-    assert cells[2].startswith("3 of 5: 2 more needed")
-    assert "Practitioners, north locality" in cells[1]
-
-
 def test_the_compare_page_puts_each_arcs_actions_beside_its_movement(
     client: TestClient, world: World
 ) -> None:
@@ -167,3 +109,38 @@ def test_the_compare_page_puts_each_arcs_actions_beside_its_movement(
     soup = get_page(client, f"/trust/rounds/{current}/compare?baseline={baseline}")
     row = next(r for r in soup.select("tbody tr") if "Common values and language" in text_of(r.th))
     assert text_of(row.find_all("td")[-1]) == "Glossary On track"
+
+
+def test_each_plan_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:
+    as_role(client, world)
+    client.post(f"/trust/{world.trust_a}/actions", data={"title": "Glossary", "arcs": ["orange"]})
+    action = client.get(f"/api/trusts/{world.trust_a}/actions", headers=bearer(world, "lead_a")).json()[0]
+    context = rendered_with(
+        client.get(f"/trust/{world.trust_a}/actions?arc=red"), "plans/actions.html", ActionPlanPage
+    )
+    assert context["form"]["arcs"] == ["red"] and context["filters"].arc == "red"
+    edit = client.get(f"/trust/{world.trust_a}/actions/{action['id']}/edit")
+    assert rendered_with(edit, "plans/action_edit.html", ActionEditPage)["form"]["title"] == "Glossary"
+
+
+def test_a_refused_action_keeps_every_ticked_arc_and_what_was_typed(client: TestClient, world: World) -> None:
+    as_role(client, world)
+    data = {"title": "Glossary", "arcs": ["orange", "red"], "due": "31/03/2010", "lead_officer": "  "}
+    response = client.post(f"/trust/{world.trust_a}/actions", data=data)
+    assert response.status_code == 422
+    context = rendered_with(response, "plans/actions.html", ActionPlanPage)
+    assert context["form"]["arcs"] == ["orange", "red"] and context["form"]["due"] == "31/03/2010"
+    assert context["errors"] == {"due": "The due date must be a date, such as 2010-04-01."}
+    checked = parse(response).select('#add input[name="arcs"][checked]')
+    assert sorted(box["value"] for box in checked) == ["orange", "red"]
+
+
+def test_a_refused_change_shows_the_edit_page_again(client: TestClient, world: World) -> None:
+    as_role(client, world)
+    client.post(f"/trust/{world.trust_a}/actions", data={"title": "Glossary", "arcs": ["orange"]})
+    action = client.get(f"/api/trusts/{world.trust_a}/actions", headers=bearer(world, "lead_a")).json()[0]
+    response = client.post(f"/trust/{world.trust_a}/actions/{action['id']}/edit", data={"title": "Glossary"})
+    assert response.status_code == 422
+    context = rendered_with(response, "plans/action_edit.html", ActionEditPage)
+    assert context["errors"] == {"arcs": "Choose at least one arc the action works on."}
+    assert context["form"]["title"] == "Glossary" and context["form"]["arcs"] == []

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from app.db.engine import read_session
 from app.db.tables import Round
+from app.routes.pages.trust import DeleteRoundPage, TrustPage, TrustsPage
 from app.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, World, app_state, browse_as
-from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
+from tests.pages import field_error, find_form, get_page, location, parse, rendered_with, submit, text_of
 
 pytestmark = pytest.mark.database
 
@@ -331,3 +332,29 @@ def test_a_lead_of_another_trust_cannot_delete_its_round(client: TestClient, wor
 
     assert response.status_code == 404
     assert round_names_in_db(client, world.trust_a) == [world.round_a_name]
+
+
+# --- what each page's template gets -----------------------------------------------------------------------
+
+
+def test_each_trust_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    rendered_with(client.get("/trust"), "trust/index.html", TrustsPage)
+    context = rendered_with(client.get(f"/trust/{world.trust_a}"), "trust/trust.html", TrustPage)
+    assert context["role_label"] == "site administrator" and context["can_create_round"]
+    page = client.get(f"/trust/rounds/{world.round_a}/delete")
+    rendered_with(page, "trust/delete_round.html", DeleteRoundPage)
+
+
+def test_a_refused_round_form_is_the_trust_page_with_what_was_typed(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["lead_a"])
+    form = find_form(get_page(client, f"/trust/{world.trust_a}"), f"/trust/{world.trust_a}/rounds")
+
+    response = submit(client, form, name="2010", period_start="2010-02-30", period_end="")
+
+    assert response.status_code == 422
+    context = rendered_with(response, "trust/trust.html", TrustPage)
+    assert context["form"] == {"name": "2010", "period_start": "2010-02-30", "period_end": ""}
+    assert context["errors"] == {
+        "period_start": "The start of the period must be a date, such as 2010-04-01."
+    }

@@ -7,8 +7,10 @@ from urllib.parse import urldefrag, urlparse
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from app.routes.pages.walkthrough import ArcPage, RainbowPage
 from framework.model import load_framework
 from surveys import DEFAULT_SURVEYS_DIR, load_surveys
+from tests.pages import rendered_with
 
 FRAMEWORK = load_framework()
 BOOK = load_surveys(DEFAULT_SURVEYS_DIR, FRAMEWORK)
@@ -119,14 +121,14 @@ def test_pages_have_a_language_a_title_one_h1_and_a_skip_link(client: TestClient
         assert soup.find(id="main")
 
 
-def test_arc_colours_come_from_the_framework_stylesheet(client: TestClient) -> None:
-    css = client.get("/framework.css")
-    assert css.headers["content-type"].startswith("text/css")
-    for arc in FRAMEWORK.arcs:
-        assert f".arc-{arc.key} {{ --arc-colour: {arc.colour};" in css.text
-
-
 def test_unknown_arc_page_is_a_friendly_404(client: TestClient) -> None:
     response = client.get("/arcs/turquoise")
     assert response.status_code == 404
     assert "There is no arc" in BeautifulSoup(response.text, "html.parser").get_text()
+
+
+def test_each_walkthrough_page_gets_exactly_its_page_context(client: TestClient) -> None:
+    rainbow = rendered_with(client.get("/"), "walkthrough/rainbow.html", RainbowPage)
+    assert [drawn.href for drawn in rainbow["drawn_arcs"]] == [f"/arcs/{arc.key}" for arc in FRAMEWORK.arcs]
+    first = rendered_with(client.get(f"/arcs/{FRAMEWORK.arcs[0].key}"), "walkthrough/arc.html", ArcPage)
+    assert first["previous_arc"] is None and first["next_arc"] == FRAMEWORK.arcs[1]

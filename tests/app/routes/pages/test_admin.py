@@ -11,8 +11,18 @@ from app.choices import Role
 from app.db.engine import read_session
 from app.db.tables import Membership, Trust, User
 from app.passwords import verify_password
+from app.routes.pages.admin import AuditPage, OverviewPage, UserPage
 from tests.factories import World, app_state, browse_as, make_user
-from tests.pages import field_error, find_form, get_page, location, parse, submit, text_of
+from tests.pages import (
+    field_error,
+    find_form,
+    get_page,
+    location,
+    parse,
+    rendered_with,
+    submit,
+    text_of,
+)
 
 pytestmark = pytest.mark.database
 
@@ -318,3 +328,27 @@ def test_staff_who_are_not_admins_cannot_post_admin_forms(
     assert response.status_code == 403
     assert trust_names_in_db(client) == trusts_before
     assert user_count(client) == users_before
+
+
+# --- what each page's template gets -----------------------------------------------------------------------
+
+
+def test_each_admin_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    rendered_with(client.get("/admin"), "admin/overview.html", OverviewPage)
+    rendered_with(client.get(f"/admin/users/{world.users['viewer_a']}"), "admin/user.html", UserPage)
+    rendered_with(client.get("/admin/audit"), "admin/audit.html", AuditPage)
+
+
+def test_a_refused_form_keeps_what_was_typed_and_shows_the_page_with_its_context(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["admin"])
+    form = find_form(get_page(client, "/admin"), "/admin/users")
+
+    response = submit(client, form, email=" not-an-email ", password="short", is_admin="true")
+
+    assert response.status_code == 422
+    context = rendered_with(response, "admin/overview.html", OverviewPage)
+    assert context["user_form"] == {"email": " not-an-email ", "is_admin": True}
+    assert set(context["user_errors"]) == {"email", "password"}

@@ -8,12 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.choices import SessionState
+from app.config import Settings
 from app.db.engine import write_session
 from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
+from app.main import create_app
+from app.routes.pages.results import ArcPage, ComparePage, DashboardPage, GapsPage
 from app.store.rollups import AnswerValue, write_answers
 from tests.api import import_csv, two_rounds
-from tests.factories import World, add_round, app_state, browse_as
-from tests.pages import get_page, text_of
+from tests.factories import World, add_round, app_state, browse_as, make_world
+from tests.pages import get_page, rendered_with, text_of
 
 pytestmark = pytest.mark.database
 
@@ -208,6 +211,31 @@ def test_among_other_trusts_needs_five_trusts_with_a_round_that_year(
     soup = get_page(client, f"/trust/rounds/{world.round_a}")
     assert row_of(soup.select_one("#peers-title").parent, "Common values and language") == ["highest sixth"]
     assert "Peer trust" not in text_of(soup)
+
+
+def test_the_number_of_trusts_needed_is_the_installations_setting(migrated: Settings) -> None:
+    with TestClient(create_app(migrated.model_copy(update={"benchmark_min_trusts": 8}))) as client:
+        world = make_world(app_state(client).engine)
+        with write_session(app_state(client).engine) as db:
+            own = db.get(Round, world.round_a)
+            assert own is not None
+            own.period_start = date(2009, 9, 1)
+        as_viewer(client, world)
+        page = text_of(get_page(client, f"/trust/rounds/{world.round_a}"))
+    assert "Fewer than 8 trusts have a round in 2009 yet" in page
+
+
+def test_each_results_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:
+    _, current = two_rounds(client, world)
+    as_viewer(client, world)
+    pages = {
+        "": ("results/dashboard.html", DashboardPage),
+        "/compare": ("results/compare.html", ComparePage),
+        "/arcs/orange": ("results/arc.html", ArcPage),
+        "/gaps": ("results/gaps.html", GapsPage),
+    }
+    for path, (template, page) in pages.items():
+        rendered_with(client.get(f"/trust/rounds/{current}{path}"), template, page)
 
 
 def _trust(client: TestClient, name: str) -> int:
