@@ -51,7 +51,10 @@ def import_answers(
     :raises Invalid: listing every bad row; :raises Conflict: when the round is closed.
     """
     if db_round.status == RoundStatus.CLOSED:
-        raise Conflict("This round is closed: it takes no more answers.")
+        raise Conflict(
+            "This round is published and takes no more answers. A lead can reopen it for late answers; "
+            "it is then published again under the same rules."
+        )
     respondents, rows = _parse(content, framework, surveys)
     sessions = _store(db, actor=actor, db_round=db_round, respondents=respondents, framework=framework)
     audit.record(
@@ -190,6 +193,7 @@ def _store(
                 sector=person.sector,
                 role_level=person.role_level,
                 source="import",
+                entered_by_id=actor.user_id,
             )
             db.add(participant)
             db.flush()

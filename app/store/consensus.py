@@ -151,12 +151,18 @@ def record_paper(
         raise Invalid("answers", "choose an answer for at least one statement, as written on the paper")
     if focus.state == SessionState.DRAFT:
         raise Conflict("This session has not run yet: open it before typing in its paper questionnaires.")
+    if focus.state == SessionState.CLOSED:
+        raise Conflict(
+            "This session is closed: it takes no more answers, on paper or otherwise. Type paper "
+            "questionnaires in while the session is open or locked."
+        )
     assert focus.id is not None  # a session read from the database
     now = utcnow()
     participant = Participant(
         session_id=focus.id,
         token_hash=secret_hash(secrets.token_urlsafe(32)),
         source="paper",
+        entered_by_id=actor.user_id,
         joined_at=now,
         last_seen_at=now,
         submitted_at=now,

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.choices import SessionState
-from app.db.tables import Answer, Consensus, FocusSession, Participant, ScoreRollup
+from app.db.rollup_tables import ScoreRollup
+from app.db.tables import Answer, Consensus, FocusSession, Participant
 from app.exports.content import RawAnswer
 from framework.scoring import RATINGS
 from surveys import arc_of_code

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, delete, func, select, update
 from app.choices import SessionState
 from app.config import Settings
 from app.db.engine import create_db_engine, read_session, write_session
-from app.db.tables import Answer, CellRollup, FocusSession, Participant, ScoreRollup
+from app.db.rollup_tables import ScoreRollup, StatementRollup
+from app.db.tables import Answer, FocusSession, Participant
 from app.store.rollup_rebuild import answer_records, rebuild_rollups
 from app.store.rollups import AnswerValue, round_tallies, write_answers
 from framework.scoring import AnswerRecord, CellTally, tally
@@ -94,7 +95,7 @@ def test_rollups_equal_a_fresh_computation_after_any_submits_updates_and_removal
     engine: Engine, writes: list[dict[int, dict[str, AnswerValue | None]]]
 ) -> None:
     with write_session(engine) as db:
-        for table in (ScoreRollup, CellRollup, Answer):
+        for table in (ScoreRollup, StatementRollup, Answer):
             db.execute(delete(table))
         round_id = db.scalar(select(FocusSession.round_id))
         people = list(db.scalars(select(Participant.id).order_by(Participant.id)))
@@ -136,7 +137,10 @@ def test_writes_in_different_shards_move_different_rows_of_one_cell(engine: Engi
             changes = {person: {ITEMS[0]: rating(value)}}
             write_answers(db, round_id=round_id, viewpoint="team", changes=changes, shard=shard)
     with read_session(engine) as db:
-        assert db.scalars(select(CellRollup.shard).order_by(CellRollup.shard)).all() == [3, 11]
+        assert db.scalars(select(StatementRollup.shard).distinct().order_by(StatementRollup.shard)).all() == [
+            3,
+            11,
+        ]
     cell = rolled_up(engine, round_id)[("orange", "team")]
     assert (dict(cell.scores), dict(cell.distribution)) == ({2: 1, 4: 1}, {2: 1, 4: 1})
 
@@ -178,7 +182,7 @@ def test_rebuilding_gives_back_rollups_that_were_lost(engine: Engine) -> None:
     before = rolled_up(engine, round_id)
     with write_session(engine) as db:
         db.execute(delete(ScoreRollup))
-        db.execute(update(CellRollup).values(rated_1=99))
+        db.execute(update(StatementRollup).values(rated_1=99))
     with write_session(engine) as db:
         assert rebuild_rollups(db, round_ids=[round_id]) == 2 * len(people)
     assert rolled_up(engine, round_id) == before == fresh_tallies(engine, round_id)

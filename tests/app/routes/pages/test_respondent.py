@@ -100,6 +100,7 @@ def test_a_participant_row_holds_nothing_that_identifies_the_respondent(
         "age_band",
         "assisted",
         "source",
+        "entered_by_id",  # the member of staff who typed a paper questionnaire in, never the respondent
     }
     token = client.cookies[PARTICIPANT_COOKIE]
     stored = " ".join(str(getattr(row, name)) for name in columns)
