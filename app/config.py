@@ -81,6 +81,15 @@ class Settings(BaseSettings):
         le=1000,
         description="Trusts that must have a round in the same year before any trust sees where it sits.",
     )
+    max_publications_per_day: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description=(
+            "How many times a trust may publish (or publish again) its rounds in any 24 hours: figures "
+            "cannot then be probed by publishing, reading and deleting over and over."
+        ),
+    )
     join_failure_limit: int = Field(
         10, ge=1, le=1000, description="Wrong join codes per device (browser) before joining answers 429."
     )

@@ -23,6 +23,7 @@ from app.routes.api import catalogue, health
 from app.routes.api import charts as charts_api
 from app.routes.api import exports as exports_api
 from app.routes.api import plans as plans_api
+from app.routes.api import publication as publication_api
 from app.routes.api import room as room_api
 from app.routes.api import scores as scores_api
 from app.routes.api import sessions as session_api
@@ -31,6 +32,7 @@ from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
 from app.routes.pages import plans as plan_pages
+from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
 from app.routes.pages import theme, walkthrough
@@ -114,11 +116,13 @@ ROUTERS = (
     catalogue,
     exports_api,
     plans_api,
+    publication_api,
     walkthrough,
     theme,
     auth_pages,
     trust_pages,
     results_pages,
+    publication_pages,
     admin_pages,
     respond_pages,
     facilitate_pages,

@@ -38,6 +38,8 @@ Kind = Literal["rating", "dk", "na"]
 CellKey = tuple[str, str]  # (arc, viewpoint)
 
 BOOTSTRAP_SAMPLES = 2000
+#: What a cell with too few raters says instead of its figures (as `framework.disclosure` words it).
+TOO_FEW_WORDS = "too few answers to show"
 CONFIDENCE = 0.95
 
 
@@ -82,6 +84,10 @@ class Cell:
     dont_know: int | None
     not_applicable: int | None
     comments: tuple[str, ...] | None
+    #: Why a suppressed cell is hidden, in words (framework.disclosure); None for a cell shown.
+    hidden_because: str | None = None
+    #: For a cell shown as an earlier publication showed it: that publication's number.
+    as_published: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,9 +168,15 @@ def score_cells(
         for arc in arcs
         for viewpoint in viewpoints
     )
+    return scores_of(cells, arcs=arcs, min_group_size=min_group_size)
+
+
+def scores_of(cells: Sequence[Cell], *, arcs: Sequence[str], min_group_size: int) -> Scores:
+    """The scores of a round from its cells as shown: each arc's score the mean of its cells' means shown,
+    the round's the mean of the arc scores."""
     arc_scores = {arc: _mean([c.mean for c in cells if c.arc == arc and c.mean is not None]) for arc in arcs}
     overall = _mean([score for score in arc_scores.values() if score is not None])
-    return Scores(min_group_size=min_group_size, cells=cells, arcs=arc_scores, overall=overall)
+    return Scores(min_group_size=min_group_size, cells=tuple(cells), arcs=arc_scores, overall=overall)
 
 
 def cell_figures(
@@ -172,7 +184,7 @@ def cell_figures(
 ) -> Cell:
     n = cell.n
     if n < min_group_size:
-        return Cell(arc, viewpoint, True, None, None, None, None, None, None, None, None)
+        return Cell(arc, viewpoint, True, None, None, None, None, None, None, None, None, TOO_FEW_WORDS)
     return Cell(
         arc=arc,
         viewpoint=viewpoint,

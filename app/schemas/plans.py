@@ -125,10 +125,18 @@ class PlannedSessionOut(BaseModel):
 class CoverageCellOut(BaseModel):
     arc: str
     viewpoint: str
-    respondents: int
+    respondents: int | None = Field(
+        description="People with at least one rating in the arc so far; null while fewer than the threshold"
+    )
+    fewer_than: int | None = Field(
+        description='While some but fewer than the threshold have rated it: the threshold ("fewer than 5")'
+    )
     threshold: int
     enough: bool
-    still_needed: int
+    still_needed: int | None = Field(
+        description="How many more raters before figures can be shown; null while fewer than the threshold "
+        "(it would give the count away)"
+    )
     sessions: list[PlannedSessionOut]
 
 

@@ -12,7 +12,16 @@ class CellOut(BaseModel):
     arc: str
     viewpoint: str
     suppressed: bool = Field(
-        description="Fewer people than min_group_size: every figure, n included, is null"
+        description="Hidden: too few raters, or another hidden figure could be worked out from it; every "
+        "figure, n included, is null"
+    )
+    hidden_because: str | None = Field(
+        None, description="Why a suppressed cell is hidden, in words; null for a cell shown"
+    )
+    as_published: int | None = Field(
+        None,
+        description="For a figure shown as an earlier publication of the round showed it (the new one would "
+        "give a few people away): that publication's number",
     )
     n: int | None = Field(description="Participants counted (with at least one rating in the arc)")
     mean: float | None
@@ -30,6 +39,7 @@ class ArcScoreOut(BaseModel):
 
 class ScoresOut(BaseModel):
     round_id: int
+    publication: int = Field(description="The publication of the round these figures are from: 1, 2, ...")
     min_group_size: int
     cells: list[CellOut]
     arcs: list[ArcScoreOut]

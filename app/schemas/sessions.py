@@ -127,24 +127,23 @@ class RevealOut(BaseModel):
 
 
 class Distribution(BaseModel):
-    """The room's answers to one statement; every figure is null when too few have answered (suppressed)."""
+    """The room's answers to one statement, as the room may see them (design.md section 3a): every figure is
+    null while the statement is hidden, and `hidden_because` says why."""
 
     item: str
-    suppressed: bool = Field(False, description="Fewer than the minimum group size answered: no figures")
+    suppressed: bool = Field(False, description="Hidden: no figures (see hidden_because)")
+    hidden_because: str | None = Field(None, description="Why the statement is hidden, in words")
+    more_needed: int = Field(0, description="Raters still needed before it can be shown on its own")
     counts: dict[str, int] | None = Field(description="How many rated it 1, 2, 3, 4 and 5 (keys '1' to '5')")
     dk: int | None = Field(description="Don't know")
     na: int | None = Field(description="Not applicable")
     n: int | None = Field(description="How many answered the statement at all")
-
-    def share(self, key: str) -> int:
-        """The percentage of those answering who gave `key` ('1'..'5', 'dk' or 'na'), for drawing a bar."""
-        if self.suppressed or not self.n or self.counts is None:
-            return 0
-        count = self.dk if key == "dk" else self.na if key == "na" else self.counts[key]
-        return round(100 * (count or 0) / self.n)
-
-    def suppressed_copy(self) -> Distribution:
-        return Distribution(item=self.item, suppressed=True, counts=None, dk=None, na=None, n=None)
+    raters: int | None = Field(None, description="How many rated it 1 to 5 (the count the rules go by)")
+    as_revealed_at: datetime | None = Field(
+        None,
+        description="For figures the room saw earlier and sees again (the newest would give a few people "
+        "away): when it first saw them",
+    )
 
 
 class JoinIn(BaseModel):

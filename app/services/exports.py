@@ -23,10 +23,10 @@ from app.db.tables import Action
 from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
 from app.identity import Staff
 from app.permissions import LEADS, can
+from app.services.disclosure.raw_answers import raw_answers
 from app.services.insights import rainbow_chart
 from app.services.reports import ReportContext, round_report
 from app.store import actions, audit, rounds, support_needs
-from app.store.round_detail import raw_answers
 from framework.charts.rainbow import render
 
 Format = Literal["csv", "xlsx", "pdf"]
@@ -109,8 +109,12 @@ def round_content(
         needs = support_needs.support_needs_of(db, round_id=round_id)
         answers = None
         if fmt == "xlsx" and can(reader, report.round.trust_id, LEADS):
-            shown = {(c.arc, c.viewpoint) for c in report.scores.cells if not c.suppressed}
-            answers = raw_answers(db, round_id=round_id, shown_cells=shown)
+            answers = raw_answers(
+                db,
+                published=report.published,
+                round_id=round_id,
+                min_group_size=context.thresholds.min_group_size,
+            )
         audit.record(
             db,
             action=f"round.export.{fmt}",

@@ -1,9 +1,10 @@
-"""A round's report: the round and its trust, its scores after suppression, its targets and, when a baseline
-is chosen, the baseline's scores and the comparison of the two.
+"""A round's report: the round and its trust, its published scores, its targets and, when a baseline is
+chosen, the baseline's published scores and the comparison of the two.
 
 Worked out here once for every output that shows a round: the results pages, the charts and the downloads.
-Access is checked on the way in (`app.store.rounds.get_round_and_baseline`): a round or baseline of another
-trust is not found.
+Every figure comes from the rounds' latest publications (`app.services.disclosure.published`), never from
+live answers. Access is checked on the way in (`app.store.rounds.get_round_and_baseline`): a round or
+baseline of another trust is not found.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlmodel import Session
 
 from app.db.tables import Round, Trust
 from app.identity import Staff
-from app.store import rounds, targets
-from app.store.scores import Thresholds, compare_rounds, round_scores
+from app.services.disclosure.published import PublishedRound, comparison_tallies, published_round
+from app.store import disclosures, rounds, targets
+from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from framework.model import Framework
-from framework.scoring import Comparison, Scores
+from framework.scoring import Comparison, RoundTallies, Scores, compare
 from surveys import SurveyBook
 
 #: Compare with the trust's latest round before this one (what the results pages show by default).
@@ -33,15 +35,23 @@ BaselineChoice = int | Literal["before"] | None
 class RoundReport:
     trust: Trust
     round: Round
-    scores: Scores
+    published: PublishedRound
     targets: Mapping[TargetKey, float]
     baseline: Round | None = None
-    baseline_scores: Scores | None = None
+    baseline_published: PublishedRound | None = None
     comparison: Comparison | None = None
+
+    @property
+    def scores(self) -> Scores:
+        return self.published.scores
+
+    @property
+    def baseline_scores(self) -> Scores | None:
+        return None if self.baseline_published is None else self.baseline_published.scores
 
     def without_baseline(self) -> RoundReport:
         """The round alone, as if no baseline had been chosen."""
-        return replace(self, baseline=None, baseline_scores=None, comparison=None)
+        return replace(self, baseline=None, baseline_published=None, comparison=None)
 
 
 @dataclass(frozen=True)
@@ -65,40 +75,56 @@ def round_report(
 ) -> RoundReport:
     """The report of a round `staff` may read, against `baseline` when one is chosen.
 
-    `with_comparison=False` skips the bootstrap intervals (a chart needs only the two rounds' scores).
+    `with_comparison=False` skips the bootstrap intervals (a chart needs only the two rounds' scores). The
+    round before, as a default baseline, is the latest published one.
 
     :raises NotFound: an unknown round or baseline, or one in another trust; :raises Forbidden: no access;
-        :raises Invalid: the round as its own baseline (naming `field`).
+        :raises Invalid: the round as its own baseline (naming `field`); :raises NotPublished: either round
+        not yet published.
     """
     baseline_id = baseline if isinstance(baseline, int) else None
     db_round, trust, baseline_round = rounds.get_round_and_baseline(
         db, staff=staff, round_id=round_id, baseline_id=baseline_id, field=field
     )
+    published = _published(db, db_round, context)
     if baseline == ROUND_BEFORE:
-        baseline_round = rounds.round_before(db_round, rounds.rounds_of(db, trust_id=db_round.trust_id))
-    scores = _scores(db, db_round, context)
+        trust_rounds = rounds.rounds_of(db, trust_id=db_round.trust_id)
+        ever = disclosures.published_ids(db, round_ids=[r.id for r in trust_rounds if r.id is not None])
+        earlier = [r for r in trust_rounds if r.id in ever]
+        baseline_round = rounds.round_before(db_round, earlier)
     levels = targets.by_key(targets.targets_of(db, round_id=round_id))
-    report = RoundReport(trust=trust, round=db_round, scores=scores, targets=levels)
+    report = RoundReport(trust=trust, round=db_round, published=published, targets=levels)
     if baseline_round is None:
         return report
+    baseline_published = _published(db, baseline_round, context)
     comparison = None
     if with_comparison:
-        comparison = compare_rounds(
-            db,
-            current=db_round,
-            baseline=baseline_round,
-            framework=context.framework,
-            surveys=context.surveys,
-            thresholds=context.thresholds,
+        comparison = compare(
+            _tallies(published, db_round, context),
+            _tallies(baseline_published, baseline_round, context),
+            arcs=context.framework.arc_keys,
+            viewpoints=context.framework.viewpoint_keys,
+            min_group_size=context.thresholds.min_group_size,
         )
     return replace(
-        report,
-        baseline=baseline_round,
-        baseline_scores=_scores(db, baseline_round, context),
-        comparison=comparison,
+        report, baseline=baseline_round, baseline_published=baseline_published, comparison=comparison
     )
 
 
-def _scores(db: Session, db_round: Round, context: ReportContext) -> Scores:
+def _published(db: Session, db_round: Round, context: ReportContext) -> PublishedRound:
     assert db_round.id is not None
-    return round_scores(db, round_id=db_round.id, framework=context.framework, thresholds=context.thresholds)
+    return published_round(
+        db,
+        round_id=db_round.id,
+        framework=context.framework,
+        min_group_size=context.thresholds.min_group_size,
+    )
+
+
+def _tallies(published: PublishedRound, db_round: Round, context: ReportContext) -> RoundTallies:
+    return comparison_tallies(
+        published,
+        framework_version=db_round.framework_version,
+        framework=context.framework,
+        surveys=context.surveys,
+    )

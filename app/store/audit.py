@@ -7,6 +7,7 @@ answers: `detail` is for short, non-secret context such as a role name.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -48,3 +49,20 @@ def recent_events(db: Session, *, limit: int = 200, trust_id: int | None = None)
     if trust_id is not None:
         query = query.where(col(AuditEvent.trust_id) == trust_id)
     return db.scalars(query).all()
+
+
+def times_of(db: Session, *, trust_id: int, actions: Sequence[str], since: datetime) -> list[datetime]:
+    """When the trust's successful `actions` happened since `since`, oldest first. The log outlives the rounds
+    and trusts it speaks of, so deleting a round does not make its actions disappear from here."""
+    return list(
+        db.scalars(
+            select(col(AuditEvent.at))
+            .where(
+                col(AuditEvent.trust_id) == trust_id,
+                col(AuditEvent.action).in_(list(actions)),
+                col(AuditEvent.outcome) == "ok",
+                col(AuditEvent.at) >= since,
+            )
+            .order_by(col(AuditEvent.at))
+        )
+    )

@@ -1,35 +1,26 @@
 """The room's record of a focus group: the group's agreed rating of each statement with the evidence
-discussed, the distribution of the room's own answers, and questionnaires answered on paper.
-
-The distribution is hidden until the facilitator reveals it (``results_revealed``), so that no one follows
-the crowd: `distributions` refuses while it is hidden, and nothing else returns counts per rating.
-"""
+discussed, and questionnaires answered on paper. What the room may see of its own answers is decided by
+`app.services.disclosure.room`."""
 
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.choices import SessionState
 from app.db.columns import utcnow
 from app.db.engine import upsert
-from app.db.tables import Answer, Consensus, FocusSession, Participant
+from app.db.tables import Consensus, FocusSession, Participant
 from app.errors import Conflict, Invalid
 from app.identity import Staff, secret_hash
-from app.schemas.sessions import ConsensusIn, Distribution, PaperRating
+from app.schemas.sessions import ConsensusIn, PaperRating
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
 from surveys import Item
-
-NOT_REVEALED = (
-    "The room's answers are hidden until you reveal them, so that no one follows the crowd. "
-    "Reveal them first."
-)
 
 
 def _check_item(items: Sequence[Item], code: str, field: str = "item") -> None:
@@ -83,45 +74,6 @@ def consensus_of(db: Session, *, session_id: int) -> dict[str, Consensus]:
     """The group's agreed ratings recorded so far, by statement code."""
     rows = db.scalars(select(Consensus).where(col(Consensus.session_id) == session_id)).all()
     return {row.item_code: row for row in rows}
-
-
-def distributions(
-    db: Session, *, focus: FocusSession, items: Sequence[Item], min_group_size: int
-) -> list[Distribution]:
-    """The room's answers to each statement, in the session's order, counted by the database; a statement
-    fewer than `min_group_size` people answered is suppressed, so no one's answer can be picked out.
-
-    :raises Conflict: while the results are hidden (the decision is made here, not in a template).
-    """
-    if not focus.results_revealed:
-        raise Conflict(NOT_REVEALED)
-    rows = db.execute(
-        select(col(Answer.item_code), col(Answer.kind), col(Answer.rating), func.count())
-        .join(Participant, col(Participant.id) == Answer.participant_id)
-        .where(col(Participant.session_id) == focus.id)
-        .group_by(col(Answer.item_code), col(Answer.kind), col(Answer.rating))
-    ).all()
-    tallies: dict[str, Counter[str]] = {item.code: Counter() for item in items}  # '1' to '5', dk, na, n
-    for code, kind, rating, count in rows:
-        tally = tallies.get(code)
-        if tally is None:
-            continue  # an answer to a statement no longer in the questionnaire
-        if kind == "rating" and rating is not None:
-            tally[str(rating)] += int(count)
-        elif kind in ("dk", "na"):
-            tally[kind] += int(count)
-        tally["n"] += int(count)
-    found = [
-        Distribution(
-            item=code,
-            counts={str(v): tally[str(v)] for v in range(1, 6)},
-            dk=tally["dk"],
-            na=tally["na"],
-            n=tally["n"],
-        )
-        for code, tally in tallies.items()
-    ]
-    return [entry if (entry.n or 0) >= min_group_size else entry.suppressed_copy() for entry in found]
 
 
 def _paper_value(value: PaperRating, at: datetime) -> AnswerValue:

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.db.engine import read_session
+from app.services.disclosure.published import NotPublished
 from app.services.insights import rainbow_chart
 from app.services.reports import round_report
 from app.store import rounds
@@ -40,7 +41,7 @@ Viewpoint = Annotated[
 Size = Annotated[Literal["full", "small"], Query(description="small: a small multiple for side-by-side use")]
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 _RESPONSES = {
-    **error_responses(401, 403, 404),
+    **error_responses(401, 403, 404, 409),
     200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "The chart"},
     304: {"description": "The browser's copy (If-None-Match) is still current"},
 }
@@ -59,6 +60,8 @@ def _rainbow(
     compact = size == "small"
     with read_session(state.engine) as db:
         labels = rounds.round_labels(db, staff=staff, round_id=round_id, baseline_id=baseline)
+    if any(label is not None and label.published is None for label in labels):
+        raise NotPublished  # a chart is drawn only from published figures (design.md section 3a)
     key = _chart_key(state, fmt, compact, viewpoint, *labels)
     headers = {"ETag": f'"{key}"', "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == headers["ETag"]:

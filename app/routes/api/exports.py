@@ -26,7 +26,8 @@ BaselineId = Annotated[
 
 
 def _responses(media_type: str) -> dict[int | str, dict[str, object]]:
-    return {**error_responses(401, 403, 404), 200: {"content": {media_type: {}}, "description": "The file"}}
+    the_file = {"content": {media_type: {}}, "description": "The file"}
+    return {**error_responses(401, 403, 404, 409), 200: the_file}
 
 
 def _download(state: AppState, staff: Staff, round_id: int, baseline: int | None, fmt: Format) -> Response:

@@ -24,8 +24,8 @@ from app.schemas.plans import (
     TargetIn,
     TargetPublic,
 )
+from app.services.disclosure.coverage import cell_coverage
 from app.store import actions, rounds, support_needs, targets, trusts
-from app.store.round_detail import cell_coverage
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import ActionId, RoundId, SupportNeedId, TargetId, TrustId, known_query
@@ -159,8 +159,9 @@ def remove_support_need(
 
 @router.get("/rounds/{round_id}/coverage", response_model=CoverageOut, responses=_READ)
 def coverage(round_id: RoundId, staff: StaffUser, state: State) -> CoverageOut:
-    """Members of the round's trust: for each arc x viewpoint, how many people have answered so far, the
-    threshold for showing figures, whether that is enough, and the sessions not yet closed that ask it."""
+    """Members of the round's trust: for each arc x viewpoint, how many people have rated it so far (below the
+    threshold only "fewer_than"), the threshold for showing figures, whether that is enough, and the sessions
+    not yet closed that ask it."""
     threshold = state.settings.min_group_size
     with read_session(state.engine) as db:
         rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
@@ -179,9 +180,10 @@ def coverage(round_id: RoundId, staff: StaffUser, state: State) -> CoverageOut:
                 arc=c.arc,
                 viewpoint=c.viewpoint,
                 respondents=c.respondents,
+                fewer_than=c.fewer_than,
                 threshold=c.threshold,
                 enough=c.enough,
-                still_needed=c.still_needed,
+                still_needed=None if c.respondents is None else max(0, c.threshold - c.respondents),
                 sessions=[PlannedSessionOut(**s.__dict__) for s in c.sessions],
             )
             for c in cells

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from app.db.engine import read_session, write_session
 from app.db.tables import Consensus
 from app.schemas.sessions import ConsensusIn, ConsensusOut, Distribution, RevealIn, RevealOut
+from app.services.disclosure.room import room_results
 from app.store import consensus, focus_sessions, participants
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
@@ -74,10 +75,25 @@ def reveal(session_id: SessionId, reveal_in: RevealIn, staff: StaffUser, state: 
 )
 def results(session_id: SessionId, staff: StaffUser, state: State) -> list[Distribution]:
     """Its facilitator, and leads of its trust: the room's answers to each statement (counts of 1 to 5,
-    don't know, not applicable, and how many answered), once revealed; 409 while they are hidden."""
-    with read_session(state.engine) as db:
+    don't know, not applicable, and how many answered) as the room may see them: a statement only from k
+    raters, and updated only when k or more have changed since the room last saw it; what is newly shown is
+    recorded. 409 while the answers are hidden, and once the session is closed."""
+    with write_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
         items = participants.session_items(state.framework, state.surveys, focus)
-        return consensus.distributions(
-            db, focus=focus, items=items, min_group_size=state.settings.min_group_size
+        found = room_results(db, actor=staff, focus=focus, items=items, k=state.settings.min_group_size)
+    return [
+        Distribution(
+            item=statement.item,
+            suppressed=statement.suppressed,
+            hidden_because=statement.hidden_because,
+            more_needed=statement.more_needed,
+            counts=statement.counts,
+            dk=statement.dk,
+            na=statement.na,
+            n=statement.n,
+            raters=statement.raters,
+            as_revealed_at=statement.as_revealed_at,
         )
+        for statement in found
+    ]

@@ -16,9 +16,9 @@ from app.schemas.scores import (
     CompareOut,
     ScoresOut,
 )
+from app.services.disclosure.published import published_round
 from app.services.reports import round_report
 from app.store import rounds
-from app.store.scores import Thresholds, round_scores
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId
@@ -29,9 +29,10 @@ router = APIRouter(prefix="/api", tags=["scores"])
 State = Annotated[AppState, Depends(get_state)]
 
 
-def scores_out(round_id: int, scores: Scores) -> ScoresOut:
+def scores_out(round_id: int, scores: Scores, *, publication: int) -> ScoresOut:
     return ScoresOut(
         round_id=round_id,
+        publication=publication,
         min_group_size=scores.min_group_size,
         cells=[CellOut.model_validate(cell, from_attributes=True) for cell in scores.cells],
         arcs=[ArcScoreOut(arc=arc, score=score) for arc, score in scores.arcs.items()],
@@ -49,21 +50,24 @@ def compare_out(round_id: int, baseline_id: int, min_group_size: int, comparison
     )
 
 
-@router.get("/rounds/{round_id}/scores", response_model=ScoresOut, responses=error_responses(401, 403, 404))
+@router.get(
+    "/rounds/{round_id}/scores", response_model=ScoresOut, responses=error_responses(401, 403, 404, 409)
+)
 def get_scores(round_id: RoundId, staff: StaffUser, state: State) -> ScoresOut:
-    """Members of the round's trust: every cell (arc x viewpoint), arc scores and the round score."""
+    """Members of the round's trust: every cell (arc x viewpoint), arc scores and the round score, as the
+    round's latest publication shows them; 409 for a round not yet published."""
     with read_session(state.engine) as db:
         rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        scores = round_scores(
-            db, round_id=round_id, framework=state.framework, thresholds=Thresholds.of(state.settings)
+        published = published_round(
+            db, round_id=round_id, framework=state.framework, min_group_size=state.settings.min_group_size
         )
-    return scores_out(round_id, scores)
+    return scores_out(round_id, published.scores, publication=published.number)
 
 
 @router.get(
     "/rounds/{round_id}/compare/{baseline_id}",
     response_model=CompareOut,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(401, 403, 404, 409),
 )
 def get_comparison(round_id: RoundId, baseline_id: RoundId, staff: StaffUser, state: State) -> CompareOut:
     """Members of the round's trust: the round against a baseline round of the same trust, cell by cell and

@@ -4,6 +4,7 @@ member of the trust reads them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,10 +22,10 @@ from app.permissions import ANY_MEMBER, LEADS, can
 from app.routes.pages import targets
 from app.routes.pages.trust import TrustLead
 from app.schemas.plans import ActionIn
+from app.services.disclosure.published import published_round
 from app.services.insights import arcs_needing_action
-from app.store import actions, rounds, trusts
+from app.store import actions, disclosures, rounds, trusts
 from app.store import targets as target_store
-from app.store.scores import Thresholds, round_scores
 from app.web.auth import StaffUser
 from app.web.pages import (
     InvalidForm,
@@ -238,7 +239,7 @@ def _plan_page(
             db, trust_id=trust_id, arc=filters.arc or None, status=chosen_status, sort=filters.sort
         )
         every = actions.actions_of(db, trust_id=trust_id)
-        latest = rounds.latest_round(rounds.rounds_of(db, trust_id=trust_id))
+        latest = rounds.latest_round(_published(db, rounds.rounds_of(db, trust_id=trust_id)))
         needing = _arcs_needing_action(db, state, latest, every)
     page = ActionPlanPage(
         trust=trust,
@@ -255,12 +256,18 @@ def _plan_page(
     return render_page(request, "plans/actions.html", page, status=status)
 
 
+def _published(db: Session, trust_rounds: Sequence[Round]) -> list[Round]:
+    """The rounds that have been published: only their scores can flag arcs."""
+    published = disclosures.published_ids(db, round_ids=[r.id for r in trust_rounds if r.id is not None])
+    return [r for r in trust_rounds if r.id in published]
+
+
 def _arcs_needing_action(db: Session, state: AppState, latest: Round | None, plan: list[Action]) -> list[str]:
     if latest is None or latest.id is None:
         return []
-    scores = round_scores(
-        db, round_id=latest.id, framework=state.framework, thresholds=Thresholds.of(state.settings)
-    )
+    scores = published_round(
+        db, round_id=latest.id, framework=state.framework, min_group_size=state.settings.min_group_size
+    ).scores
     return arcs_needing_action(
         scores,
         targets=target_store.by_key(target_store.targets_of(db, round_id=latest.id)),

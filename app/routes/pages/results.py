@@ -6,18 +6,25 @@ after suppression.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from app.choices import RoundStatus
 from app.db.engine import read_session
 from app.db.tables import Action, Round, Trust
 from app.errors import Invalid, NotFound
 from app.identity import Staff
-from app.permissions import LEADS, can
+from app.permissions import ANY_MEMBER, LEADS, can
+from app.routes.pages.publication import progress_page
+from app.services.disclosure.coverage import ViewpointCoverage, open_sessions, viewpoint_coverage
+from app.services.disclosure.peers import PeerRules, PeerSixths, peer_sixths
+from app.services.disclosure.published import AgreedRatings, StatementFigures, agreed_ratings, with_comments
 from app.services.insights import (
     Moves,
     ViewpointGap,
@@ -28,17 +35,8 @@ from app.services.insights import (
     viewpoint_gaps,
 )
 from app.services.reports import ROUND_BEFORE, BaselineChoice, RoundReport, round_report
-from app.store import actions, rounds
-from app.store.peer_bands import PeerBands, peer_bands
-from app.store.round_detail import (
-    AgreedRating,
-    StatementFigures,
-    ViewpointCoverage,
-    agreed_ratings,
-    coverage,
-    statement_figures,
-)
-from app.store.scores import Thresholds, with_comments
+from app.store import actions, disclosures, rounds
+from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, path_for, render_page
@@ -91,6 +89,18 @@ class ResultsPage:
 
 
 @dataclass(frozen=True)
+class PublicationNote:
+    """Which publication a published round's dashboard shows, and what a lead may do next."""
+
+    number: int
+    published_at: datetime
+    taking_late_answers: bool
+    can_reopen: bool
+    can_publish_again: bool
+    just_published: bool
+
+
+@dataclass(frozen=True)
 class DashboardPage:
     results: RoundReport
     ctx: Chooser
@@ -105,9 +115,10 @@ class DashboardPage:
     chart: Chart
     viewpoint_charts: list[tuple[Viewpoint, Chart]]
     coverage: list[ViewpointCoverage]
-    bands: PeerBands
-    min_trusts: int  # trusts with a round that year before any band is shown
+    peers: PeerSixths
+    min_trusts: int  # trusts with a published round that year before any is placed
     export_query: str
+    publication: PublicationNote
 
 
 @dataclass(frozen=True)
@@ -135,8 +146,8 @@ class ArcPage:
     arc: Arc
     cells: dict[tuple[str, str], Cell]
     deltas: dict[tuple[str, str], CellComparison]
-    statements: dict[tuple[str, str], StatementFigures]
-    agreed: dict[str, list[AgreedRating]]
+    statements: Mapping[tuple[str, str], StatementFigures]
+    agreed: AgreedRatings
     surveys: SurveyBook
 
 
@@ -166,7 +177,9 @@ def _results(
     db: Session, state: AppState, staff: Staff, round_id: int, baseline: BaselineChoice
 ) -> ResultsPage:
     report = round_report(db, staff=staff, round_id=round_id, baseline=baseline, context=state.report_context)
-    others = [r for r in rounds.rounds_of(db, trust_id=report.round.trust_id) if r.id != round_id]
+    trust_rounds = rounds.rounds_of(db, trust_id=report.round.trust_id)
+    published = disclosures.published_ids(db, round_ids=[r.id for r in trust_rounds if r.id is not None])
+    others = [r for r in trust_rounds if r.id != round_id and r.id in published]
     choice = str(report.baseline.id) if report.baseline is not None else NO_BASELINE
     return ResultsPage(report, Chooser(others, choice), state.report_context.thresholds)
 
@@ -196,26 +209,32 @@ def _chart(
 def round_dashboard(
     round_id: RoundId, request: Request, staff: StaffUser, state: State, baseline: BaselineParam = None
 ) -> Response:
-    """Members of the round's trust: the round, its rainbow, its scores, who took part, exports."""
+    """Members of the round's trust: the round's latest publication (its rainbow, scores, who took part,
+    downloads); before its first publication, its progress towards it."""
     thresholds = state.report_context.thresholds
     with read_session(state.engine) as db:
+        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
+        latest = disclosures.latest_publication(db, round_id=round_id)
+        if latest is None:
+            return progress_page(request, state, staff, round_id)
         base = _results(db, state, staff, round_id, _baseline_choice(baseline, default=ROUND_BEFORE))
         report = base.results
-        who = coverage(
+        who = viewpoint_coverage(
             db,
             round_id=round_id,
             viewpoints=state.framework.viewpoint_keys,
-            min_group_size=thresholds.min_group_size,
-        )
-        bands = peer_bands(
-            db,
-            db_round=report.round,
-            framework=state.framework,
-            thresholds=thresholds,
-            min_trusts=state.settings.benchmark_min_trusts,
+            threshold=thresholds.min_group_size,
         )
         plan = actions.actions_of(db, trust_id=report.round.trust_id)
+        still_open = bool(open_sessions(db, round_id=round_id))
+    peers = peer_sixths(
+        state.engine,
+        db_round=db_round,
+        framework=state.framework,
+        rules=PeerRules(thresholds.min_group_size, state.settings.benchmark_min_trusts),
+    )
     is_lead = can(staff, report.round.trust_id, LEADS)
+    late = db_round.status == RoundStatus.OPEN
     page = DashboardPage(
         results=report,
         ctx=base.ctx,
@@ -238,9 +257,17 @@ def round_dashboard(
             for viewpoint in state.framework.viewpoints
         ],
         coverage=who,
-        bands=bands,
+        peers=peers,
         min_trusts=state.settings.benchmark_min_trusts,
         export_query=f"?baseline={report.baseline.id}" if report.baseline else "",
+        publication=PublicationNote(
+            number=latest.number or 0,
+            published_at=latest.at,
+            taking_late_answers=late,
+            can_reopen=is_lead and not late,
+            can_publish_again=is_lead and late and not still_open,
+            just_published=request.query_params.get("published") == "1",
+        ),
     )
     return render_page(request, "results/dashboard.html", page)
 
@@ -304,11 +331,17 @@ def arc_page(
     with read_session(state.engine) as db:
         base = _results(db, state, staff, round_id, _baseline_choice(baseline, default=ROUND_BEFORE))
         report = base.results
-        scores = with_comments(db, round_id=round_id, scores=report.scores, arc=arc, thresholds=thresholds)
-        statements = statement_figures(
-            db, round_id=round_id, arc=arc, min_group_size=thresholds.min_group_size
+        published = report.published
+        scores = with_comments(
+            db,
+            published=published,
+            round_id=round_id,
+            arc=arc,
+            comment_min_group_size=thresholds.comment_min_group_size,
         )
-        agreed = agreed_ratings(db, round_id=round_id, arc=arc)
+        agreed = agreed_ratings(
+            db, published=published, round_id=round_id, arc=arc, min_group_size=thresholds.min_group_size
+        )
     comparison = report.comparison
     page = ArcPage(
         results=report,
@@ -319,7 +352,7 @@ def arc_page(
         arc=state.framework.arc(arc),
         cells=cells_by_key(scores),
         deltas={(c.arc, c.viewpoint): c for c in comparison.cells} if comparison else {},
-        statements=statements,
+        statements=report.published.statements,
         agreed=agreed,
         surveys=state.surveys,
     )

@@ -29,7 +29,8 @@ from app.errors import Conflict, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS
 from app.schemas.responses import Progress
-from app.schemas.sessions import ConsensusIn, Distribution
+from app.schemas.sessions import ConsensusIn
+from app.services.disclosure.room import RoomStatement, reveal_preview, room_results
 from app.store import consensus, focus_sessions, participants, rounds
 from app.web.auth import StaffUser
 from app.web.pages import (
@@ -102,7 +103,7 @@ class StatementEntry:
     arc_key: str
     anchor: str
     consensus: Consensus | None
-    distribution: Distribution | None
+    distribution: RoomStatement | None  # the room's answers, or (before the reveal) who is still needed
     errors: dict[str, str] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
     saved: bool = False
@@ -144,6 +145,7 @@ class RoomPage:
     scale: list[ScalePoint]
     child: bool
     live: bool  # polls for progress
+    k: int  # raters a statement needs before the room sees its answers
     room_error: str | None = None
     entry: StatementEntry | None = None  # the statement a form was about, for its block alone
 
@@ -160,7 +162,7 @@ class ClosePage:
 @router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
 def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress."""
-    with read_session(state.engine) as db:
+    with write_session(state.engine) as db:  # what the room newly sees is recorded in the ledger
         page = _room(db, state, staff, session_id)
     saved = page.find(request.query_params.get("saved", ""))
     if saved is not None:
@@ -191,7 +193,7 @@ def change_state(
             focus_sessions.change_state(db, actor=staff, focus=focus, to=target)
     except (Conflict, Invalid) as error:
         message = error.message if isinstance(error, Invalid) else error.detail
-        with read_session(state.engine) as db:
+        with write_session(state.engine) as db:
             page = _room(db, state, staff, session_id, room_error=message)
         return render_page(request, "facilitate/room.html", page, status=error.status)
     return redirect_to(request, "facilitate.room_page", session_id=session_id)
@@ -232,7 +234,7 @@ def _show_consensus_form(request: Request, invalid: InvalidForm) -> Response:
     typed = {"rating": invalid.text("rating"), "notes": invalid.text("notes")}
     session_id = int(request.path_params["session_id"])
     state, staff = app_state(request), signed_in(request)
-    with read_session(state.engine) as db:
+    with write_session(state.engine) as db:
         page = _room(db, state, staff, session_id)
     entry = _entry(page, invalid.text("item"))
     entry.errors, entry.form = errors, typed
@@ -258,7 +260,7 @@ def record_consensus(
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
         items = participants.session_items(state.framework, state.surveys, focus)
         consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
-    with read_session(state.engine) as db:
+    with write_session(state.engine) as db:
         page = _room(db, state, staff, session_id)
     entry = _entry(page, consensus_in.item)
     if is_htmx(request):
@@ -286,7 +288,7 @@ def _room(
     return RoomPage(
         focus=focus,
         round=db_round,
-        sections=_sections(db, state, focus),
+        sections=_sections(db, state, staff, focus),
         progress=participants.progress(db, session_id=session_id),
         state_label=state_label,
         state_hint=state_hint,
@@ -301,20 +303,26 @@ def _room(
         scale=state.framework.scale,
         child=focus.viewpoint == CHILD_VIEWPOINT,
         live=focus.state != SessionState.CLOSED,
+        k=state.settings.min_group_size,
         room_error=room_error,
     )
 
 
-def _sections(db: Session, state: AppState, focus: FocusSession) -> list[ArcSection]:
-    """The session's statements by arc, with the agreed ratings and (once revealed) the room's answers."""
+def _sections(db: Session, state: AppState, staff: Staff, focus: FocusSession) -> list[ArcSection]:
+    """The session's statements by arc, with the agreed ratings and the room's answers: once revealed, as the
+    rules of disclosure let the room see them (and recorded in the ledger); before, how many more raters each
+    statement needs to be shown."""
     assert focus.id is not None
     recorded = consensus.consensus_of(db, session_id=focus.id)
-    shown: dict[str, Distribution] = {}
-    if focus.results_revealed:
-        items = participants.session_items(state.framework, state.surveys, focus)
-        min_group_size = state.settings.min_group_size
-        found = consensus.distributions(db, focus=focus, items=items, min_group_size=min_group_size)
-        shown = {d.item: d for d in found}
+    items = participants.session_items(state.framework, state.surveys, focus)
+    k = state.settings.min_group_size
+    shown: dict[str, RoomStatement] = {}
+    if focus.state in (SessionState.OPEN, SessionState.LOCKED):
+        if focus.results_revealed:
+            found = room_results(db, actor=staff, focus=focus, items=items, k=k)
+        else:
+            found = reveal_preview(db, focus=focus, items=items, k=k)
+        shown = {statement.item: statement for statement in found}
     return [
         ArcSection(
             key=arc_key,

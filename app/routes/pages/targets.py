@@ -21,9 +21,10 @@ from app.errors import AppError
 from app.identity import Staff
 from app.permissions import ANY_MEMBER, LEADS, can
 from app.schemas.plans import SupportNeedIn, TargetIn
+from app.services.disclosure.coverage import CellCoverage, cell_coverage
+from app.services.disclosure.published import NotPublished, published_round
 from app.store import rounds, support_needs, targets, trusts
-from app.store.round_detail import CellCoverage, cell_coverage
-from app.store.scores import Thresholds, round_scores
+from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import (
@@ -56,7 +57,7 @@ class SupportNeedForm(SupportNeedIn):
 class TargetsPage:
     round: Round
     trust: Trust
-    scores: Scores
+    scores: Scores | None  # None before the round is first published
     targets: dict[TargetKey, float]
     needs: list[SupportNeed]
     form: dict[str, str]  # both forms as typed: "target-<arc>" and "need-<field>"
@@ -191,7 +192,7 @@ def _targets_page(
     with read_session(state.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
         trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
-        scores = round_scores(db, round_id=round_id, framework=state.framework, thresholds=thresholds)
+        scores = _published_scores(db, round_id, state.framework, thresholds.min_group_size)
         levels = targets.by_key(targets.targets_of(db, round_id=round_id))
         needs = list(support_needs.support_needs_of(db, round_id=round_id))
     stored = {
@@ -212,6 +213,14 @@ def _targets_page(
         saved=request.query_params.get("saved") == "1",
     )
     return render_page(request, "plans/targets.html", page, status=status)
+
+
+def _published_scores(db: Session, round_id: int, framework: Framework, k: int) -> Scores | None:
+    """The round's published scores; None before its first publication (targets can be set before)."""
+    try:
+        return published_round(db, round_id=round_id, framework=framework, min_group_size=k).scores
+    except NotPublished:
+        return None
 
 
 def _target_form(submitted: FormData, framework: Framework) -> dict[str, str]:
