@@ -75,7 +75,10 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-to-use"
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=db_url, secret_key=TEST_SECRET)  # type: ignore[call-arg]
+    # Tests publish rounds as often as they like; the daily limit has tests of its own.
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db_url, secret_key=TEST_SECRET, max_publications_per_day=100
+    )
 
 
 @pytest.fixture(scope="session")

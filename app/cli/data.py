@@ -38,7 +38,9 @@ def demo(
             if if_empty and demo_data.any_trust_exists(db):
                 say("skipped the demo: the database already has a trust")
                 return
-            summary = demo_data.load_demo(db, framework=framework, surveys=book)
+            summary = demo_data.load_demo(
+                db, framework=framework, surveys=book, min_group_size=settings.min_group_size
+            )
     except AppError as error:
         die(error.detail)
     finally:
@@ -149,8 +151,7 @@ def _write_download(
 ) -> None:
     from app.errors import AppError, NotFound
     from app.services.exports import download_name, round_download
-    from app.services.reports import ReportContext
-    from app.store.scores import Thresholds
+    from app.services.reports import ReportContext, Thresholds
 
     framework, surveys = catalogue(settings)
     try:

@@ -26,7 +26,7 @@ from sqlmodel import Session, col
 from app.choices import ROLE_LEVELS, SECTORS, AgeBand, Role, RoleLevel, Sector, SessionState
 from app.db.tables import Consensus, FocusSession, Membership, Participant, Round, Trust, User
 from app.errors import Conflict
-from app.identity import secret_hash
+from app.identity import Staff, secret_hash
 from app.passwords import hash_password
 from app.services.demo_story import (
     ARC_VIEWPOINT_LEAN,
@@ -52,6 +52,7 @@ from app.services.demo_story import (
     VIEWPOINT_LEAN,
     DemoAccount,
 )
+from app.services.disclosure.publication import PublicationRules, publish
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
 from framework.model import Framework
@@ -79,8 +80,11 @@ def any_trust_exists(db: Session) -> bool:
     return db.scalar(select(func.count()).select_from(Trust)) != 0
 
 
-def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: int = SEED) -> DemoSummary:
-    """Create the demo trust, its accounts, its two rounds and their closed focus groups with answers.
+def load_demo(
+    db: Session, *, framework: Framework, surveys: SurveyBook, seed: int = SEED, min_group_size: int = 5
+) -> DemoSummary:
+    """Create the demo trust, its accounts, its two rounds and their closed focus groups with answers, each
+    round published by the trust lead under the rules of disclosure for `min_group_size`.
 
     :raises Conflict: when the demo trust or one of its accounts already exists (then nothing is written).
     """
@@ -121,6 +125,11 @@ def load_demo(db: Session, *, framework: Framework, surveys: SurveyBook, seed: i
         db.flush()
         plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
         totals.update(_round_sessions(db, rng=rng, plan=plan))
+        # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
+        lead_staff = Staff(
+            user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
+        )
+        publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
     audit.record(
         db,
         action="demo.create",

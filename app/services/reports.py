@@ -15,11 +15,11 @@ from typing import Literal
 
 from sqlmodel import Session
 
+from app.config import Settings
 from app.db.tables import Round, Trust
 from app.identity import Staff
 from app.services.disclosure.published import PublishedRound, comparison_tallies, published_round
 from app.store import disclosures, rounds, targets
-from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from framework.model import Framework
 from framework.scoring import Comparison, RoundTallies, Scores, compare
@@ -29,6 +29,18 @@ from surveys import SurveyBook
 ROUND_BEFORE: Literal["before"] = "before"
 #: A baseline round's id, the round before (`ROUND_BEFORE`), or None for no baseline.
 BaselineChoice = int | Literal["before"] | None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The installation's suppression thresholds: k for figures, and a larger one for free text."""
+
+    min_group_size: int
+    comment_min_group_size: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(settings.min_group_size, settings.comment_min_group_size)
 
 
 @dataclass(frozen=True)

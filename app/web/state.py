@@ -18,9 +18,8 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.services.chart_cache import ChartCache
-from app.services.reports import ReportContext
+from app.services.reports import ReportContext, Thresholds
 from app.services.runtime import Runtime
-from app.store.scores import Thresholds
 from framework.model import Framework
 from surveys import SurveyBook
 

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from app.store.peer_bands import _one_round_per_trust, peer_bands
 from sqlalchemy import Engine
 
 from app.config import Settings
 from app.db.engine import create_db_engine, read_session, write_session
 from app.db.tables import Round, Trust
-from app.store.peer_bands import _one_round_per_trust, peer_bands
-from app.store.scores import Thresholds
+from app.services.reports import Thresholds
 from framework.model import load_framework
 from tests.factories import add_round
 

@@ -16,10 +16,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.db.engine import read_session
 from app.services.disclosure.published import NotPublished
 from app.services.insights import rainbow_chart
-from app.services.reports import round_report
+from app.services.reports import Thresholds, round_report
 from app.store import rounds
 from app.store.rounds import RoundLabel
-from app.store.scores import Thresholds
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import MAX_ID, RoundId, known_query

@@ -83,13 +83,13 @@ def progress_page(
     return render_page(request, "results/progress.html", page, status=status)
 
 
-@router.get("/rounds/{round_id}/progress", response_class=HTMLResponse, name="publication.progress_page")
+@router.get("/rounds/{round_id}/progress", response_class=HTMLResponse, name="publication.progress")
 def progress(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Members of the round's trust: how close the round is to publication."""
     return progress_page(request, state, staff, round_id)
 
 
-@router.post("/rounds/{round_id}/publish", response_class=HTMLResponse, name="publication.publish")
+@router.post("/rounds/{round_id}/publish", response_class=HTMLResponse, name="publication.publish_round")
 def publish_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: publish it (again), then its dashboard; a refusal is said on the
     progress page."""
@@ -104,7 +104,7 @@ def publish_round(round_id: RoundId, request: Request, staff: StaffUser, state: 
     return redirect_to(request, "results.round_dashboard", round_id=round_id, query={"published": 1})
 
 
-@router.post("/rounds/{round_id}/reopen", response_class=HTMLResponse, name="publication.reopen")
+@router.post("/rounds/{round_id}/reopen", response_class=HTMLResponse, name="publication.reopen_round")
 def reopen_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: let the published round take late answers; its dashboard goes on showing
     its last publication until it is published again."""
@@ -114,4 +114,4 @@ def reopen_round(round_id: RoundId, request: Request, staff: StaffUser, state: S
             reopen(db, actor=staff, db_round=db_round)
     except Conflict as error:
         return progress_page(request, state, staff, round_id, error=error.detail, status=error.status)
-    return redirect_to(request, "publication.progress_page", round_id=round_id)
+    return redirect_to(request, "publication.progress", round_id=round_id)

@@ -34,9 +34,8 @@ from app.services.insights import (
     rainbow_chart,
     viewpoint_gaps,
 )
-from app.services.reports import ROUND_BEFORE, BaselineChoice, RoundReport, round_report
+from app.services.reports import ROUND_BEFORE, BaselineChoice, RoundReport, Thresholds, round_report
 from app.store import actions, disclosures, rounds
-from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, path_for, render_page

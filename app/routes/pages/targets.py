@@ -23,8 +23,8 @@ from app.permissions import ANY_MEMBER, LEADS, can
 from app.schemas.plans import SupportNeedIn, TargetIn
 from app.services.disclosure.coverage import CellCoverage, cell_coverage
 from app.services.disclosure.published import NotPublished, published_round
+from app.services.reports import Thresholds
 from app.store import rounds, support_needs, targets, trusts
-from app.store.scores import Thresholds
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import (
