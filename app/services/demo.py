@@ -51,6 +51,7 @@ from app.services.demo_story import (
     STAFF_GROUPS,
     VIEWPOINT_LEAN,
     DemoAccount,
+    DemoRound,
 )
 from app.services.disclosure.publication import PublicationRules, publish
 from app.store import audit
@@ -60,7 +61,6 @@ from framework.scoring import Kind
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
 DEMO_TRUST_NAME = "Riverside Children's Trust"
-LOGIN_URL = "http://127.0.0.1:8000/login"
 SEED = 16  # of the first sixteen seeds, the one whose arc scores follow the patterns above most closely
 SMALL_GROUP_SIZE = 3  # below the reports' minimum group size (5), so this group's cells are suppressed
 
@@ -111,24 +111,14 @@ def load_demo(
         for item in surveys.items(arc, viewpoint)
     }
     totals: Counter[str] = Counter()
+    lead_staff = Staff(
+        user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
+    )
     for index, spec in enumerate(ROUNDS):
-        db_round = Round(
-            trust_id=trust.id,
-            name=spec.name,
-            period_start=spec.period_start,
-            period_end=spec.period_end,
-            framework_version=framework.version,
-            created_by_id=lead,
-            created_at=datetime.combine(spec.period_start, datetime.min.time(), UTC) + timedelta(hours=10),
-        )
-        db.add(db_round)
-        db.flush()
+        db_round = _round(db, spec, trust_id=trust.id, lead=lead, framework=framework)
         plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
         totals.update(_round_sessions(db, rng=rng, plan=plan))
         # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
-        lead_staff = Staff(
-            user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
-        )
         publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
     audit.record(
         db,
@@ -145,6 +135,21 @@ def load_demo(
         answers=totals["answers"],
         consensus=totals["consensus"],
     )
+
+
+def _round(db: Session, spec: DemoRound, *, trust_id: int, lead: int, framework: Framework) -> Round:
+    db_round = Round(
+        trust_id=trust_id,
+        name=spec.name,
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+        framework_version=framework.version,
+        created_by_id=lead,
+        created_at=datetime.combine(spec.period_start, datetime.min.time(), UTC) + timedelta(hours=10),
+    )
+    db.add(db_round)
+    db.flush()
+    return db_round
 
 
 def _accounts(db: Session, *, trust_id: int) -> dict[str, int]:
@@ -392,16 +397,3 @@ def _consensus(
                 }
             )
     return notes
-
-
-def logins_text(url: str = LOGIN_URL) -> str:
-    """The demo sign-ins, as printed at the end of ``rainbow demo``."""
-    email_width = max(len(account.email) for account in DEMO_ACCOUNTS)
-    password_width = max(len(account.password) for account in DEMO_ACCOUNTS)
-    lines = [f"Sign in at {url} as:"]
-    for account in DEMO_ACCOUNTS:
-        lines.append(
-            f"  {account.email:<{email_width}}  password: {account.password:<{password_width}}"
-            f"  ({account.name})"
-        )
-    return "\n".join(lines)

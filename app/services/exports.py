@@ -103,18 +103,13 @@ def round_content(
 ) -> tuple[RoundContent, str]:
     """What a download of the round holds, and a file name stem; the download is audited."""
     with write_session(engine) as db:
-        reader = staff or COMMAND_LINE
+        reader, k = staff or COMMAND_LINE, context.thresholds.min_group_size
         report = round_report(db, staff=reader, round_id=round_id, baseline=baseline_id, context=context)
         plan = actions.actions_of(db, trust_id=report.round.trust_id)
         needs = support_needs.support_needs_of(db, round_id=round_id)
         answers = None
         if fmt == "xlsx" and can(reader, report.round.trust_id, LEADS):
-            answers = raw_answers(
-                db,
-                published=report.published,
-                round_id=round_id,
-                min_group_size=context.thresholds.min_group_size,
-            )
+            answers = raw_answers(db, published=report.published, round_id=round_id, min_group_size=k)
         audit.record(
             db,
             action=f"round.export.{fmt}",

@@ -226,12 +226,7 @@ def round_dashboard(
         )
         plan = actions.actions_of(db, trust_id=report.round.trust_id)
         still_open = bool(open_sessions(db, round_id=round_id))
-    peers = peer_sixths(
-        state.engine,
-        db_round=db_round,
-        framework=state.framework,
-        rules=PeerRules(thresholds.min_group_size, state.settings.benchmark_min_trusts),
-    )
+    peers = _peers(state, db_round)
     is_lead = can(staff, report.round.trust_id, LEADS)
     late = db_round.status == RoundStatus.OPEN
     page = DashboardPage(
@@ -269,6 +264,11 @@ def round_dashboard(
         ),
     )
     return render_page(request, "results/dashboard.html", page)
+
+
+def _peers(state: AppState, db_round: Round) -> PeerSixths:
+    rules = PeerRules(state.settings.min_group_size, state.settings.benchmark_min_trusts)
+    return peer_sixths(state.engine, db_round=db_round, framework=state.framework, rules=rules)
 
 
 @router.get("/rounds/{round_id}/compare", response_class=HTMLResponse, name="results.compare_page")
