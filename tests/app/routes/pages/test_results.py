@@ -1,4 +1,5 @@
-"""The results pages: round dashboard, comparison, arc detail and viewpoint gaps, suppression honoured."""
+"""The results pages: round dashboard, comparison, arc detail and viewpoint gaps, from the round's latest
+publication, suppression honoured."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
 from app.main import create_app
 from app.routes.pages.results import ArcPage, ComparePage, DashboardPage, GapsPage
 from app.store.rollups import AnswerValue, write_answers
-from tests.api import import_csv, two_rounds
+from tests.api import import_csv, publish, two_rounds
 from tests.factories import World, add_round, app_state, browse_as, make_world
 from tests.pages import get_page, rendered_with, text_of
 
@@ -77,6 +78,7 @@ def test_no_baseline_can_be_chosen(client: TestClient, world: World) -> None:
 
 
 def test_a_baseline_that_is_not_a_round_of_the_trust_is_refused(client: TestClient, world: World) -> None:
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     assert client.get(f"/trust/rounds/{world.round_a}?baseline={world.round_b}").status_code == 404
     response = client.get(f"/trust/rounds/{world.round_a}?baseline=yesterday")
@@ -113,6 +115,8 @@ def test_the_compare_page_shows_the_two_rainbows_side_by_side_on_request(
 def test_the_compare_page_explains_when_there_is_nothing_to_compare_with(
     client: TestClient, world: World
 ) -> None:
+    publish(client, world, world.round_a)
+    add_round(app_state(client).engine, trust_id=world.trust_a, name="Never published")
     as_viewer(client, world)
     soup = get_page(client, f"/trust/rounds/{world.round_a}/compare")
     assert "has no other round to compare with yet" in text_of(soup)
@@ -153,6 +157,7 @@ def test_the_arc_page_shows_statements_agreed_ratings_and_comments_from_large_gr
     client: TestClient, world: World
 ) -> None:
     team_session_with_comments(client, world, people=10)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     soup = get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange")
     assert row_of(soup, "Team")[:4] == ["10", "3.00", "3.00", "0.00"]
@@ -164,6 +169,7 @@ def test_the_arc_page_shows_statements_agreed_ratings_and_comments_from_large_gr
 
 def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, world: World) -> None:
     team_session_with_comments(client, world, people=9)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
     assert "Comment number" not in page
@@ -198,9 +204,10 @@ def test_among_other_trusts_needs_five_trusts_with_a_round_that_year(
         own = db.get(Round, world.round_a)
         assert own is not None
         own.period_start = date(2009, 9, 1)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     page = text_of(get_page(client, f"/trust/rounds/{world.round_a}"))
-    assert "Fewer than 5 trusts have a round in 2009 yet" in page
+    assert "Fewer than 5 trusts have a published round in 2009 yet" in page
     for n in range(4):
         trust_id = _trust(client, f"Peer trust {n}")
         peer = add_round(engine, trust_id=trust_id, name="2009 baseline", period_start=date(2009, 6, 1))
@@ -220,9 +227,10 @@ def test_the_number_of_trusts_needed_is_the_installations_setting(migrated: Sett
             own = db.get(Round, world.round_a)
             assert own is not None
             own.period_start = date(2009, 9, 1)
+        publish(client, world, world.round_a)
         as_viewer(client, world)
         page = text_of(get_page(client, f"/trust/rounds/{world.round_a}"))
-    assert "Fewer than 8 trusts have a round in 2009 yet" in page
+    assert "Fewer than 8 trusts have a published round in 2009 yet" in page
 
 
 def test_each_results_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:
