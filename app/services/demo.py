@@ -60,7 +60,6 @@ from framework.scoring import Kind
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
 DEMO_TRUST_NAME = "Riverside Children's Trust"
-LOGIN_URL = "http://127.0.0.1:8000/login"
 SEED = 16  # of the first sixteen seeds, the one whose arc scores follow the patterns above most closely
 SMALL_GROUP_SIZE = 3  # below the reports' minimum group size (5), so this group's cells are suppressed
 
@@ -88,12 +87,7 @@ def load_demo(
 
     :raises Conflict: when the demo trust or one of its accounts already exists (then nothing is written).
     """
-    if db.scalar(select(col(Trust.id)).where(col(Trust.name) == DEMO_TRUST_NAME)) is not None:
-        raise Conflict(f"The demo trust, {DEMO_TRUST_NAME}, already exists; nothing was changed.")
-    emails = [account.email for account in DEMO_ACCOUNTS]
-    taken = db.scalars(select(col(User.email)).where(col(User.email).in_(emails))).all()
-    if taken:
-        raise Conflict(f"There is already an account for {taken[0]}; the demo needs its own accounts.")
+    _refuse_if_there(db)
     rng = random.Random(seed)
     trust = Trust(name=DEMO_TRUST_NAME, created_at=datetime(2009, 3, 2, 9, 0, tzinfo=UTC))
     db.add(trust)
@@ -111,6 +105,10 @@ def load_demo(
         for item in surveys.items(arc, viewpoint)
     }
     totals: Counter[str] = Counter()
+    # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
+    lead_staff = Staff(
+        user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
+    )
     for index, spec in enumerate(ROUNDS):
         db_round = Round(
             trust_id=trust.id,
@@ -125,10 +123,6 @@ def load_demo(
         db.flush()
         plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
         totals.update(_round_sessions(db, rng=rng, plan=plan))
-        # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
-        lead_staff = Staff(
-            user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
-        )
         publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
     audit.record(
         db,
@@ -145,6 +139,15 @@ def load_demo(
         answers=totals["answers"],
         consensus=totals["consensus"],
     )
+
+
+def _refuse_if_there(db: Session) -> None:
+    if db.scalar(select(col(Trust.id)).where(col(Trust.name) == DEMO_TRUST_NAME)) is not None:
+        raise Conflict(f"The demo trust, {DEMO_TRUST_NAME}, already exists; nothing was changed.")
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    taken = db.scalars(select(col(User.email)).where(col(User.email).in_(emails))).all()
+    if taken:
+        raise Conflict(f"There is already an account for {taken[0]}; the demo needs its own accounts.")
 
 
 def _accounts(db: Session, *, trust_id: int) -> dict[str, int]:
@@ -392,16 +395,3 @@ def _consensus(
                 }
             )
     return notes
-
-
-def logins_text(url: str = LOGIN_URL) -> str:
-    """The demo sign-ins, as printed at the end of ``rainbow demo``."""
-    email_width = max(len(account.email) for account in DEMO_ACCOUNTS)
-    password_width = max(len(account.password) for account in DEMO_ACCOUNTS)
-    lines = [f"Sign in at {url} as:"]
-    for account in DEMO_ACCOUNTS:
-        lines.append(
-            f"  {account.email:<{email_width}}  password: {account.password:<{password_width}}"
-            f"  ({account.name})"
-        )
-    return "\n".join(lines)
