@@ -178,7 +178,7 @@ def _reveal_nestings(db: Session, round_id: int, live: Mapping[FigureKey, LiveFi
             select(col(FocusSession.id), col(FocusSession.viewpoint)).where(
                 col(FocusSession.id).in_(session_ids)
             )
-        )
+        ).all()
     )
     for disclosure, figure in revealed:
         if figure.item_code is None or figure.rated_1 is None:
