@@ -370,7 +370,11 @@ def _refuse_too_many(db: Session, *, trust_id: int, rules: PublicationRules, now
     """At most `max_publications_per_day` publications by a trust in any 24 hours, counted from the audit
     log, which outlives deleted rounds."""
     since = now - timedelta(days=1)
-    times = audit.times_of(db, trust_id=trust_id, actions=PUBLISH_ACTIONS, since=since)
+    # Strictly within the last day: a publication a day ago to the second no longer counts, so the time the
+    # refusal names is a time the trust can publish.
+    times = [
+        at for at in audit.times_of(db, trust_id=trust_id, actions=PUBLISH_ACTIONS, since=since) if at > since
+    ]
     if len(times) >= rules.max_publications_per_day:
         free_at = times[-rules.max_publications_per_day] + timedelta(days=1)
         wait = max(1, int((free_at - now).total_seconds()))
