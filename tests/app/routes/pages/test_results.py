@@ -15,7 +15,7 @@ from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
 from app.main import create_app
 from app.routes.pages.results import ArcPage, ComparePage, DashboardPage, GapsPage
 from app.store.rollups import AnswerValue, write_answers
-from tests.api import import_csv, publish, two_rounds
+from tests.api import import_csv, publish, reopen, two_rounds
 from tests.factories import World, add_round, app_state, browse_as, make_world
 from tests.pages import get_page, rendered_with, text_of
 
@@ -174,6 +174,31 @@ def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, w
     page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
     assert "Comment number" not in page
     assert "No comments to show for this arc." in page
+
+
+def test_the_arc_page_shows_no_figure_of_a_statement_with_too_few_raters_dont_know_aside(
+    client: TestClient, world: World
+) -> None:
+    """Three children rated it, two said "don't know": the page once gave "Mean 2.33 · 2 don't know"."""
+    rows = [f"c{n},child,orange.child.1,{rating}" for n, rating in enumerate((2, 2, 3))]
+    rows += [f"d{n},child,orange.child.1,dk" for n in range(2)]
+    import_csv(client, world, world.round_a, rows)
+    as_viewer(client, world)
+    page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
+    assert "Mean 2" not in page and "2.33" not in page and "2 don't know" not in page
+    assert "too few answers to show" in page
+
+
+def test_the_arc_page_shows_the_statements_as_last_published(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)])
+    reopen(client, world, world.round_a)
+    late = [f"late{n},team,orange.team.1,1" for n in range(5)]
+    import_csv(client, world, world.round_a, late, publish_it=False)
+    as_viewer(client, world)
+    path = f"/trust/rounds/{world.round_a}/arcs/orange"
+    assert "Mean 4.00" in text_of(get_page(client, path))
+    publish(client, world, world.round_a)
+    assert "Mean 2.50" in text_of(get_page(client, path))
 
 
 def test_an_unknown_arc_is_not_found(client: TestClient, world: World) -> None:
