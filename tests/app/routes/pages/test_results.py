@@ -15,6 +15,7 @@ from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
 from app.main import create_app
 from app.routes.pages.results import ArcPage, ComparePage, DashboardPage, GapsPage
 from app.store.rollups import AnswerValue, write_answers
+from tests.answers import focus_group
 from tests.api import import_csv, publish, reopen, two_rounds
 from tests.factories import World, add_round, app_state, browse_as, make_world
 from tests.pages import get_page, rendered_with, text_of
@@ -165,6 +166,22 @@ def test_the_arc_page_shows_statements_agreed_ratings_and_comments_from_large_gr
     assert "Team leaders, east agreed 3" in page
     assert "Team meetings now use one glossary." in page
     assert "Comment number 7" in page
+
+
+def test_the_arc_page_counts_a_small_groups_agreed_rating_but_shows_neither_it_nor_its_evidence(
+    client: TestClient, world: World
+) -> None:
+    team_session_with_comments(client, world, people=10)
+    engine = app_state(client).engine
+    pair = focus_group(engine, world.round_a, "team", [{"orange.team.1": 1}] * 2, title="Two team leaders")
+    with write_session(engine) as db:
+        db.add(Consensus(session_id=pair, item_code="orange.team.1", rating=1, notes="What the two said."))
+    publish(client, world, world.round_a)
+    as_viewer(client, world)
+    page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
+    assert "Two team leaders" not in page and "What the two said." not in page
+    assert "1 smaller focus group also agreed a rating, kept as evidence and not shown" in page
+    assert "Team leaders, east agreed 3" in page
 
 
 def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, world: World) -> None:
