@@ -29,7 +29,7 @@ def demo(
     from app.db.engine import write_session
     from app.errors import AppError
     from app.services import demo as demo_data
-    from app.services.demo_story import logins_text
+    from app.services import demo_story
 
     settings = Settings()
     framework, book = catalogue(settings)
@@ -53,7 +53,7 @@ def demo(
         f"{summary.sessions} focus groups, {summary.participants} participants, {summary.answers} answers, "
         f"{summary.consensus} agreed ratings"
     )
-    say(logins_text(f"http://{host}:{port}/login"))
+    say(demo_story.logins_text(f"http://{host}:{port}/login"))
     say("These are demo accounts with published passwords: disable them before real data goes in.")
 
 

@@ -51,7 +51,6 @@ from app.services.demo_story import (
     STAFF_GROUPS,
     VIEWPOINT_LEAN,
     DemoAccount,
-    DemoRound,
 )
 from app.services.disclosure.publication import PublicationRules, publish
 from app.store import audit
@@ -88,12 +87,7 @@ def load_demo(
 
     :raises Conflict: when the demo trust or one of its accounts already exists (then nothing is written).
     """
-    if db.scalar(select(col(Trust.id)).where(col(Trust.name) == DEMO_TRUST_NAME)) is not None:
-        raise Conflict(f"The demo trust, {DEMO_TRUST_NAME}, already exists; nothing was changed.")
-    emails = [account.email for account in DEMO_ACCOUNTS]
-    taken = db.scalars(select(col(User.email)).where(col(User.email).in_(emails))).all()
-    if taken:
-        raise Conflict(f"There is already an account for {taken[0]}; the demo needs its own accounts.")
+    _refuse_if_there(db)
     rng = random.Random(seed)
     trust = Trust(name=DEMO_TRUST_NAME, created_at=datetime(2009, 3, 2, 9, 0, tzinfo=UTC))
     db.add(trust)
@@ -111,14 +105,24 @@ def load_demo(
         for item in surveys.items(arc, viewpoint)
     }
     totals: Counter[str] = Counter()
+    # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
     lead_staff = Staff(
         user_id=lead, email="lead@riverside.example.org", is_admin=False, roles={trust.id: Role.LEAD}
     )
     for index, spec in enumerate(ROUNDS):
-        db_round = _round(db, spec, trust_id=trust.id, lead=lead, framework=framework)
+        db_round = Round(
+            trust_id=trust.id,
+            name=spec.name,
+            period_start=spec.period_start,
+            period_end=spec.period_end,
+            framework_version=framework.version,
+            created_by_id=lead,
+            created_at=datetime.combine(spec.period_start, datetime.min.time(), UTC) + timedelta(hours=10),
+        )
+        db.add(db_round)
+        db.flush()
         plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
         totals.update(_round_sessions(db, rng=rng, plan=plan))
-        # The demo lead publishes each round as its focus groups closed, so the trust's figures can be seen.
         publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
     audit.record(
         db,
@@ -137,19 +141,13 @@ def load_demo(
     )
 
 
-def _round(db: Session, spec: DemoRound, *, trust_id: int, lead: int, framework: Framework) -> Round:
-    db_round = Round(
-        trust_id=trust_id,
-        name=spec.name,
-        period_start=spec.period_start,
-        period_end=spec.period_end,
-        framework_version=framework.version,
-        created_by_id=lead,
-        created_at=datetime.combine(spec.period_start, datetime.min.time(), UTC) + timedelta(hours=10),
-    )
-    db.add(db_round)
-    db.flush()
-    return db_round
+def _refuse_if_there(db: Session) -> None:
+    if db.scalar(select(col(Trust.id)).where(col(Trust.name) == DEMO_TRUST_NAME)) is not None:
+        raise Conflict(f"The demo trust, {DEMO_TRUST_NAME}, already exists; nothing was changed.")
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    taken = db.scalars(select(col(User.email)).where(col(User.email).in_(emails))).all()
+    if taken:
+        raise Conflict(f"There is already an account for {taken[0]}; the demo needs its own accounts.")
 
 
 def _accounts(db: Session, *, trust_id: int) -> dict[str, int]:

@@ -31,6 +31,20 @@ DEMO_ACCOUNTS = (
     ),
     DemoAccount("viewer@riverside.example.org", "rainbow-demo-viewer", Role.VIEWER, "viewer"),
 )
+LOGIN_URL = "http://127.0.0.1:8000/login"
+
+
+def logins_text(url: str = LOGIN_URL) -> str:
+    """The demo sign-ins, as printed at the end of ``rainbow demo``."""
+    email_width = max(len(account.email) for account in DEMO_ACCOUNTS)
+    password_width = max(len(account.password) for account in DEMO_ACCOUNTS)
+    lines = [f"Sign in at {url} as:"]
+    for account in DEMO_ACCOUNTS:
+        lines.append(
+            f"  {account.email:<{email_width}}  password: {account.password:<{password_width}}"
+            f"  ({account.name})"
+        )
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -329,19 +343,3 @@ CHILD_EVIDENCE = {
         "Two children in the group had been on an interview panel and said they felt listened to.",
     ),
 }
-
-
-LOGIN_URL = "http://127.0.0.1:8000/login"
-
-
-def logins_text(url: str = LOGIN_URL) -> str:
-    """The demo sign-ins, as printed at the end of ``rainbow demo``."""
-    email_width = max(len(account.email) for account in DEMO_ACCOUNTS)
-    password_width = max(len(account.password) for account in DEMO_ACCOUNTS)
-    lines = [f"Sign in at {url} as:"]
-    for account in DEMO_ACCOUNTS:
-        lines.append(
-            f"  {account.email:<{email_width}}  password: {account.password:<{password_width}}"
-            f"  ({account.name})"
-        )
-    return "\n".join(lines)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app.db.columns import utcnow
 from app.db.engine import read_session, write_session
@@ -103,28 +104,25 @@ def round_content(
 ) -> tuple[RoundContent, str]:
     """What a download of the round holds, and a file name stem; the download is audited."""
     with write_session(engine) as db:
-        reader, k = staff or COMMAND_LINE, context.thresholds.min_group_size
+        reader = staff or COMMAND_LINE
         report = round_report(db, staff=reader, round_id=round_id, baseline=baseline_id, context=context)
         plan = actions.actions_of(db, trust_id=report.round.trust_id)
         needs = support_needs.support_needs_of(db, round_id=round_id)
         answers = None
         if fmt == "xlsx" and can(reader, report.round.trust_id, LEADS):
-            answers = raw_answers(db, published=report.published, round_id=round_id, min_group_size=k)
-        audit.record(
-            db,
-            action=f"round.export.{fmt}",
-            actor=staff,
-            trust_id=report.round.trust_id,
-            target=f"round {round_id}",
-            detail="; ".join(
-                note
-                for note in (
-                    "command line" if staff is None else "",
-                    f"baseline round {baseline_id}" if baseline_id else "",
-                )
-                if note
+            answers = raw_answers(
+                db,
+                published=report.published,
+                round_id=round_id,
+                min_group_size=context.thresholds.min_group_size,
             )
-            or None,
+        _audit_download(
+            db,
+            staff=staff,
+            trust_id=report.round.trust_id,
+            round_id=round_id,
+            fmt=fmt,
+            baseline_id=baseline_id,
         )
     chart = None
     if fmt == "pdf":
@@ -149,6 +147,20 @@ def round_content(
         support_needs=[SupportLine(n.arc, str(n.kind), n.description) for n in needs],
     )
     return content, file_stem(report.trust.name, report.round.name)
+
+
+def _audit_download(
+    db: Session, *, staff: Staff | None, trust_id: int, round_id: int, fmt: Format, baseline_id: int | None
+) -> None:
+    notes = ("command line" if staff is None else "", f"baseline round {baseline_id}" if baseline_id else "")
+    audit.record(
+        db,
+        action=f"round.export.{fmt}",
+        actor=staff,
+        trust_id=trust_id,
+        target=f"round {round_id}",
+        detail="; ".join(note for note in notes if note) or None,
+    )
 
 
 def _action_line(action: Action) -> ActionLine:

@@ -30,18 +30,21 @@ def record(
     trust_id: int | None = None,
     target: str | None = None,
     detail: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    db.add(
-        AuditEvent(
-            action=action,
-            outcome=outcome,
-            actor_id=actor.user_id if actor else actor_id,
-            actor_email=actor.email if actor else actor_email,
-            trust_id=trust_id,
-            target=target,
-            detail=detail,
-        )
+    """Record an event, at `at` when the action has its own time (else now)."""
+    event = AuditEvent(
+        action=action,
+        outcome=outcome,
+        actor_id=actor.user_id if actor else actor_id,
+        actor_email=actor.email if actor else actor_email,
+        trust_id=trust_id,
+        target=target,
+        detail=detail,
     )
+    if at is not None:
+        event.at = at
+    db.add(event)
 
 
 def recent_events(db: Session, *, limit: int = 200, trust_id: int | None = None) -> Sequence[AuditEvent]:

@@ -167,7 +167,9 @@ def test_export_writes_the_workbook_the_api_gives_a_lead_with_the_raw_answers(
     from_api = client.get(f"/api/rounds/{current}/export.xlsx", params={"baseline": baseline}, headers=lead)
     ours, theirs = sheets(output.read_bytes()), sheets(from_api.content)
     assert ours == theirs
-    assert "Answers" in ours and "Comparison" in ours and len(ours["Answers"]) > 100
+    # The raw answers are those of the statements the publication shows: few of the demo's (most of its
+    # cells have raters who skipped a statement, which hides the cell's statements together).
+    assert "Answers" in ours and "Comparison" in ours and len(ours["Answers"]) > 1
 
 
 def pdf_text(body: bytes) -> list[str]:

@@ -19,14 +19,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from app.choices import SessionState
+from app.choices import RoundStatus, SessionState
 from app.cli import cli
 from app.config import Settings
 from app.db.engine import create_db_engine, read_session
-from app.db.tables import Answer, Consensus, FocusSession, Membership, Participant, Round, Trust, User
+from app.db.tables import (
+    Answer,
+    AuditEvent,
+    Consensus,
+    FocusSession,
+    Membership,
+    Participant,
+    Round,
+    Trust,
+    User,
+)
 from app.main import create_app
 from app.services.demo import DEMO_TRUST_NAME
 from app.services.demo_story import DEMO_ACCOUNTS
+from app.services.disclosure.published import published_round
+from app.store import disclosures
 from app.store.rollups import round_tallies
 from framework.model import load_framework
 from surveys import load_surveys
@@ -105,6 +117,30 @@ def test_the_demo_creates_the_fictional_trust_with_its_two_rounds_on_the_framewo
         ("2010 re-assessment", "2010-04-01", "2011-03-31"),
     ]
     assert {r.framework_version for r in rounds} == {FRAMEWORK.version}
+
+
+def test_the_lead_has_published_both_rounds_once_each_and_they_take_no_more_answers(engine: Engine) -> None:
+    with read_session(engine) as db:
+        trust_id = db.scalar(select(Trust.id).where(Trust.name == DEMO_TRUST_NAME))
+        rounds = db.scalars(select(Round).where(Round.trust_id == trust_id)).all()
+        for db_round in rounds:
+            assert db_round.id is not None and db_round.status == RoundStatus.CLOSED
+            latest = disclosures.latest_publication(db, round_id=db_round.id)
+            assert latest is not None and latest.number == 1
+            assert latest.actor_email == "lead@riverside.example.org"
+            shown = published_round(db, round_id=db_round.id, framework=FRAMEWORK, min_group_size=5)
+            assert shown.scores.overall is not None
+        published = db.scalars(select(AuditEvent.target).where(AuditEvent.action == "round.publish")).all()
+    assert sorted(published) == sorted(f"round {r.id}" for r in rounds)
+
+
+def test_the_small_childrens_group_of_the_re_assessment_is_hidden_from_every_figure(engine: Engine) -> None:
+    with read_session(engine) as db:
+        current = db.scalar(select(Round).where(Round.name == "2010 re-assessment"))
+        assert current is not None and current.id is not None
+        shown = published_round(db, round_id=current.id, framework=FRAMEWORK, min_group_size=5)
+    hidden = [(c.arc, c.viewpoint) for c in shown.scores.cells if c.suppressed]
+    assert hidden and {viewpoint for _, viewpoint in hidden} == {"child"}
 
 
 def test_closed_sessions_cover_every_arc_and_viewpoint_in_both_rounds(engine: Engine) -> None:

@@ -4,11 +4,15 @@ The roles: anonymous, a site administrator, the lead, facilitator and viewer of 
 trust B. Path ids always point at trust A's objects, so trust B's lead shows what another trust sees (404).
 A route missing from the table fails `test_every_route_is_in_the_policy_table`: a new route is born with a
 stated policy. Browsers (cookie and CSRF token) call the pages; API clients (personal token) call /api.
+
+Trust A's rounds are published, so that a route giving figures answers 200 to whoever may read them (a 409
+for a round never published would say nothing about rights); its first round then takes late answers, in
+its focus group still open. The few routes that need another state of the round say so in `SETUP`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +23,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 from sqlmodel import SQLModel
 
-from app.choices import SupportKind
+from app.choices import RoundStatus, SessionState, SupportKind
 from app.config import Settings
 from app.db.engine import create_db_engine, write_session
 from app.db.migrate import upgrade
-from app.db.tables import Action, SupportNeed, Target
+from app.db.tables import Action, FocusSession, Round, SupportNeed, Target
 from app.main import create_app
+from app.services.disclosure.publication import PublicationRules, publish
 from tests.conftest import ENGINES, TEST_SECRET, fresh_database
 from tests.factories import ROLES, World, add_round, app_state, browse_as, make_world
 
@@ -148,6 +153,9 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/api/rounds/{round_id}/support-needs"): TRUST_A_READ_API,
     ("DELETE", "/api/rounds/{round_id}/support-needs/{need_id}"): LEAD_A_API_DELETE,
     ("GET", "/api/rounds/{round_id}/coverage"): TRUST_A_READ_API,
+    # Publication: leads publish a round (once its focus groups are closed) and reopen it for late answers.
+    ("POST", "/api/rounds/{round_id}/publish"): LEAD_A_API,
+    ("POST", "/api/rounds/{round_id}/reopen"): LEAD_A_API,
     ("PUT", "/api/responses"): dict.fromkeys(ROLES, 401),
     # Respondent pages: public; without a participant cookie every /respond page goes to /join.
     ("GET", "/join"): PUBLIC,
@@ -183,6 +191,13 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
         LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
     ),
     ("GET", "/trust/rounds/{round_id}/coverage"): TRUST_A_PAGE,
+    ("GET", "/trust/rounds/{round_id}/progress"): TRUST_A_PAGE,
+    ("POST", "/trust/rounds/{round_id}/publish"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
+    ("POST", "/trust/rounds/{round_id}/reopen"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
+    ),
     ("GET", "/trust/{trust_id}/actions"): TRUST_A_PAGE,
     ("POST", "/trust/{trust_id}/actions"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
@@ -351,12 +366,61 @@ def plan_items(engine: Engine, world: World) -> dict[str, int]:
         return {name: item.id for name, item in items.items()}  # type: ignore[misc]
 
 
+#: Publishing as the demo does (no one's rights are checked); as often as the table needs.
+RULES = PublicationRules(min_group_size=5, max_publications_per_day=1000)
+
+
+def publish_rounds(engine: Engine, world: World) -> None:
+    """Trust A's two rounds published; the first then takes late answers in its focus group, open again (as
+    after a lead reopens it and a new group starts)."""
+    with write_session(engine) as db:
+        focus = db.get(FocusSession, world.session_a)
+        assert focus is not None
+        focus.state = SessionState.CLOSED
+        db.flush()
+        for round_id in (world.round_a, world.round_a_next):
+            db_round = db.get(Round, round_id)
+            assert db_round is not None
+            publish(db, actor=None, db_round=db_round, rules=RULES)
+        first = db.get(Round, world.round_a)
+        assert first is not None
+        first.status = RoundStatus.OPEN
+        focus.state = SessionState.OPEN
+
+
+def session_a_closed(engine: Engine, world: World) -> None:
+    """Every focus group of round A closed: a lead may publish it again."""
+    with write_session(engine) as db:
+        focus = db.get(FocusSession, world.session_a)
+        assert focus is not None
+        focus.state = SessionState.CLOSED
+
+
+def round_a_taking_no_answers(engine: Engine, world: World) -> None:
+    """Round A published and not taking late answers, its focus group closed: a lead may reopen it."""
+    session_a_closed(engine, world)
+    with write_session(engine) as db:
+        db_round = db.get(Round, world.round_a)
+        assert db_round is not None
+        db_round.status = RoundStatus.CLOSED
+
+
+#: The routes that need round A in another state than the table's usual one.
+SETUP: dict[tuple[str, str], Callable[[Engine, World], None]] = {
+    ("POST", "/api/rounds/{round_id}/publish"): session_a_closed,
+    ("POST", "/trust/rounds/{round_id}/publish"): session_a_closed,
+    ("POST", "/api/rounds/{round_id}/reopen"): round_a_taking_no_answers,
+    ("POST", "/trust/rounds/{round_id}/reopen"): round_a_taking_no_answers,
+}
+
+
 @dataclass
 class PolicyApp:
     client: TestClient
 
-    def reset(self) -> World:
-        """Empty every table and make the world afresh: each case starts from the same state."""
+    def reset(self, route: tuple[str, str] | None = None) -> World:
+        """Empty every table and make the world afresh: each case starts from the same state (with what
+        `route` needs of it, see `SETUP`)."""
         engine = app_state(self.client).engine
         with write_session(engine) as db:
             for table in reversed(SQLModel.metadata.sorted_tables):
@@ -364,6 +428,9 @@ class PolicyApp:
         world = make_world(engine)
         world.round_a_next = add_round(engine, trust_id=world.trust_a, name="Spring 2010 review")
         world.extras.update(plan_items(engine, world))
+        publish_rounds(engine, world)
+        if route in SETUP:
+            SETUP[route](engine, world)
         return world
 
 
@@ -389,7 +456,7 @@ CASES = [(method, path, role) for (method, path) in POLICY for role in ROLES]
 def test_route_answers_each_role_as_the_policy_says(
     policy_app: PolicyApp, method: str, path: str, role: str
 ) -> None:
-    world = policy_app.reset()
+    world = policy_app.reset((method, path))
     client = policy_app.client
     user_id = None if role == "anonymous" else world.users[role]
     headers = browse_as(client, user_id)
@@ -422,3 +489,31 @@ def test_the_policy_table_names_only_routes_that_exist(policy_app: PolicyApp) ->
 def test_every_policy_covers_every_role() -> None:
     for route, statuses in POLICY.items():
         assert set(statuses) == set(ROLES), route
+
+
+#: The routes that give a round's figures: nothing but 409 for a round never published, to anyone who may
+#: read it; another trust still gets 404 (a 409 would tell it the round exists).
+FIGURE_ROUTES = [
+    "/api/rounds/{round_id}/scores",
+    "/api/rounds/{round_id}/compare/{baseline_id}",
+    "/api/rounds/{round_id}/rainbow.png",
+    "/api/rounds/{round_id}/rainbow.svg",
+    "/api/rounds/{round_id}/export.csv",
+    "/api/rounds/{round_id}/export.xlsx",
+    "/api/rounds/{round_id}/report.pdf",
+]
+
+
+@pytest.mark.parametrize("path", FIGURE_ROUTES)
+def test_a_round_never_published_gives_members_409_and_other_trusts_404(
+    policy_app: PolicyApp, path: str
+) -> None:
+    world = policy_app.reset()
+    engine = app_state(policy_app.client).engine
+    unpublished = add_round(engine, trust_id=world.trust_a, name="2011 re-assessment")
+    client = policy_app.client
+    client.cookies.clear()
+    concrete = path.format(round_id=unpublished, baseline_id=world.round_a_next)
+    for role, expected in {"admin": 409, "lead_a": 409, "viewer_a": 409, "lead_b": 404}.items():
+        response = client.get(concrete, headers={"Authorization": f"Bearer {world.tokens[role]}"})
+        assert response.status_code == expected, (role, response.text[:300])

@@ -187,8 +187,20 @@ class Contexts:
         self.opened.clear()
 
 
+@pytest.fixture(scope="session")
+def late_answers(browser: Browser, server: str) -> None:
+    """The demo's 2010 round, published by the demo, reopened by its lead once for the whole session, so
+    that the flows can start new focus groups in it."""
+    context = browser.new_context(base_url=server)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        flows.take_late_answers(context.new_page())
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def contexts(browser: Browser, server: str) -> Iterator[Contexts]:
+def contexts(browser: Browser, server: str, late_answers: None) -> Iterator[Contexts]:
     opened = Contexts(browser, server)
     yield opened
     opened.close()
@@ -290,7 +302,7 @@ class OpenSessions:
 
 
 @pytest.fixture(scope="session")
-def open_sessions(browser: Browser, server: str) -> OpenSessions:
+def open_sessions(browser: Browser, server: str, late_answers: None) -> OpenSessions:
     context = browser.new_context(base_url=server)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:

@@ -68,6 +68,19 @@ def sign_in(page: Page, account: Account, *, visit: Visit = ignore) -> None:
     expect(page).not_to_have_url(path_is("/login"))
 
 
+def take_late_answers(page: Page) -> None:
+    """The trust lead lets the demo's 2010 round take late answers: the demo published it, and a published
+    round takes no new focus groups until it is reopened (its dashboard goes on showing publication 1)."""
+    sign_in(page, LEAD)
+    page.goto("/trust")
+    page.get_by_role("link", name=DEMO_TRUST_NAME).click()
+    page.get_by_role("link", name=ROUND_NAME).click()
+    expect(page).to_have_url(path_is(r"/trust/rounds/\d+"))
+    page.get_by_role("button", name="Take late answers").click()
+    expect(page).to_have_url(path_is(r"/trust/rounds/\d+/progress"))
+    expect(page.locator(".lede")).to_contain_text("is taking late answers")
+
+
 @dataclass(frozen=True)
 class Room:
     """A focus-group session as its facilitator sees it."""

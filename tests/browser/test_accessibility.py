@@ -37,11 +37,19 @@ def _facilitator_pages(page: Page, axe: Axe) -> None:
     for path in ("/screen", "/paper", "/close"):
         page.goto(room.path + path)
         axe.check(page)
-    # A closed demo session, its answers revealed: the room's answers in tables.
-    page.goto("/facilitate")
-    page.locator(".session-card").filter(has_text="Closed").first.locator("a.session-link").click()
+    # Before the reveal, how many more people each statement needs; then, five paper questionnaires typed in
+    # by this facilitator (all its raters: the room may see them), the room's answers in tables.
+    page.goto(room.path)
+    expect(page.locator("#item-blue-team-1")).to_contain_text("Needs 5 more people rating it")
+    axe.check(page)
+    for rating in ("4", "3", "5", "4", "2"):
+        page.goto(room.path + "/paper")
+        page.locator(f'input[name="rating-blue.team.1"][value="{rating}"]').check()
+        page.get_by_role("button", name="Save this paper").click()
+        expect(page).to_have_url(flows.path_is(f"{room.path}/paper"))
+    page.goto(room.path)
     page.get_by_role("button", name="Reveal the room's answers").click()
-    expect(page.locator("table.distribution").first).to_be_visible()
+    expect(page.locator("#item-blue-team-1 table.distribution")).to_be_visible()
     axe.check(page)
 
 
@@ -56,7 +64,8 @@ def _lead_pages(page: Page, axe: Axe) -> None:
     expect(page).to_have_url(flows.path_is(r"/trust/rounds/\d+"))
     round_path = flows.url_path(page)
     axe.check(page)
-    for path in ("/compare", "/compare?view=side", "/arcs/orange", "/gaps", "/targets", "/coverage"):
+    paths = ("/progress", "/compare", "/compare?view=side", "/arcs/orange", "/gaps", "/targets", "/coverage")
+    for path in paths:
         page.goto(round_path + path)
         axe.check(page)
     page.goto(f"{trust_path}/actions")

@@ -21,8 +21,9 @@ def _reveal_and_agree(page: Page, room: flows.Room) -> None:
     page.get_by_role("button", name="Reveal the room's answers").click()
     expect(page.get_by_role("button", name="Hide the room's answers")).to_be_visible()
     statement = page.locator("#item-orange-practitioner-1")
-    # Two people answered: too few to show without someone's answer being picked out.
-    expect(statement.locator(".suppressed-note")).to_contain_text("Too few answers yet")
+    # Two people rated it: too few to show without someone's answer being picked out.
+    expect(statement.locator(".suppressed-note")).to_contain_text("too few answers to show")
+    expect(statement.locator(".suppressed-note")).to_contain_text("It needs 3 more people rating it")
     statement.get_by_label("The group's agreed rating").select_option("4")
     statement.get_by_label("Evidence the group gave").fill(
         "Shared assessment forms are used across services."

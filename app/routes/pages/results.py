@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from app.choices import RoundStatus
+from app.db.disclosure_tables import Disclosure
 from app.db.engine import read_session
 from app.db.tables import Action, Round, Trust
 from app.errors import Invalid, NotFound
@@ -97,6 +98,22 @@ class PublicationNote:
     can_reopen: bool
     can_publish_again: bool
     just_published: bool
+
+    @classmethod
+    def of(
+        cls, latest: Disclosure, *, is_lead: bool, round_status: str, groups_open: bool, request: Request
+    ) -> PublicationNote:
+        """The note of a round's `latest` publication, for a lead or not, while its focus groups are open
+        or not; just published when the page is where publishing led."""
+        late = round_status == RoundStatus.OPEN
+        return cls(
+            number=latest.number or 0,
+            published_at=latest.at,
+            taking_late_answers=late,
+            can_reopen=is_lead and not late,
+            can_publish_again=is_lead and late and not groups_open,
+            just_published=request.query_params.get("published") == "1",
+        )
 
 
 @dataclass(frozen=True)
@@ -228,7 +245,6 @@ def round_dashboard(
         still_open = bool(open_sessions(db, round_id=round_id))
     peers = _peers(state, db_round)
     is_lead = can(staff, report.round.trust_id, LEADS)
-    late = db_round.status == RoundStatus.OPEN
     page = DashboardPage(
         results=report,
         ctx=base.ctx,
@@ -254,13 +270,8 @@ def round_dashboard(
         peers=peers,
         min_trusts=state.settings.benchmark_min_trusts,
         export_query=f"?baseline={report.baseline.id}" if report.baseline else "",
-        publication=PublicationNote(
-            number=latest.number or 0,
-            published_at=latest.at,
-            taking_late_answers=late,
-            can_reopen=is_lead and not late,
-            can_publish_again=is_lead and late and not still_open,
-            just_published=request.query_params.get("published") == "1",
+        publication=PublicationNote.of(
+            latest, is_lead=is_lead, round_status=db_round.status, groups_open=still_open, request=request
         ),
     )
     return render_page(request, "results/dashboard.html", page)

@@ -97,6 +97,7 @@ def publish(
         trust_id=db_round.trust_id,
         target=f"round {db_round.id}",
         detail=_summary(number, outcome, figures),
+        at=now,  # the daily limit counts publications by this time
     )
     return disclosure
 
@@ -178,7 +179,7 @@ def _reveal_nestings(db: Session, round_id: int, live: Mapping[FigureKey, LiveFi
             select(col(FocusSession.id), col(FocusSession.viewpoint)).where(
                 col(FocusSession.id).in_(session_ids)
             )
-        )
+        ).all()
     )
     for disclosure, figure in revealed:
         if figure.item_code is None or figure.rated_1 is None:
@@ -369,7 +370,11 @@ def _refuse_too_many(db: Session, *, trust_id: int, rules: PublicationRules, now
     """At most `max_publications_per_day` publications by a trust in any 24 hours, counted from the audit
     log, which outlives deleted rounds."""
     since = now - timedelta(days=1)
-    times = audit.times_of(db, trust_id=trust_id, actions=PUBLISH_ACTIONS, since=since)
+    # Strictly within the last day: a publication a day ago to the second no longer counts, so the time the
+    # refusal names is a time the trust can publish.
+    times = [
+        at for at in audit.times_of(db, trust_id=trust_id, actions=PUBLISH_ACTIONS, since=since) if at > since
+    ]
     if len(times) >= rules.max_publications_per_day:
         free_at = times[-rules.max_publications_per_day] + timedelta(days=1)
         wait = max(1, int((free_at - now).total_seconds()))

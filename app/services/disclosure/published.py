@@ -71,10 +71,20 @@ class PublishedRound:
     statements: Mapping[tuple[str, str], StatementFigures]  # (viewpoint, item) -> figures
     #: (arc, viewpoint) -> the participants' arc scores of a cell shown, for comparisons
     score_counts: Mapping[tuple[str, str], dict[Fraction, int]]
+    #: publication number -> the last participant it included (the round's participants up to that id)
+    last_participants: Mapping[int, int]
 
     @property
     def number(self) -> int:
         return self.publication.number or 0
+
+    def included_up_to(self, as_published: int | None) -> int:
+        """The last participant a figure was worked out from: one shown as an earlier publication showed it
+        (`as_published`) counts only that publication's people, so that nothing drawn from the people
+        since (comments, raw answers) appears beside it; otherwise this publication's."""
+        if as_published is None:
+            return self.publication.last_participant_id
+        return self.last_participants.get(as_published, 0)
 
 
 def published_round(
@@ -111,6 +121,11 @@ def published_round(
         },
         score_counts={
             (figure.arc, figure.viewpoint): counts[_score_source(db, figure)] for figure in shown_cells
+        },
+        last_participants={
+            p.number: p.last_participant_id
+            for p in disclosures.publications_of(db, round_id=round_id)
+            if p.number is not None
         },
     )
 
@@ -241,7 +256,7 @@ def _comments(db: Session, published: PublishedRound, round_id: int, cell: Cell)
         .where(
             col(FocusSession.round_id) == round_id,
             col(FocusSession.viewpoint) == cell.viewpoint,
-            col(Participant.id) <= published.publication.last_participant_id,
+            col(Participant.id) <= published.included_up_to(cell.as_published),
             col(Answer.item_code).startswith(f"{cell.arc}."),
             col(Answer.comment).is_not(None),
         )

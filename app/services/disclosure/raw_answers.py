@@ -31,7 +31,12 @@ def raw_answers(
 ) -> list[RawAnswer] | None:
     """The answers a lead may download, each respondent numbered 1, 2, ... in this list only; None when there
     are too many for a spreadsheet. No comments: they are shown only where a cell is large enough."""
-    shown = {key for key, figures in published.statements.items() if not figures.suppressed}
+    # A statement shown as an earlier publication showed it keeps that publication's people only.
+    shown = {
+        key: published.included_up_to(figures.as_published)
+        for key, figures in published.statements.items()
+        if not figures.suppressed
+    }
     rows = db.execute(
         select(
             col(Answer.participant_id),
@@ -53,7 +58,7 @@ def raw_answers(
     ).all()
     if len(rows) > MAX_RAW_ANSWERS:
         return None
-    kept = [row for row in rows if (row[1], row[2]) in shown]
+    kept = [row for row in rows if row[0] <= shown.get((row[1], row[2]), 0)]
     profiles = generalised(
         {(pid, viewpoint): (sector, role) for pid, viewpoint, _, _, _, sector, role in kept}, k=min_group_size
     )

@@ -17,6 +17,7 @@ from app.routes.pages import (
     join,
     paper,
     plans,
+    publication,
     questions,
     respond,
     respondent,
@@ -30,6 +31,7 @@ from app.routes.pages import (
 )
 from app.web.templating import TEMPLATES_DIR, create_templates, figure, signed
 from framework.model import load_framework
+from tests.api import publish
 from tests.factories import World, browse_as
 from tests.pages import EVERY_PAGE, get_page
 
@@ -91,6 +93,7 @@ def test_links_are_paths_on_the_site_not_absolute_urls(client: TestClient) -> No
 
 def test_links_stay_paths_over_https(world_https: tuple[TestClient, World]) -> None:
     client, world = world_https
+    publish(client, world, world.round_a)
     browse_as(client, world.users["lead_a"])
     soup = get_page(client, f"/trust/rounds/{world.round_a}")
     hrefs = [str(a["href"]) for a in soup.select("a[href]")] + [str(f["action"]) for f in soup.select("form")]
@@ -126,6 +129,7 @@ PAGES: dict[str, type[Any]] = {
     "results/compare.html": results.ComparePage,
     "results/arc.html": results.ArcPage,
     "results/gaps.html": results.GapsPage,
+    "results/progress.html": publication.ProgressPage,
     "plans/actions.html": plans.ActionPlanPage,
     "plans/action_edit.html": plans.ActionEditPage,
     "plans/targets.html": targets.TargetsPage,

@@ -1,4 +1,5 @@
-"""GET /api/rounds/{id}/rainbow.png and .svg: drawn from the scores, cached by a digest of its data."""
+"""GET /api/rounds/{id}/rainbow.png and .svg: drawn from the round's latest publication, cached by a digest of
+its data; 409 for a round never published."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from fastapi.testclient import TestClient
 
 from app.db.engine import write_session
 from app.db.tables import Round
-from tests.api import bearer, import_csv, two_rounds
-from tests.factories import World, app_state
+from tests.api import bearer, import_csv, publish, two_rounds
+from tests.factories import World, add_round, app_state
 
 pytestmark = pytest.mark.database
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def round_a_published(client: TestClient, world: World) -> None:
+    """Trust A's round published (with no answers yet): its charts exist."""
+    publish(client, world, world.round_a)
 
 
 def rainbow(client: TestClient, world: World, round_id: int, fmt: str = "png", **params: object):  # type: ignore[no-untyped-def]
@@ -22,6 +29,7 @@ def rainbow(client: TestClient, world: World, round_id: int, fmt: str = "png", *
     )
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_the_png_rainbow_is_an_image(client: TestClient, world: World) -> None:
     response = rainbow(client, world, world.round_a)
     assert response.status_code == 200
@@ -29,6 +37,7 @@ def test_the_png_rainbow_is_an_image(client: TestClient, world: World) -> None:
     assert response.content.startswith(PNG_SIGNATURE)
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_the_svg_rainbow_is_an_svg_document(client: TestClient, world: World) -> None:
     response = rainbow(client, world, world.round_a, "svg")
     assert response.headers["content-type"].startswith("image/svg+xml")
@@ -45,6 +54,7 @@ def test_a_round_and_its_comparison_draw_differently(client: TestClient, world: 
         assert compared.headers["etag"] != alone.headers["etag"]
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_new_answers_change_the_image_and_its_etag(client: TestClient, world: World) -> None:
     before = rainbow(client, world, world.round_a)
     import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(6)])
@@ -53,6 +63,7 @@ def test_new_answers_change_the_image_and_its_etag(client: TestClient, world: Wo
     assert after.content != before.content
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_the_same_data_is_drawn_once_and_then_served_from_the_cache(client: TestClient, world: World) -> None:
     first = rainbow(client, world, world.round_a)
     cached = len(app_state(client).charts)
@@ -61,6 +72,7 @@ def test_the_same_data_is_drawn_once_and_then_served_from_the_cache(client: Test
     assert len(app_state(client).charts) == cached == 1
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_a_browser_with_the_current_image_gets_304(client: TestClient, world: World) -> None:
     etag = rainbow(client, world, world.round_a).headers["etag"]
     response = client.get(
@@ -71,11 +83,27 @@ def test_a_browser_with_the_current_image_gets_304(client: TestClient, world: Wo
     assert response.content == b""
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_one_viewpoint_and_the_small_size_draw_their_own_charts(client: TestClient, world: World) -> None:
     full = rainbow(client, world, world.round_a)
     child = rainbow(client, world, world.round_a, viewpoint="child")
     small = rainbow(client, world, world.round_a, viewpoint="child", size="small")
     assert len({full.headers["etag"], child.headers["etag"], small.headers["etag"]}) == 3
+
+
+def test_a_round_never_published_has_no_chart(client: TestClient, world: World) -> None:
+    for fmt in ("png", "svg"):
+        response = rainbow(client, world, world.round_a, fmt)
+        assert response.status_code == 409
+        assert "not been published" in response.json()["detail"]
+
+
+def test_a_baseline_never_published_is_not_drawn(client: TestClient, world: World) -> None:
+    publish(client, world, world.round_a)
+    later = add_round(app_state(client).engine, trust_id=world.trust_a, name="2010 re-assessment")
+    publish(client, world, later)
+    unpublished = add_round(app_state(client).engine, trust_id=world.trust_a, name="2011 re-assessment")
+    assert rainbow(client, world, later, baseline=unpublished).status_code == 409
 
 
 def test_an_unknown_viewpoint_is_refused_naming_the_field(client: TestClient, world: World) -> None:
@@ -93,6 +121,7 @@ def test_another_trusts_round_cannot_be_drawn_as_the_baseline(client: TestClient
     assert response.status_code == 404
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_a_new_target_changes_the_chart(client: TestClient, world: World) -> None:
     before = rainbow(client, world, world.round_a)
     client.post(
@@ -105,6 +134,7 @@ def test_a_new_target_changes_the_chart(client: TestClient, world: World) -> Non
     assert after.content != before.content
 
 
+@pytest.mark.usefixtures("round_a_published")
 def test_renaming_the_round_changes_the_chart(client: TestClient, world: World) -> None:
     before = rainbow(client, world, world.round_a)
     with write_session(app_state(client).engine) as db:

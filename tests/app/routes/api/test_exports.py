@@ -1,4 +1,5 @@
-"""Downloads of a round: CSV, XLSX and the PDF board pack, suppression-aware, neutralised, audited."""
+"""Downloads of a round: CSV, XLSX and the PDF board pack, from its latest publication, suppression-aware,
+neutralised, audited; 409 for a round never published."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from app.db.engine import read_session, write_session
 from app.db.tables import AuditEvent, Trust
-from tests.api import bearer, import_csv, two_rounds
+from tests.api import bearer, import_csv, publish, two_rounds
 from tests.factories import World, app_state
 
 pytestmark = pytest.mark.database
@@ -90,6 +91,7 @@ def test_the_board_pack_names_every_arc_in_real_text_and_compares(client: TestCl
 
 
 def test_every_download_is_recorded_in_the_audit_log(client: TestClient, world: World) -> None:
+    publish(client, world, world.round_a)
     for name in ("export.csv", "export.xlsx", "report.pdf"):
         download(client, world, f"/api/rounds/{world.round_a}/{name}")
     with read_session(app_state(client).engine) as db:
@@ -97,6 +99,16 @@ def test_every_download_is_recorded_in_the_audit_log(client: TestClient, world: 
             db.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("round.export")))
         )  # type: ignore[attr-defined]
     assert actions == {"round.export.csv", "round.export.xlsx", "round.export.pdf"}
+
+
+def test_a_round_never_published_has_no_downloads(client: TestClient, world: World) -> None:
+    import_csv(
+        client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)], publish_it=False
+    )
+    for name in ("export.csv", "export.xlsx", "report.pdf"):
+        response = client.get(f"/api/rounds/{world.round_a}/{name}", headers=bearer(world, "lead_a"))
+        assert response.status_code == 409, name
+        assert "not been published" in response.json()["detail"]
 
 
 def test_another_trust_cannot_download_a_round(client: TestClient, world: World) -> None:
@@ -117,6 +129,7 @@ def test_the_plan_reaches_the_board_pack_and_the_workbook(client: TestClient, wo
         json={"arc": "orange", "kind": "training", "description": "Trainers for joint sessions"},
         headers=lead,
     )
+    publish(client, world, world.round_a)
     pdf = download(client, world, f"/api/rounds/{world.round_a}/report.pdf").content
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
     assert title in text and "Trainers for joint sessions" in text

@@ -137,16 +137,59 @@ def test_support_needs_are_recorded_per_arc(client: TestClient, world: World) ->
     assert [(n["arc"], n["kind"]) for n in listed] == [("green", "national")]
 
 
-def test_coverage_lists_every_arc_and_viewpoint_with_what_is_still_needed(
+def coverage_cell(client: TestClient, world: World, arc: str, viewpoint: str) -> dict[str, object]:
+    body = client.get(f"/api/rounds/{world.round_a}/coverage", headers=bearer(world, "viewer_a")).json()
+    cell: dict[str, object] = next(c for c in body["cells"] if (c["arc"], c["viewpoint"]) == (arc, viewpoint))
+    return cell
+
+
+def test_coverage_lists_every_arc_and_viewpoint_with_the_sessions_still_to_run(
     client: TestClient, world: World
 ) -> None:
-    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,3" for n in range(3)])
     body = client.get(f"/api/rounds/{world.round_a}/coverage", headers=bearer(world, "viewer_a")).json()
     assert len(body["cells"]) == 8 * 5 and body["threshold"] == 5
-    team = next(c for c in body["cells"] if (c["arc"], c["viewpoint"]) == ("orange", "team"))
-    assert (team["respondents"], team["enough"], team["still_needed"]) == (3, False, 2)
     practitioner = next(c for c in body["cells"] if (c["arc"], c["viewpoint"]) == ("orange", "practitioner"))
     assert [s["title"] for s in practitioner["sessions"]] == ["Practitioners, north locality"]
+
+
+def test_coverage_says_only_fewer_than_k_for_a_cell_with_some_raters_below_k(
+    client: TestClient, world: World
+) -> None:
+    rows = [f"t{n},team,orange.team.1,3" for n in range(3)]
+    import_csv(client, world, world.round_a, rows, publish_it=False)
+    cell = coverage_cell(client, world, "orange", "team")
+    assert (cell["respondents"], cell["fewer_than"], cell["enough"], cell["still_needed"]) == (
+        None,
+        5,
+        False,
+        None,
+    )
+
+
+def test_coverage_counts_raters_only_so_dont_know_adds_nothing(client: TestClient, world: World) -> None:
+    rows = [f"t{n},team,orange.team.1,3" for n in range(5)] + [
+        f"d{n},team,orange.team.1,dk" for n in range(3)
+    ]
+    import_csv(client, world, world.round_a, rows, publish_it=False)
+    cell = coverage_cell(client, world, "orange", "team")
+    assert (cell["respondents"], cell["fewer_than"], cell["enough"], cell["still_needed"]) == (
+        5,
+        None,
+        True,
+        0,
+    )
+
+
+def test_coverage_of_a_cell_no_one_has_rated_says_none_and_how_many_are_needed(
+    client: TestClient, world: World
+) -> None:
+    cell = coverage_cell(client, world, "orange", "team")
+    assert (cell["respondents"], cell["fewer_than"], cell["enough"], cell["still_needed"]) == (
+        0,
+        None,
+        False,
+        5,
+    )
 
 
 def test_a_timescale_longer_than_the_column_is_refused_not_a_server_error(

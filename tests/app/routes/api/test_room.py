@@ -49,11 +49,8 @@ def test_results_are_refused_with_409_until_the_facilitator_reveals_them(
 def test_revealed_results_count_each_rating_dont_know_and_not_applicable(
     client: TestClient, world: World
 ) -> None:
-    answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": 4}])
-    answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": 4}])
-    answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": 2}])
-    answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": "dk"}])
-    answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": "na"}])
+    for rating in (4, 4, 2, 3, 5, "dk", "na"):
+        answer(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": rating}])
     answer(client, world.session_a_code, [{"item": "orange.practitioner.2", "rating": "na"}])
     headers = bearer(world, "facilitator_a")
 
@@ -67,19 +64,27 @@ def test_revealed_results_count_each_rating_dont_know_and_not_applicable(
     assert by_item["orange.practitioner.1"] == {
         "item": "orange.practitioner.1",
         "suppressed": False,
-        "counts": {"1": 0, "2": 1, "3": 0, "4": 2, "5": 0},
+        "hidden_because": None,
+        "more_needed": 0,
+        "counts": {"1": 0, "2": 1, "3": 1, "4": 2, "5": 1},
         "dk": 1,
         "na": 1,
-        "n": 5,
+        "n": 7,
+        "raters": 5,
+        "as_revealed_at": None,
     }
-    # One answer is fewer than the minimum group size: every figure is withheld.
+    # No one rated it 1 to 5: every figure is withheld, and it needs k more raters.
     assert by_item["orange.practitioner.2"] == {
         "item": "orange.practitioner.2",
         "suppressed": True,
+        "hidden_because": "too few answers to show",
+        "more_needed": 5,
         "counts": None,
         "dk": None,
         "na": None,
         "n": None,
+        "raters": None,
+        "as_revealed_at": None,
     }
     assert results[0]["item"] == "orange.practitioner.1"
     assert {arc_of_code(entry["item"]) for entry in results} == {"orange", "green"}

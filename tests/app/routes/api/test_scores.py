@@ -56,6 +56,8 @@ def test_a_cell_has_exactly_the_figures_of_the_rules(client: TestClient, world: 
         "arc": "orange",
         "viewpoint": "team",
         "suppressed": False,
+        "hidden_because": None,
+        "as_published": None,
         "n": 6,
         "mean": pytest.approx(statistics.mean(arc_scores)),
         "median": 3.5,
@@ -88,6 +90,8 @@ def test_a_cell_below_the_group_size_is_suppressed_with_every_figure_null(
         "arc": "orange",
         "viewpoint": "child",
         "suppressed": True,
+        "hidden_because": "too few answers to show",
+        "as_published": None,
         "n": None,
         "mean": None,
         "median": None,
@@ -98,6 +102,20 @@ def test_a_cell_below_the_group_size_is_suppressed_with_every_figure_null(
     }
     assert body["min_group_size"] == 5
     assert {entry["arc"]: entry["score"] for entry in body["arcs"]}["orange"] is None
+
+
+def test_a_round_never_published_has_no_scores_only_a_409_saying_so(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, TEAM_ORANGE, publish_it=False)
+    response = client.get(f"/api/rounds/{world.round_a}/scores", headers=bearer(world, "lead_a"))
+    assert response.status_code == 409
+    assert "not been published" in response.json()["detail"]
+
+
+def test_scores_say_which_publication_they_are_from(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, TEAM_ORANGE)
+    assert scores(client, world, world.round_a)["publication"] == 1
+    import_csv(client, world, world.round_a, [f"u{n},team,orange.team.1,3" for n in range(5)])
+    assert scores(client, world, world.round_a)["publication"] == 2
 
 
 def test_another_trusts_round_has_no_scores_to_show(client: TestClient, world: World) -> None:
@@ -203,6 +221,16 @@ def test_a_suppressed_cell_has_no_delta(client: TestClient, world: World) -> Non
         "includes_zero": None,
         "comparable": True,
     }
+
+
+def test_a_baseline_never_published_cannot_be_compared(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, TEAM_ORANGE)
+    later = add_round(app_state(client).engine, trust_id=world.trust_a, name="2010 re-assessment")
+    import_csv(client, world, later, TEAM_ORANGE, publish_it=False)
+    for current, baseline in ((later, world.round_a), (world.round_a, later)):
+        response = compare(client, world, current, baseline)
+        assert response.status_code == 409
+        assert "not been published" in response.json()["detail"]
 
 
 def test_a_round_cannot_be_its_own_baseline(client: TestClient, world: World) -> None:

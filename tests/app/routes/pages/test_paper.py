@@ -37,10 +37,11 @@ def test_a_paper_questionnaire_becomes_one_submitted_anonymous_participant(
         audited = db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "session.paper"))
     assert len(participants) == 1
     paper = participants[0]
-    assert (paper.source, paper.submitted_at is not None, paper.session_id) == (
+    assert (paper.source, paper.submitted_at is not None, paper.session_id, paper.entered_by_id) == (
         "paper",
         True,
         world.session_a,
+        world.users["facilitator_a"],  # known to whoever typed it in: the padding rule counts it so
     )
     assert len(paper.token_hash) == 64
     assert [(a.item_code, a.rating, a.kind) for a in answers] == [
@@ -76,6 +77,24 @@ def test_draft_sessions_take_no_paper_questionnaires(client: TestClient, world: 
     )
 
     assert response.status_code == 409
+
+
+def test_closed_sessions_take_no_paper_questionnaires(client: TestClient, world: World) -> None:
+    """Typing answers into a closed session could lift a hidden group over the threshold after the fact."""
+    headers = browse_as(client, world.users["facilitator_a"])
+    with write_session(app_state(client).engine) as db:
+        focus = db.get(FocusSession, world.session_a)
+        assert focus is not None
+        focus.state = SessionState.CLOSED
+
+    response = client.post(
+        f"{room(world)}/paper", data={"rating-orange.practitioner.1": "1"}, headers=headers
+    )
+
+    assert response.status_code == 409
+    assert "This session is closed" in response.text
+    with read_session(app_state(client).engine) as db:
+        assert db.scalars(select(Participant)).all() == []
 
 
 def test_the_paper_form_gets_exactly_its_page_context(client: TestClient, world: World) -> None:

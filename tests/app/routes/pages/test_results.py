@@ -1,4 +1,5 @@
-"""The results pages: round dashboard, comparison, arc detail and viewpoint gaps, suppression honoured."""
+"""The results pages: round dashboard, comparison, arc detail and viewpoint gaps, from the round's latest
+publication, suppression honoured."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from app.db.tables import Consensus, FocusSession, Participant, Round, Trust
 from app.main import create_app
 from app.routes.pages.results import ArcPage, ComparePage, DashboardPage, GapsPage
 from app.store.rollups import AnswerValue, write_answers
-from tests.api import import_csv, two_rounds
+from tests.answers import focus_group
+from tests.api import import_csv, publish, reopen, two_rounds
 from tests.factories import World, add_round, app_state, browse_as, make_world
 from tests.pages import get_page, rendered_with, text_of
 
@@ -77,6 +79,7 @@ def test_no_baseline_can_be_chosen(client: TestClient, world: World) -> None:
 
 
 def test_a_baseline_that_is_not_a_round_of_the_trust_is_refused(client: TestClient, world: World) -> None:
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     assert client.get(f"/trust/rounds/{world.round_a}?baseline={world.round_b}").status_code == 404
     response = client.get(f"/trust/rounds/{world.round_a}?baseline=yesterday")
@@ -113,6 +116,8 @@ def test_the_compare_page_shows_the_two_rainbows_side_by_side_on_request(
 def test_the_compare_page_explains_when_there_is_nothing_to_compare_with(
     client: TestClient, world: World
 ) -> None:
+    publish(client, world, world.round_a)
+    add_round(app_state(client).engine, trust_id=world.trust_a, name="Never published")
     as_viewer(client, world)
     soup = get_page(client, f"/trust/rounds/{world.round_a}/compare")
     assert "has no other round to compare with yet" in text_of(soup)
@@ -153,6 +158,7 @@ def test_the_arc_page_shows_statements_agreed_ratings_and_comments_from_large_gr
     client: TestClient, world: World
 ) -> None:
     team_session_with_comments(client, world, people=10)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     soup = get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange")
     assert row_of(soup, "Team")[:4] == ["10", "3.00", "3.00", "0.00"]
@@ -162,12 +168,54 @@ def test_the_arc_page_shows_statements_agreed_ratings_and_comments_from_large_gr
     assert "Comment number 7" in page
 
 
+def test_the_arc_page_counts_a_small_groups_agreed_rating_but_shows_neither_it_nor_its_evidence(
+    client: TestClient, world: World
+) -> None:
+    team_session_with_comments(client, world, people=10)
+    engine = app_state(client).engine
+    pair = focus_group(engine, world.round_a, "team", [{"orange.team.1": 1}] * 2, title="Two team leaders")
+    with write_session(engine) as db:
+        db.add(Consensus(session_id=pair, item_code="orange.team.1", rating=1, notes="What the two said."))
+    publish(client, world, world.round_a)
+    as_viewer(client, world)
+    page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
+    assert "Two team leaders" not in page and "What the two said." not in page
+    assert "1 smaller focus group also agreed a rating, kept as evidence and not shown" in page
+    assert "Team leaders, east agreed 3" in page
+
+
 def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, world: World) -> None:
     team_session_with_comments(client, world, people=9)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
     assert "Comment number" not in page
     assert "No comments to show for this arc." in page
+
+
+def test_the_arc_page_shows_no_figure_of_a_statement_with_too_few_raters_dont_know_aside(
+    client: TestClient, world: World
+) -> None:
+    """Three children rated it, two said "don't know": the page once gave "Mean 2.33 · 2 don't know"."""
+    rows = [f"c{n},child,orange.child.1,{rating}" for n, rating in enumerate((2, 2, 3))]
+    rows += [f"d{n},child,orange.child.1,dk" for n in range(2)]
+    import_csv(client, world, world.round_a, rows)
+    as_viewer(client, world)
+    page = text_of(get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange"))
+    assert "Mean 2" not in page and "2.33" not in page and "2 don't know" not in page
+    assert "too few answers to show" in page
+
+
+def test_the_arc_page_shows_the_statements_as_last_published(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)])
+    reopen(client, world, world.round_a)
+    late = [f"late{n},team,orange.team.1,1" for n in range(5)]
+    import_csv(client, world, world.round_a, late, publish_it=False)
+    as_viewer(client, world)
+    path = f"/trust/rounds/{world.round_a}/arcs/orange"
+    assert "Mean 4.00" in text_of(get_page(client, path))
+    publish(client, world, world.round_a)
+    assert "Mean 2.50" in text_of(get_page(client, path))
 
 
 def test_an_unknown_arc_is_not_found(client: TestClient, world: World) -> None:
@@ -198,9 +246,10 @@ def test_among_other_trusts_needs_five_trusts_with_a_round_that_year(
         own = db.get(Round, world.round_a)
         assert own is not None
         own.period_start = date(2009, 9, 1)
+    publish(client, world, world.round_a)
     as_viewer(client, world)
     page = text_of(get_page(client, f"/trust/rounds/{world.round_a}"))
-    assert "Fewer than 5 trusts have a round in 2009 yet" in page
+    assert "Fewer than 5 trusts have a published round in 2009 yet" in page
     for n in range(4):
         trust_id = _trust(client, f"Peer trust {n}")
         peer = add_round(engine, trust_id=trust_id, name="2009 baseline", period_start=date(2009, 6, 1))
@@ -220,9 +269,10 @@ def test_the_number_of_trusts_needed_is_the_installations_setting(migrated: Sett
             own = db.get(Round, world.round_a)
             assert own is not None
             own.period_start = date(2009, 9, 1)
+        publish(client, world, world.round_a)
         as_viewer(client, world)
         page = text_of(get_page(client, f"/trust/rounds/{world.round_a}"))
-    assert "Fewer than 8 trusts have a round in 2009 yet" in page
+    assert "Fewer than 8 trusts have a published round in 2009 yet" in page
 
 
 def test_each_results_page_gets_exactly_its_page_context(client: TestClient, world: World) -> None:

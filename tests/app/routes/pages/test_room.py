@@ -111,7 +111,7 @@ def test_the_full_room_page_polls_its_own_url_for_progress(client: TestClient, w
 
 def test_the_rooms_answers_are_hidden_until_revealed_then_counted(client: TestClient, world: World) -> None:
     browse_as(client, world.users["facilitator_a"])
-    for rating in (4, 4, 2, "na", 5):
+    for rating in (4, 4, 2, "na", 5, 3):
         answer_by_device(client, world.session_a_code, [{"item": "orange.practitioner.1", "rating": rating}])
 
     hidden = get_page(client, room(world))
@@ -124,7 +124,7 @@ def test_the_rooms_answers_are_hidden_until_revealed_then_counted(client: TestCl
     assert counts == {
         "1 Fragmented": "0",
         "2 Emerging": "1",
-        "3 Developing": "0",
+        "3 Developing": "1",
         "4 Established": "2",
         "5 Integrated": "1",
         "Don't know": "0",
@@ -146,16 +146,20 @@ def test_a_statement_fewer_than_five_answered_stays_suppressed_when_revealed(
 
     statement = get_page(client, room(world)).select_one("#item-orange-practitioner-1")
     assert statement.select("table.distribution") == []
-    assert "Too few answers yet to show" in text_of(statement)
+    assert "Not shown: too few answers to show. It needs 1 more person rating it." in text_of(statement)
     results = client.get(f"/api/sessions/{world.session_a}/results", headers=headers).json()
     first = next(r for r in results if r["item"] == "orange.practitioner.1")
     assert first == {
         "item": "orange.practitioner.1",
         "suppressed": True,
+        "hidden_because": "too few answers to show",
+        "more_needed": 1,
         "counts": None,
         "dk": None,
         "na": None,
         "n": None,
+        "raters": None,
+        "as_revealed_at": None,
     }
 
 

@@ -69,12 +69,17 @@ def test_support_needs_are_added_and_removed_in_the_browser(client: TestClient, 
 def test_the_coverage_page_says_what_is_still_needed_and_which_groups_are_planned(
     client: TestClient, world: World
 ) -> None:
-    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,3" for n in range(3)])
+    rows = [f"t{n},team,orange.team.1,3" for n in range(3)] + [
+        f"s{n},service,orange.service.1,3" for n in range(6)
+    ]
+    import_csv(client, world, world.round_a, rows, publish_it=False)
     as_role(client, world, "viewer_a")
     soup = get_page(client, f"/trust/rounds/{world.round_a}/coverage")
     row = next(r for r in soup.select("tbody tr") if "Common values" in text_of(r.th))
     cells = [text_of(td) for td in row.find_all("td")]
-    assert cells[2].startswith("3 of 5: 2 more needed")
+    assert cells[2] == "fewer than 5: more needed"  # never how many fewer: that would give the count away
+    assert cells[3].startswith("6 — enough")
+    assert cells[0].startswith("none yet: 5 needed")
     assert "Practitioners, north locality" in cells[1]
 
 
