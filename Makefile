@@ -32,6 +32,7 @@ run: setup
 # database, so they do not meet.
 test: setup-dev $(AXE) chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/rainbow check-framework
 	$(BIN)/pytest -n auto
 
@@ -99,6 +100,7 @@ wrk:
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup-dev
 	$(BIN)/ruff check --fix .

@@ -90,6 +90,7 @@ class PeerPosition(SQLModel, table=True):
     year: int = Field(index=True)
     # No foreign key: a deleted trust's place stays until the next recomputation, like everyone else's.
     trust_id: int
+    round_id: int = Field(description="The trust's round placed: its latest published round of the year")
     arc: str = Field(max_length=40)
     sixth: int | None = Field(
         default=None, description="1 (lowest sixth of trusts) to 6; None: too few trusts"

@@ -858,6 +858,27 @@ def _support_table(needs: Sequence[SupportLine], *, arcs: Framework | None = Non
 # --- method -------------------------------------------------------------------------------------------------
 
 
+def _entered_paragraphs(content: RoundContent) -> list[tuple[str, ParagraphStyle]]:
+    """Which figures include answers staff typed in from paper or imported, and who entered them."""
+    if not content.entered_by_staff:
+        return [("No answers in the figures shown were typed in or imported by staff.", BODY)]
+    lines = [
+        f"{content.framework.arc(line.arc).short_title}, "
+        f"{content.framework.viewpoint(line.viewpoint).label}: "
+        f"{line.people} {'person' if line.people == 1 else 'people'}, by {line.who}"
+        for line in content.entered_by_staff
+    ]
+    return [
+        ("Answers entered by staff", SUBHEADING),
+        (
+            "These figures include answers that staff typed in from paper questionnaires or imported; each "
+            "counts as known to whoever entered it, and a figure is shown only when the other people in it "
+            "are none or at least the minimum group size. " + "; ".join(lines) + ".",
+            BODY,
+        ),
+    ]
+
+
 def _method_page(content: RoundContent) -> list[Flowable]:
     minimum = content.scores.min_group_size
     confidence = round(CONFIDENCE * 100)
@@ -909,6 +930,7 @@ def _method_page(content: RoundContent) -> list[Flowable]:
             "comments.",
             BODY,
         ),
+        *_entered_paragraphs(content),
         ("About the framework", SUBHEADING),
         (
             f"{content.framework.title}, version {content.framework.version}. {content.framework.provenance}",

@@ -60,6 +60,16 @@ class SupportLine:
 
 
 @dataclass(frozen=True)
+class EnteredLine:
+    """Answers staff typed in (paper questionnaires) or imported in a cell shown: whose, and by whom."""
+
+    arc: str
+    viewpoint: str
+    people: int
+    who: str  # "email (count); ..."
+
+
+@dataclass(frozen=True)
 class RoundContent:
     framework: Framework
     trust_name: str
@@ -80,3 +90,6 @@ class RoundContent:
     targets: Sequence[TargetLine] = ()
     actions: Sequence[ActionLine] = ()
     support_needs: Sequence[SupportLine] = ()
+    #: Per cell shown, the answers staff entered (design.md section 3a: the method note says so).
+    entered_by_staff: Sequence[EnteredLine] = ()
+    publication: int = 0

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.db.columns import utcnow
 from app.db.engine import read_session, write_session
 from app.db.tables import Action
-from app.exports.content import ActionLine, RoundContent, SupportLine, TargetLine
+from app.exports.content import ActionLine, EnteredLine, RoundContent, SupportLine, TargetLine
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.services.disclosure.raw_answers import raw_answers
@@ -145,6 +145,11 @@ def round_content(
         targets=[TargetLine(arc, viewpoint, level) for (arc, viewpoint), level in report.targets.items()],
         actions=[_action_line(action) for action in plan],
         support_needs=[SupportLine(n.arc, str(n.kind), n.description) for n in needs],
+        entered_by_staff=[
+            EnteredLine(arc, viewpoint, people, who)
+            for (arc, viewpoint), (people, who) in sorted(report.published.entered.items())
+        ],
+        publication=report.published.number,
     )
     return content, file_stem(report.trust.name, report.round.name)
 

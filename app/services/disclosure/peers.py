@@ -47,7 +47,8 @@ class PeerSixths:
     enough_trusts: bool
     sixths: dict[str, int | None]
     computed_at: datetime | None = None
-    #: The trust's round was published after the last computation: placed at the next one.
+    #: The round was published after the last computation (or is not the trust's latest published round of
+    #: the year, which places the trust): placed at the next computation, if it is the latest by then.
     waiting: bool = False
 
     @staticmethod
@@ -94,8 +95,9 @@ def peer_sixths(
         computed_at = _computed_at(db, year)
         trusts = db.scalar(select(func.max(PeerPosition.trusts)).where(col(PeerPosition.year) == year)) or 0
     enough = trusts >= max(rules.min_trusts, ABSOLUTE_MIN_TRUSTS)
-    sixths = {**nothing, **{row.arc: row.sixth for row in rows}}
-    return PeerSixths(year, enough, sixths, computed_at, waiting=enough and not rows)
+    placed = [row for row in rows if row.round_id == db_round.id]
+    sixths = {**nothing, **{row.arc: row.sixth for row in placed}}
+    return PeerSixths(year, enough, sixths, computed_at, waiting=enough and not placed)
 
 
 def _computed_at(db: Session, year: int) -> datetime | None:
@@ -105,15 +107,24 @@ def _computed_at(db: Session, year: int) -> datetime | None:
 def _recompute(engine: Engine, *, year: int, framework: Framework, rules: PeerRules, now: datetime) -> None:
     """Every trust's place for the year, from each trust's latest published round of the year."""
     with read_session(engine) as db:
+        latest = _latest_published(db, year)
         scores = {
             trust_id: published_round(
                 db, round_id=round_id, framework=framework, min_group_size=rules.min_group_size
             ).scores.arcs
-            for trust_id, round_id in _latest_published(db, year).items()
+            for trust_id, round_id in latest.items()
         }
     minimum = max(rules.min_trusts, ABSOLUTE_MIN_TRUSTS)
     rows = [
-        PeerPosition(year=year, trust_id=trust_id, arc=arc, sixth=sixth, trusts=len(scores), computed_at=now)
+        PeerPosition(
+            year=year,
+            trust_id=trust_id,
+            round_id=latest[trust_id],
+            arc=arc,
+            sixth=sixth,
+            trusts=len(scores),
+            computed_at=now,
+        )
         for arc in framework.arc_keys
         for trust_id, sixth in _sixths_of_arc(scores, arc, minimum).items()
     ]

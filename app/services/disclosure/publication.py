@@ -51,11 +51,17 @@ def publish(
     """Publish `db_round` (the caller checked that `actor` leads its trust; None: the command line or the
     demo), in the caller's transaction.
 
-    :raises Conflict: while any of its focus groups is not closed, naming them.
+    :raises Conflict: while any of its focus groups is not closed, naming them; for a round already
+        published and not reopened.
     :raises TooManyRequests: when the trust has published `max_publications_per_day` times in the last day.
     """
     now = now or utcnow()
     assert db_round.id is not None
+    if db_round.status == RoundStatus.CLOSED:
+        raise Conflict(
+            "This round is published and takes no answers, so publishing it again would show nothing new. "
+            "Reopen it for late answers first."
+        )
     _refuse_open_sessions(db, db_round.id)
     _refuse_too_many(db, trust_id=db_round.trust_id, rules=rules, now=now)
     live = _live_figures(db, db_round.id)
@@ -336,16 +342,22 @@ def _counts_of(figure: DisclosedFigure) -> tuple[int, ...]:
 
 
 def _summary(number: int, outcome: Mapping[FigureKey, Outcome], figures: list[FigureRecord]) -> str:
+    """The audit log's account of a publication: what was shown, and per cell shown the answers staff
+    entered and who entered them (within the log's 500 characters)."""
     cells = [key for key in outcome if key.scope == "cell"]
     shown = sum(1 for key in cells if not isinstance(outcome[key], Hidden))
     again = sum(1 for key in outcome if outcome[key] is Shown.EARLIER)
-    entered = sum(figure.staff_entered for figure in figures if figure.scope == "cell")
     words = f"publication {number}: {shown} of {len(cells)} cells shown"
     if again:
         words += f", {again} figures as published before"
+    entered = [
+        f"{figure.arc}/{figure.viewpoint} {figure.staff_entered} by {figure.entered_by}"
+        for figure in figures
+        if figure.scope == "cell" and figure.staff_entered and figure.counts is not None
+    ]
     if entered:
-        words += f"; {entered} answers typed in or imported by staff"
-    return words
+        words += "; answers entered by staff: " + "; ".join(entered)
+    return words if len(words) <= 500 else words[:497] + "..."
 
 
 # --- refusals -------------------------------------------------------------------------------------------

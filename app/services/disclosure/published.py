@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from sqlalchemy import func, select
@@ -73,6 +73,8 @@ class PublishedRound:
     score_counts: Mapping[tuple[str, str], dict[Fraction, int]]
     #: publication number -> the last participant it included (the round's participants up to that id)
     last_participants: Mapping[int, int]
+    #: (arc, viewpoint) -> of a cell shown, the people whose answers staff typed in or imported, and who
+    entered: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     @property
     def number(self) -> int:

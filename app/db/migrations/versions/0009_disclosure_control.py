@@ -153,6 +153,7 @@ def _ledger_tables() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("trust_id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("arc", sa.String(length=40), nullable=False),
         sa.Column("sixth", sa.Integer(), nullable=True),
         sa.Column("trusts", sa.Integer(), nullable=False),
