@@ -10,8 +10,7 @@ day, so that the cross-trust position cannot be probed.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,15 +20,22 @@ from sqlmodel import Session, col
 from app.choices import RoundStatus, SessionState
 from app.db.columns import utcnow
 from app.db.disclosure_tables import DisclosedFigure, Disclosure
-from app.db.tables import Answer, FocusSession, Participant, Round, User
+from app.db.tables import FocusSession, Participant, Round
 from app.errors import Conflict, TooManyRequests
 from app.identity import Staff
+from app.services.disclosure.nestings import (
+    LiveFigure,
+    earlier_figures,
+    earlier_nestings,
+    entered_by,
+    live_figures,
+    padding_nestings,
+    reveal_nestings,
+)
 from app.store import audit, disclosures
 from app.store.disclosures import PUBLICATION, FigureRecord
-from app.store.rollups import round_tallies, statement_tallies
-from framework.disclosure import FigureKey, Hidden, Nesting, Outcome, Shown, decide
-from framework.scoring import RATINGS, CellTally, cell_figures
-from surveys import arc_of_code
+from framework.disclosure import FigureKey, Hidden, Outcome, Shown, decide
+from framework.scoring import RATINGS, cell_figures
 
 PUBLISH_ACTIONS = ("round.publish", "round.republish")
 
@@ -64,24 +70,7 @@ def publish(
         )
     _refuse_open_sessions(db, db_round.id)
     _refuse_too_many(db, trust_id=db_round.trust_id, rules=rules, now=now)
-    live = _live_figures(db, db_round.id)
-    earlier = _earlier_figures(db, db_round.id)
-    nestings = [
-        *_earlier_nestings(live, earlier),
-        *_reveal_nestings(db, db_round.id, live),
-        *_padding_nestings(db, db_round.id, live),
-    ]
-    outcome = decide(
-        {key: figure.raters for key, figure in live.items()},
-        k=rules.min_group_size,
-        nestings=nestings,
-        has_earlier=frozenset(earlier),
-    )
-    entered = _entered_by(db, db_round.id)
-    figures = [
-        _record(key, live[key], outcome[key], earlier.get(key), entered.get(key), rules.min_group_size)
-        for key in sorted(live)
-    ]
+    figures, outcome = _decided_figures(db, db_round.id, rules)
     number = disclosures.next_publication_number(db, round_id=db_round.id)
     disclosure = disclosures.record(
         db,
@@ -108,6 +97,31 @@ def publish(
     return disclosure
 
 
+def _decided_figures(
+    db: Session, round_id: int, rules: PublicationRules
+) -> tuple[list[FigureRecord], Mapping[FigureKey, Outcome]]:
+    """Every live figure of the round with what the rules of disclosure let it show."""
+    live = live_figures(db, round_id)
+    earlier = earlier_figures(db, round_id)
+    nestings = [
+        *earlier_nestings(live, earlier),
+        *reveal_nestings(db, round_id, live),
+        *padding_nestings(db, round_id, live),
+    ]
+    outcome = decide(
+        {key: figure.raters for key, figure in live.items()},
+        k=rules.min_group_size,
+        nestings=nestings,
+        has_earlier=frozenset(earlier),
+    )
+    entered = entered_by(db, round_id)
+    figures = [
+        _record(key, live[key], outcome[key], earlier.get(key), entered.get(key), rules.min_group_size)
+        for key in sorted(live)
+    ]
+    return figures, outcome
+
+
 def reopen(db: Session, *, actor: Staff, db_round: Round) -> None:
     """Let a published round take late answers again; staff go on seeing its last publication until it is
     published again."""
@@ -123,156 +137,7 @@ def reopen(db: Session, *, actor: Staff, db_round: Round) -> None:
 # --- what is live now -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LiveFigure:
-    raters: int
-    counts: tuple[int, ...]  # rated_1..5, dont_know, not_applicable
-    tally: CellTally | None = None  # cells only: the participants' arc scores
-
-
-def _live_figures(db: Session, round_id: int) -> dict[FigureKey, LiveFigure]:
-    """Every cell and statement of the round with any answer, from the rollups."""
-    live: dict[FigureKey, LiveFigure] = {}
-    for (arc, viewpoint), tally in round_tallies(db, round_id=round_id).items():
-        counts = (*(tally.distribution.get(r, 0) for r in RATINGS), tally.dont_know, tally.not_applicable)
-        live[FigureKey.cell(arc, viewpoint)] = LiveFigure(tally.n, counts, tally)
-    for (viewpoint, item), counts in statement_tallies(db, round_id=round_id).items():
-        arc = arc_of_code(item)
-        live[FigureKey.statement(arc, viewpoint, item)] = LiveFigure(sum(counts[:5]), counts)
-        live.setdefault(FigureKey.cell(arc, viewpoint), LiveFigure(0, (0,) * 7, CellTally()))
-    return live
-
-
 # --- what was shown before ------------------------------------------------------------------------------
-
-
-def _earlier_figures(db: Session, round_id: int) -> dict[FigureKey, list[DisclosedFigure]]:
-    """Every figure an earlier publication showed, by figure, oldest first."""
-    shown: dict[FigureKey, list[DisclosedFigure]] = defaultdict(list)
-    for publication in disclosures.publications_of(db, round_id=round_id):
-        assert publication.id is not None
-        for figure in disclosures.figures_of(db, disclosure_id=publication.id):
-            if figure.outcome in (Shown.NEW, Shown.EARLIER):
-                shown[_key(figure)].append(figure)
-    return dict(shown)
-
-
-def _key(figure: DisclosedFigure) -> FigureKey:
-    return FigureKey(figure.scope, figure.arc, figure.viewpoint, figure.item_code)
-
-
-def _earlier_nestings(
-    live: Mapping[FigureKey, LiveFigure], earlier: Mapping[FigureKey, list[DisclosedFigure]]
-) -> Iterable[Nesting]:
-    """Answers are only ever added to a published round (its sessions were closed), so the raters of a
-    figure shown before are among today's: the difference is the newcomers."""
-    for key, shown in earlier.items():
-        if key in live:
-            for figure in shown:
-                yield Nesting(key, live[key].raters - figure.raters)
-
-
-def _reveal_nestings(db: Session, round_id: int, live: Mapping[FigureKey, LiveFigure]) -> Iterable[Nesting]:
-    """A room's reveal of a statement lies within the round's statement and its cell: the raters that differ
-    are the round's other raters, and those of the room whose answer changed after it was revealed."""
-    revealed = disclosures.reveals_of_round(db, round_id=round_id)
-    if not revealed:
-        return
-    session_ids = {disclosure.session_id for disclosure, _ in revealed if disclosure.session_id is not None}
-    now = _answers_of_sessions(db, session_ids)
-    viewpoints = dict(
-        db.execute(
-            select(col(FocusSession.id), col(FocusSession.viewpoint)).where(
-                col(FocusSession.id).in_(session_ids)
-            )
-        ).all()
-    )
-    for disclosure, figure in revealed:
-        if figure.item_code is None or figure.rated_1 is None:
-            continue  # nothing of this statement was shown
-        then = {
-            pid: category for pid, category in disclosures.contributions(figure).items() if category in _RATED
-        }
-        unchanged = sum(1 for pid, category in then.items() if now.get((pid, figure.item_code)) == category)
-        arc = arc_of_code(figure.item_code)
-        viewpoint = viewpoints.get(disclosure.session_id, figure.viewpoint)
-        for key in (FigureKey.statement(arc, viewpoint, figure.item_code), FigureKey.cell(arc, viewpoint)):
-            if key in live:
-                yield Nesting(key, (live[key].raters - unchanged) + (len(then) - unchanged))
-
-
-_RATED = {str(r) for r in RATINGS}
-
-
-def _answers_of_sessions(db: Session, session_ids: Iterable[int]) -> dict[tuple[int, str], str]:
-    """(participant id, item) -> category ("1".."5", "dk", "na") for the sessions' participants."""
-    rows = db.execute(
-        select(col(Answer.participant_id), col(Answer.item_code), col(Answer.kind), col(Answer.rating))
-        .join(Participant, col(Participant.id) == col(Answer.participant_id))
-        .where(col(Participant.session_id).in_(list(session_ids)))
-    )
-    return {(pid, item): category_of(kind, rating) for pid, item, kind, rating in rows}
-
-
-def category_of(kind: str, rating: int | None) -> str:
-    """An answer as one category: "1".."5", "dk" or "na"."""
-    return str(rating) if kind == "rating" else kind
-
-
-def _padding_nestings(db: Session, round_id: int, live: Mapping[FigureKey, LiveFigure]) -> Iterable[Nesting]:
-    """Answers a member of staff typed in or imported are known to them: the rest of the figure's raters must
-    be none or at least k."""
-    for per_figure in _entered_raters(db, round_id).values():
-        for key, entered in per_figure.items():
-            if key in live:
-                yield Nesting(key, live[key].raters - entered)
-
-
-def _entered_raters(db: Session, round_id: int) -> dict[int, dict[FigureKey, int]]:
-    """staff user id -> figure -> raters among the participants they entered."""
-    rows = db.execute(
-        select(
-            col(Participant.entered_by_id),
-            col(Participant.id),
-            col(FocusSession.viewpoint),
-            col(Answer.item_code),
-        )
-        .join(FocusSession, col(FocusSession.id) == col(Participant.session_id))
-        .join(Answer, col(Answer.participant_id) == col(Participant.id))
-        .where(
-            col(FocusSession.round_id) == round_id,
-            col(Participant.entered_by_id).is_not(None),
-            col(Answer.kind) == "rating",
-        )
-    )
-    statements: dict[int, dict[FigureKey, int]] = defaultdict(lambda: defaultdict(int))
-    cells: dict[int, dict[FigureKey, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for staff_id, pid, viewpoint, item in rows:
-        arc = arc_of_code(item)
-        statements[staff_id][FigureKey.statement(arc, viewpoint, item)] += 1
-        cells[staff_id][FigureKey.cell(arc, viewpoint)].add(pid)
-    found: dict[int, dict[FigureKey, int]] = {}
-    for staff_id in statements:
-        found[staff_id] = {**statements[staff_id], **{k: len(v) for k, v in cells[staff_id].items()}}
-    return found
-
-
-def _entered_by(db: Session, round_id: int) -> dict[FigureKey, tuple[int, str]]:
-    """figure -> (raters whose answers staff entered, who: "email (count); ...")."""
-    per_staff = _entered_raters(db, round_id)
-    if not per_staff:
-        return {}
-    emails = dict(
-        db.execute(select(col(User.id), col(User.email)).where(col(User.id).in_(list(per_staff)))).all()
-    )
-    found: dict[FigureKey, list[tuple[str, int]]] = defaultdict(list)
-    for staff_id, per_figure in per_staff.items():
-        for key, count in per_figure.items():
-            found[key].append((emails.get(staff_id, "a former member of staff"), count))
-    return {
-        key: (sum(count for _, count in who), "; ".join(f"{email} ({count})" for email, count in sorted(who)))
-        for key, who in found.items()
-    }
 
 
 # --- the figures as published ---------------------------------------------------------------------------

@@ -94,9 +94,11 @@ def test_a_trust_with_two_rounds_in_the_year_is_placed_by_its_latest(engine: Eng
     rounds = five_trusts(engine)
     twice = new_trust(engine, "Twice")
     earlier = scored_round(engine, twice, 1, when=date(2009, 3, 1))
-    scored_round(engine, twice, 5, when=date(2009, 10, 1))
+    autumn = scored_round(engine, twice, 5, when=date(2009, 10, 1))
     scored_round(engine, twice, 1, when=date(2010, 1, 1))  # another year
-    assert sixths(engine, earlier, T).sixths["orange"] == 6  # the trust's place, from its autumn round
+    assert sixths(engine, autumn, T).sixths["orange"] == 6  # the trust's place, from its autumn round
+    spring = sixths(engine, earlier, T)  # the spring round did not place the trust: it shows no place
+    assert (spring.sixths["orange"], spring.waiting) == (None, True)
     assert sixths(engine, rounds[0], T).sixths["orange"] == 1
 
 
