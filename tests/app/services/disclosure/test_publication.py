@@ -187,7 +187,8 @@ def test_the_audit_log_says_how_many_answers_staff_typed_in(client: TestClient, 
     with read_session(app_state(client).engine) as db:
         detail = db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "round.publish"))
     assert detail == (
-        "publication 1: 1 of 1 cells shown; answers entered by staff: orange/team 5 by facilitator.a@example.org (5)"
+        "publication 1: 1 of 1 cells shown; "
+        "answers entered by staff: orange/team 5 by facilitator.a@example.org (5)"
     )
 
 
