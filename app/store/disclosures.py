@@ -192,6 +192,20 @@ def contributions(figure: DisclosedFigure) -> dict[int, str]:
     return {int(pid): category for pid, category in json.loads(figure.contributions or "{}").items()}
 
 
+def counts_of(figure: DisclosedFigure) -> tuple[int, ...]:
+    """The figure's counts: ratings 1 to 5, then "don't know", then "not applicable"."""
+    values = (
+        figure.rated_1,
+        figure.rated_2,
+        figure.rated_3,
+        figure.rated_4,
+        figure.rated_5,
+        figure.dont_know,
+        figure.not_applicable,
+    )
+    return tuple(int(value or 0) for value in values)
+
+
 def next_publication_number(db: Session, *, round_id: int) -> int:
     found = db.scalar(
         select(func.max(col(Disclosure.number))).where(

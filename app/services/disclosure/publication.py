@@ -170,7 +170,7 @@ def _record(
         return replace(
             hidden,
             raters=source.raters,
-            counts=_counts_of(source),
+            counts=disclosures.counts_of(source),
             mean=source.mean,
             median=source.median,
             spread=source.spread,
@@ -191,19 +191,6 @@ def _record(
         spread=cell.spread,
         scores=dict(live.tally.scores),
     )
-
-
-def _counts_of(figure: DisclosedFigure) -> tuple[int, ...]:
-    values = (
-        figure.rated_1,
-        figure.rated_2,
-        figure.rated_3,
-        figure.rated_4,
-        figure.rated_5,
-        figure.dont_know,
-        figure.not_applicable,
-    )
-    return tuple(int(value or 0) for value in values)
 
 
 def _summary(number: int, outcome: Mapping[FigureKey, Outcome], figures: list[FigureRecord]) -> str:

@@ -173,7 +173,9 @@ def _cell(figure: DisclosedFigure | None, arc: str, viewpoint: str, numbers: Map
         mean=figure.mean,
         median=figure.median,
         spread=figure.spread,
-        distribution={str(r): count for r, count in zip(RATINGS, _counts(figure)[:5], strict=True)},
+        distribution={
+            str(r): count for r, count in zip(RATINGS, disclosures.counts_of(figure)[:5], strict=True)
+        },
         dont_know=figure.dont_know,
         not_applicable=figure.not_applicable,
         comments=None,
@@ -187,22 +189,13 @@ def _earlier_number(figure: DisclosedFigure, numbers: Mapping[int, int]) -> int 
     return numbers.get(figure.shown_from_id)
 
 
-def _counts(figure: DisclosedFigure) -> tuple[int, ...]:
-    values = (figure.rated_1, figure.rated_2, figure.rated_3, figure.rated_4, figure.rated_5)
-    return (
-        *(int(value or 0) for value in values),
-        int(figure.dont_know or 0),
-        int(figure.not_applicable or 0),
-    )
-
-
 def _statement(figure: DisclosedFigure, numbers: Mapping[int, int]) -> StatementFigures:
     assert figure.item_code is not None
     if figure.outcome not in (Shown.NEW, Shown.EARLIER):
         return StatementFigures(
             figure.item_code, figure.viewpoint, None, None, None, None, None, _words(figure.outcome)
         )
-    counts = _counts(figure)
+    counts = disclosures.counts_of(figure)
     return StatementFigures(
         item=figure.item_code,
         viewpoint=figure.viewpoint,

@@ -206,24 +206,11 @@ def _record(
         return replace(
             hidden,
             raters=seen.raters,
-            counts=_counts(seen),
+            counts=disclosures.counts_of(seen),
             shown_from_id=seen.shown_from_id or seen.disclosure_id,
             contributions=disclosures.contributions(seen),
         )
     return hidden
-
-
-def _counts(figure: DisclosedFigure) -> tuple[int, ...]:
-    values = (
-        figure.rated_1,
-        figure.rated_2,
-        figure.rated_3,
-        figure.rated_4,
-        figure.rated_5,
-        figure.dont_know,
-        figure.not_applicable,
-    )
-    return tuple(int(value or 0) for value in values)
 
 
 def _view(
@@ -241,7 +228,7 @@ def _view(
             more_needed=more_raters_needed(now.raters, k=k) if outcome is Hidden.TOO_FEW else 0,
         )
     assert seen is not None  # a statement shown is in the ledger by now
-    counts = _counts(seen)
+    counts = disclosures.counts_of(seen)
     return RoomStatement(
         item=code,
         counts={str(r): counts[r - 1] for r in RATINGS},
