@@ -22,6 +22,7 @@ from app.db.columns import utcnow
 from app.db.tables import FocusSession, Participant, Round
 from app.errors import Conflict, Invalid
 from app.identity import Staff, secret_hash
+from app.schemas.common import without_bidi_controls
 from app.schemas.responses import ImportResult
 from app.store import audit
 from app.store.rollups import AnswerValue, write_answers
@@ -31,7 +32,6 @@ from surveys import CHILD_VIEWPOINT, SurveyBook, arc_of_code
 
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
-MAX_BYTES = 5_000_000
 MAX_PROBLEMS = 200
 
 
@@ -69,37 +69,58 @@ def import_answers(
 
 
 def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, _Respondent], int]:
-    if len(content) > MAX_BYTES:
-        raise Invalid.every([("file", f"is larger than {MAX_BYTES // 1_000_000} MB; split it")])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid.every([("file", "is not UTF-8 text; save it as CSV UTF-8")]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise Invalid.every([("line 1", _unreadable(error))]) from None
+    header = [name.strip().lower() for name in fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:
         wrong = f"missing {', '.join(missing)}" if missing else f"unknown column {', '.join(unknown)}"
         raise Invalid.every([("line 1", f"the header must name {', '.join(REQUIRED_COLUMNS)} ({wrong})")])
     reader.fieldnames = header
-    problems: list[tuple[str, str]] = []
     respondents: dict[str, _Respondent] = {}
-    rows = 0
-    for row in reader:
-        rows += 1
-        line = f"line {reader.line_num}"
-        message = _read_row(row, respondents, framework, surveys)
-        if message:
-            problems.append((line, message))
-            if len(problems) >= MAX_PROBLEMS:
-                problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
-                break
-    if rows == 0:
+    rows, problems = _read_rows(reader, respondents, framework, surveys)
+    if rows == 0 and not problems:
         problems.append(("file", "has no rows under its header"))
     if problems:
         raise Invalid.every(problems)
     return respondents, rows
+
+
+def _read_rows(
+    reader: csv.DictReader[str],
+    respondents: dict[str, _Respondent],
+    framework: Framework,
+    surveys: SurveyBook,
+) -> tuple[int, list[tuple[str, str]]]:
+    """Every row into `respondents`: how many rows there were, and what is wrong with them."""
+    problems: list[tuple[str, str]] = []
+    rows = 0
+    try:
+        for row in reader:
+            rows += 1
+            message = _read_row(row, respondents, framework, surveys)
+            if message:
+                problems.append((f"line {reader.line_num}", message))
+                if len(problems) >= MAX_PROBLEMS:
+                    problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
+                    break
+    except csv.Error as error:  # the reader cannot go on past a line it cannot read
+        problems.append((f"line {reader.line_num}", _unreadable(error)))
+    return rows, problems
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return f"has a value longer than {csv.field_size_limit():,} characters; nothing here is that long"
+    return f"cannot be read as CSV ({error})"
 
 
 def _read_row(
@@ -112,6 +133,8 @@ def _read_row(
     if None in row:
         return "has more values than the header has columns"
     value = {key: (str(v).strip() if v is not None else "") for key, v in row.items() if key is not None}
+    if any("\x00" in text for text in value.values()):
+        return "has a NUL character (code 0), which cannot be kept; take it out"
     respondent, viewpoint, code, rating_text = (value[name] for name in REQUIRED_COLUMNS)
     sector, role_level, comment = (value.get(name, "") or None for name in OPTIONAL_COLUMNS)
     if not respondent or len(respondent) > 60:
@@ -135,6 +158,7 @@ def _read_row(
         return f"role_level '{role_level}' is not one of {', '.join(ROLE_LEVELS)}"
     if comment is not None and len(comment) > 2000:
         return "comment is longer than 2000 characters"
+    comment = without_bidi_controls(comment) if comment is not None else None
     person = respondents.setdefault(
         respondent, _Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
     )

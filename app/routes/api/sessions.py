@@ -137,7 +137,7 @@ async def csv_body(request: Request) -> bytes:
     },
 )
 def import_answers(
-    round_id: RoundId, content: Annotated[bytes, Depends(csv_body)], staff: StaffUser, state: State
+    round_id: RoundId, staff: StaffUser, content: Annotated[bytes, Depends(csv_body)], state: State
 ) -> ImportResult:
     """Leads of the round's trust: import answers from CSV, all or nothing; bad rows are listed (422)."""
     with write_session(state.engine) as db:
