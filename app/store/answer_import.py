@@ -113,7 +113,7 @@ def _read_rows(
                     problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
                     break
     except csv.Error as error:  # the reader cannot go on past a line it cannot read
-        problems.append((f"line {reader.line_num}", _unreadable(error)))
+        problems.append((f"line {reader.line_num + 1}", _unreadable(error)))  # the line it failed on
     return rows, problems
 
 
