@@ -4,31 +4,22 @@ The file has a header row and the columns ``respondent,viewpoint,item,rating`` w
 ``role_level`` and ``comment``. Each distinct ``respondent`` value is one anonymous participant (the value
 itself is not kept); ``rating`` is 1 to 5, ``dk`` (don't know) or ``na`` (not applicable). Every problem in
 the file is reported with its line number (the header is line 1) and nothing is stored unless every row is
-right. Imported answers go into one closed session per viewpoint, titled for the import.
+right. Storing the checked file, in batches, is `app.services.imports`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import secrets
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-from app.choices import ROLE_LEVELS, SECTORS, RoundStatus, SessionState
-from app.db.columns import utcnow
-from app.db.tables import FocusSession, Participant, Round
+from app.choices import ROLE_LEVELS, SECTORS, RoundStatus
+from app.db.tables import Round
 from app.errors import Conflict, Invalid
-from app.identity import Staff, secret_hash
 from app.schemas.common import without_bidi_controls
-from app.schemas.responses import ImportResult
-from app.store import audit
-from app.store.rollups import AnswerValue, write_answers
 from framework.model import Framework
 from framework.scoring import RATINGS, Kind
-from surveys import CHILD_VIEWPOINT, SurveyBook, arc_of_code
+from surveys import CHILD_VIEWPOINT, SurveyBook
 
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
@@ -36,39 +27,44 @@ MAX_PROBLEMS = 200
 
 
 @dataclass
-class _Respondent:
+class Respondent:
     viewpoint: str
     sector: str | None = None
     role_level: str | None = None
     answers: dict[str, tuple[int | None, Kind, str | None]] = field(default_factory=dict)
 
 
-def import_answers(
-    db: Session, *, actor: Staff, db_round: Round, content: bytes, framework: Framework, surveys: SurveyBook
-) -> ImportResult:
-    """Check the whole file, then store it in one go.
+@dataclass(frozen=True)
+class ParsedImport:
+    """A whole file, checked: its respondents (in file order) and how many rows it had."""
 
-    :raises Invalid: listing every bad row; :raises Conflict: when the round is closed.
-    """
+    respondents: list[Respondent]
+    rows: int
+
+    @property
+    def answers(self) -> int:
+        return sum(len(person.answers) for person in self.respondents)
+
+
+def refuse_if_published(db_round: Round) -> None:
+    """:raises Conflict: when the round is published and so takes no answers."""
     if db_round.status == RoundStatus.CLOSED:
         raise Conflict(
             "This round is published and takes no more answers. A lead can reopen it for late answers; "
             "it is then published again under the same rules."
         )
+
+
+def parse_import(content: bytes, *, framework: Framework, surveys: SurveyBook) -> ParsedImport:
+    """Check the whole file (no database needed).
+
+    :raises Invalid: listing every bad row.
+    """
     respondents, rows = _parse(content, framework, surveys)
-    sessions = _store(db, actor=actor, db_round=db_round, respondents=respondents, framework=framework)
-    audit.record(
-        db,
-        action="answers.import",
-        actor=actor,
-        trust_id=db_round.trust_id,
-        target=f"round {db_round.id}",
-        detail=f"{rows} rows, {len(respondents)} respondents",
-    )
-    return ImportResult(rows=rows, participants=len(respondents), sessions=sessions)
+    return ParsedImport(list(respondents.values()), rows)
 
 
-def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, _Respondent], int]:
+def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, Respondent], int]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -85,7 +81,7 @@ def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[d
         wrong = f"missing {', '.join(missing)}" if missing else f"unknown column {', '.join(unknown)}"
         raise Invalid.every([("line 1", f"the header must name {', '.join(REQUIRED_COLUMNS)} ({wrong})")])
     reader.fieldnames = header
-    respondents: dict[str, _Respondent] = {}
+    respondents: dict[str, Respondent] = {}
     rows, problems = _read_rows(reader, respondents, framework, surveys)
     if rows == 0 and not problems:
         problems.append(("file", "has no rows under its header"))
@@ -96,7 +92,7 @@ def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[d
 
 def _read_rows(
     reader: csv.DictReader[str],
-    respondents: dict[str, _Respondent],
+    respondents: dict[str, Respondent],
     framework: Framework,
     surveys: SurveyBook,
 ) -> tuple[int, list[tuple[str, str]]]:
@@ -125,7 +121,7 @@ def _unreadable(error: csv.Error) -> str:
 
 def _read_row(
     row: dict[str | None, object],
-    respondents: dict[str, _Respondent],
+    respondents: dict[str, Respondent],
     framework: Framework,
     surveys: SurveyBook,
 ) -> str | None:
@@ -160,7 +156,7 @@ def _read_row(
         return "comment is longer than 2000 characters"
     comment = without_bidi_controls(comment) if comment is not None else None
     person = respondents.setdefault(
-        respondent, _Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
+        respondent, Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
     )
     if person.viewpoint != viewpoint:
         return f"respondent '{respondent}' answered earlier as {person.viewpoint}, not {viewpoint}"
@@ -182,49 +178,3 @@ _RATING_TEXTS: dict[str, tuple[int | None, Kind]] = {
 
 def _rating(text: str) -> tuple[int | None, Kind | None]:
     return _RATING_TEXTS.get(text.lower(), (None, None))
-
-
-def _store(
-    db: Session, *, actor: Staff, db_round: Round, respondents: dict[str, _Respondent], framework: Framework
-) -> list[int]:
-    assert db_round.id is not None  # a round read from the database
-    now = utcnow()
-    by_viewpoint: dict[str, list[_Respondent]] = defaultdict(list)
-    for person in respondents.values():
-        by_viewpoint[person.viewpoint].append(person)
-    session_ids = []
-    for viewpoint, people in by_viewpoint.items():
-        arcs_used = {arc_of_code(code) for person in people for code in person.answers}
-        focus = FocusSession(
-            round_id=db_round.id,
-            trust_id=db_round.trust_id,
-            facilitator_id=actor.user_id,
-            viewpoint=viewpoint,
-            arcs=",".join(arc for arc in framework.arc_keys if arc in arcs_used),
-            title=f"Imported answers, {framework.viewpoint(viewpoint).label.lower()}, {now:%-d %B %Y}",
-            state=SessionState.CLOSED,
-        )
-        db.add(focus)
-        db.flush()
-        assert focus.id is not None
-        session_ids.append(focus.id)
-        changes: dict[int, dict[str, AnswerValue | None]] = {}
-        for person in people:
-            participant = Participant(
-                session_id=focus.id,
-                token_hash=secret_hash(secrets.token_urlsafe(32)),  # never given out: no one answers as them
-                submitted_at=now,
-                sector=person.sector,
-                role_level=person.role_level,
-                source="import",
-                entered_by_id=actor.user_id,
-            )
-            db.add(participant)
-            db.flush()
-            assert participant.id is not None
-            changes[participant.id] = {
-                code: AnswerValue(kind=kind, rating=rating, comment=comment, at=now)
-                for code, (rating, kind, comment) in person.answers.items()
-            }
-        write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)
-    return session_ids
