@@ -34,6 +34,9 @@ BATCH_ANSWERS = 500
 #: the writers queued behind it (a room's group commits) get their turn: an import takes at most half the
 #: writer's time, however busy the machine.
 MIN_PAUSE_SECONDS = 0.01
+#: Checking a big file is seconds of CPU; every few hundred rows it stops this long, so the process's other
+#: threads (the event loop above all) are not kept waiting for the interpreter lock.
+PARSE_PAUSE_SECONDS = 0.002
 
 
 def import_answers(
@@ -55,7 +58,7 @@ def import_answers(
         answer_import.refuse_if_published(
             rounds.get_round_for_staff(db, staff=actor, round_id=round_id, roles=LEADS)
         )
-    parsed = answer_import.parse_import(content, framework=framework, surveys=surveys)
+    parsed = answer_import.parse_import(content, framework=framework, surveys=surveys, pause=_let_others_run)
     with write_session(runtime.engine) as db:
         db_round = rounds.get_round_for_staff(db, staff=actor, round_id=round_id, roles=LEADS)
         answer_import.refuse_if_published(db_round)  # it may have been published while the file was read
@@ -83,6 +86,10 @@ def import_answers(
         max(held, default=0) * 1000,
     )
     return result
+
+
+def _let_others_run() -> None:
+    time.sleep(PARSE_PAUSE_SECONDS)  # releases the GIL: the event loop and the tablets' writes go on
 
 
 def _write_batch(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.choices import ROLE_LEVELS, SECTORS, RoundStatus
@@ -24,6 +25,7 @@ from surveys import CHILD_VIEWPOINT, SurveyBook
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
 MAX_PROBLEMS = 200
+PAUSE_EVERY_ROWS = 500
 
 
 @dataclass
@@ -55,16 +57,21 @@ def refuse_if_published(db_round: Round) -> None:
         )
 
 
-def parse_import(content: bytes, *, framework: Framework, surveys: SurveyBook) -> ParsedImport:
-    """Check the whole file (no database needed).
+def parse_import(
+    content: bytes, *, framework: Framework, surveys: SurveyBook, pause: Callable[[], object] = lambda: None
+) -> ParsedImport:
+    """Check the whole file (no database needed). `pause` is called every `PAUSE_EVERY_ROWS` rows: a caller
+    in a busy process gives the other threads their turn there (a big file is seconds of CPU).
 
     :raises Invalid: listing every bad row.
     """
-    respondents, rows = _parse(content, framework, surveys)
+    respondents, rows = _parse(content, framework, surveys, pause)
     return ParsedImport(list(respondents.values()), rows)
 
 
-def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, Respondent], int]:
+def _parse(
+    content: bytes, framework: Framework, surveys: SurveyBook, pause: Callable[[], object]
+) -> tuple[dict[str, Respondent], int]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -82,7 +89,7 @@ def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[d
         raise Invalid.every([("line 1", f"the header must name {', '.join(REQUIRED_COLUMNS)} ({wrong})")])
     reader.fieldnames = header
     respondents: dict[str, Respondent] = {}
-    rows, problems = _read_rows(reader, respondents, framework, surveys)
+    rows, problems = _read_rows(reader, respondents, framework, surveys, pause)
     if rows == 0 and not problems:
         problems.append(("file", "has no rows under its header"))
     if problems:
@@ -95,6 +102,7 @@ def _read_rows(
     respondents: dict[str, Respondent],
     framework: Framework,
     surveys: SurveyBook,
+    pause: Callable[[], object],
 ) -> tuple[int, list[tuple[str, str]]]:
     """Every row into `respondents`: how many rows there were, and what is wrong with them."""
     problems: list[tuple[str, str]] = []
@@ -102,6 +110,8 @@ def _read_rows(
     try:
         for row in reader:
             rows += 1
+            if rows % PAUSE_EVERY_ROWS == 0:
+                pause()
             message = _read_row(row, respondents, framework, surveys)
             if message:
                 problems.append((f"line {reader.line_num}", message))
