@@ -72,6 +72,8 @@ _BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 )
 NUL_MESSAGE = "must not contain a NUL character (code 0)"
+#: The JSON Schema side of `free_text` for fields without a stricter pattern: no NUL.
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 def without_bidi_controls(value: str) -> str:

@@ -125,7 +125,8 @@ def finish(runtime: Runtime, attempt: Attempt, *, password: str) -> SignedIn:
     """
     throttles = LoginThrottles.of(runtime)
     with read_session(runtime.engine) as db:
-        user = find_user(db, email=attempt.email) if attempt.email else None
+        # A NUL can be in no stored email, and PostgreSQL refuses it in a query: no account, same answer.
+        user = find_user(db, email=attempt.email) if attempt.email and "\x00" not in attempt.email else None
     # The slow, deliberate hash check runs outside any transaction: it must not hold the write lock.
     ok = (
         verify_password(user.password_hash if user else None, password)

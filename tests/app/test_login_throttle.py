@@ -163,3 +163,9 @@ def test_failures_from_many_addresses_slow_the_account_s_unknown_browsers_withou
         attempt(browser_at(slow_client, f"198.51.100.{n}"), world.emails["lead_a"])
     status, seconds = timed(browser_at(slow_client, "198.51.100.77"), world.emails["lead_a"], PASSWORD)
     assert status == 303 and seconds >= SLOW
+
+
+def test_an_email_with_a_nul_is_a_failed_sign_in_on_every_engine(client: TestClient) -> None:
+    response = attempt(client, "lead\x00@example.org")
+    assert response.status_code == 401
+    assert "do not match an account" in response.text

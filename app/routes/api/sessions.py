@@ -128,7 +128,7 @@ async def csv_body(request: Request) -> bytes:
 @router.post(
     "/rounds/{round_id}/answers/import",
     response_model=ImportResult,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(401, 403, 404, 409, 413),
     openapi_extra={
         "requestBody": {
             "required": True,
