@@ -531,3 +531,8 @@ def test_a_comment_loses_its_bidirectional_controls(client: TestClient, world: W
     body = {"answers": [{"item": "orange.practitioner.1", "rating": 3, "comment": comment}]}
     assert put(client, token, body, key=str(uuid.uuid4())).status_code == 200
     assert stored_comments(client) == ["evil liart mark"]
+
+
+def test_a_code_with_a_nul_is_a_wrong_code_on_every_engine(client: TestClient, world: World) -> None:
+    response = client.post("/api/join", json={"code": "ABC\x00DEFG"})
+    assert response.status_code == 404
