@@ -61,10 +61,42 @@ class Settings(BaseSettings):
         10,
         ge=1,
         le=100,
-        description="Failed sign-ins per account, and per client, before sign-in answers 429.",
+        description=(
+            "Failed sign-ins per account from one client address, and per client address, before sign-in "
+            "answers 429; a browser that signed in to the account before is only slowed down past it."
+        ),
+    )
+    login_slow_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=30,
+        description=(
+            "How long a sign-in waits before its answer once its known browser, or its account from all "
+            "unknown clients, is past the failure limit."
+        ),
     )
     login_failure_window_seconds: int = Field(
         300, ge=10, le=86_400, description="The window in which failed sign-ins are counted, in seconds."
+    )
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=10_000,
+        le=100_000_000,
+        description="The largest request body taken (the CSV import has its own limit); larger ones get 413.",
+    )
+    max_import_bytes: int = Field(
+        5_000_000,
+        ge=10_000,
+        le=100_000_000,
+        description="The largest CSV file the answer import takes, in bytes; larger ones get 413.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description=(
+            "Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are "
+            "believed (comma-separated IPs or networks, or * for any). Empty: the headers are ignored and "
+            "the client is the address that connected."
+        ),
     )
     min_group_size: int = Field(
         5, ge=2, le=100, description="Figures from fewer people than this are suppressed in every output."

@@ -38,6 +38,7 @@ from app.routes.pages import results as results_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trust as trust_pages
 from app.services.submissions import SubmissionWriter
+from app.web.body_limit import IMPORT_PATH, BodyLimit, BodyLimitMiddleware
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
 from app.web.error_pages import install_error_handlers
 from app.web.openapi import openapi_document
@@ -96,6 +97,8 @@ def create_app(
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    limits = BodyLimit(settings.max_body_bytes, ((IMPORT_PATH, settings.max_import_bytes),))
+    app.add_middleware(BodyLimitMiddleware, limits=limits)  # innermost: its 413 gets the headers below
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -31,8 +31,20 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         log_config=_log_config(settings.log_level),
-        proxy_headers=True,
+        **forwarding(settings),
     )
+
+
+def forwarding(settings: Settings) -> dict[str, Any]:
+    """Uvicorn's proxy settings: X-Forwarded-For and -Proto are believed only from the configured proxies.
+
+    Uvicorn's own default believes them from 127.0.0.1, so any local client without a proxy could claim any
+    address (and dodge every per-client throttle); with no proxies configured the headers are ignored.
+    """
+    allowed = settings.forwarded_allow_ips.strip()
+    if not allowed:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}
 
 
 def _log_config(level: str) -> dict[str, Any]:

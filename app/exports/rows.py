@@ -9,6 +9,7 @@ Nothing here knows a file format. The figures come from scores after suppression
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TypeVar
@@ -50,9 +51,15 @@ Compared = TypeVar("Compared", CellComparison, ArcComparison)
 def neutralise(value: V) -> V | str:
     """`value` made safe for a spreadsheet cell: a string that starts like a formula gets a leading
     apostrophe, which spreadsheets show as text; anything else (numbers included) is returned unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST_CHARACTERS):
+    if isinstance(value, str) and _looks_like_formula(value):
         return "'" + value
     return value
+
+
+def _looks_like_formula(text: str) -> bool:
+    # Spreadsheets fold compatibility forms (full-width U+FF1D, small U+FE62) to the plain sign, so the first
+    # character is compared as NFKC folds it: a full-width "=1+1" is a formula as much as the plain one.
+    return unicodedata.normalize("NFKC", text[:1]).startswith(DANGEROUS_FIRST_CHARACTERS)
 
 
 # --- the rows both files share ------------------------------------------------------------------------------

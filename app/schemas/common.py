@@ -66,6 +66,34 @@ MULTILINE_PATTERN = rf"^[^{_FORBIDDEN_IN_LINES}]*$"
 MULTILINE_TEXT_PATTERN = rf"^[^{_FORBIDDEN_IN_LINES}]*[^\s{_FORBIDDEN_IN_LINES}][^{_FORBIDDEN_IN_LINES}]*$"
 
 
+# Bidirectional controls (embeddings, overrides, isolates and marks): in free text they make a comment read
+# differently from what it holds ("Trojan Source"); stripped, the words stay.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+NUL_MESSAGE = "must not contain a NUL character (code 0)"
+#: The JSON Schema side of `free_text` for fields without a stricter pattern: no NUL.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def without_bidi_controls(value: str) -> str:
+    return value.translate(_BIDI_CONTROLS)
+
+
+def free_text(value: str) -> str:
+    """Free text as kept: NUL refused on every engine (PostgreSQL cannot store it), bidi controls stripped.
+
+    :raises ValueError: when `value` holds a NUL.
+    """
+    if "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return without_bidi_controls(value)
+
+
+#: Apply to every free-text field after its other constraints.
+FREE_TEXT = AfterValidator(free_text)
+
+
 def distinct(values: list[str]) -> list[str]:
     """A list validator: the same value twice is an error (e.g. an arc named twice)."""
     if len(set(values)) != len(values):

@@ -15,6 +15,7 @@ from app.choices import (
     SupportKind,
 )
 from app.schemas.common import (
+    FREE_TEXT,
     INPUT_MODEL_CONFIG,
     MULTILINE_PATTERN,
     MULTILINE_TEXT_PATTERN,
@@ -27,12 +28,14 @@ from app.schemas.common import (
 Paragraphs = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=2000, pattern=MULTILINE_PATTERN),
+    FREE_TEXT,
 ]
 
 
 Resources = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=500, pattern=MULTILINE_PATTERN),
+    FREE_TEXT,
 ]
 
 
@@ -96,6 +99,7 @@ class TargetPublic(BaseModel):
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=MULTILINE_TEXT_PATTERN),
+    FREE_TEXT,
 ]
 
 

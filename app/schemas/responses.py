@@ -13,13 +13,18 @@ from pydantic import (
 
 from app.choices import AgeBand, RoleLevel, Sector
 from app.schemas.common import (
+    FREE_TEXT,
     INPUT_MODEL_CONFIG,
+    NO_NUL_PATTERN,
 )
 
 RatingValue = Literal[1, 2, 3, 4, 5, "dk", "na"]
 
 
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+#: A respondent's own words: NUL refused, bidirectional controls stripped (see `free_text`).
+Comment = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL_PATTERN), FREE_TEXT
+]
 
 
 class AnswerIn(BaseModel):

@@ -17,6 +17,7 @@ from app.choices import (
     SessionState,
 )
 from app.schemas.common import (
+    FREE_TEXT,
     INPUT_MODEL_CONFIG,
     DistinctKeys,
     IsoDateTime,
@@ -88,7 +89,9 @@ NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
 
 
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)]
+Notes = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN), FREE_TEXT
+]
 
 
 PaperRating = Literal["1", "2", "3", "4", "5", "dk", "na"]
@@ -103,9 +106,7 @@ class ConsensusIn(BaseModel):
     rating: Annotated[StrictInt, Field(ge=1, le=5)] | None = Field(
         description="The group's agreed rating, 1 (fragmented) to 5 (integrated); null when not agreed"
     )
-    notes: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)
-    ] = Field("", description="The evidence the group discussed")
+    notes: Notes = Field("", description="The evidence the group discussed")
 
 
 class ConsensusOut(BaseModel):

@@ -4,107 +4,134 @@ The file has a header row and the columns ``respondent,viewpoint,item,rating`` w
 ``role_level`` and ``comment``. Each distinct ``respondent`` value is one anonymous participant (the value
 itself is not kept); ``rating`` is 1 to 5, ``dk`` (don't know) or ``na`` (not applicable). Every problem in
 the file is reported with its line number (the header is line 1) and nothing is stored unless every row is
-right. Imported answers go into one closed session per viewpoint, titled for the import.
+right. Storing the checked file, in batches, is `app.services.imports`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import secrets
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-from app.choices import ROLE_LEVELS, SECTORS, RoundStatus, SessionState
-from app.db.columns import utcnow
-from app.db.tables import FocusSession, Participant, Round
+from app.choices import ROLE_LEVELS, SECTORS, RoundStatus
+from app.db.tables import Round
 from app.errors import Conflict, Invalid
-from app.identity import Staff, secret_hash
-from app.schemas.responses import ImportResult
-from app.store import audit
-from app.store.rollups import AnswerValue, write_answers
+from app.schemas.common import without_bidi_controls
 from framework.model import Framework
 from framework.scoring import RATINGS, Kind
-from surveys import CHILD_VIEWPOINT, SurveyBook, arc_of_code
+from surveys import CHILD_VIEWPOINT, SurveyBook
 
 REQUIRED_COLUMNS = ("respondent", "viewpoint", "item", "rating")
 OPTIONAL_COLUMNS = ("sector", "role_level", "comment")
-MAX_BYTES = 5_000_000
 MAX_PROBLEMS = 200
+PAUSE_EVERY_ROWS = 500
 
 
 @dataclass
-class _Respondent:
+class Respondent:
     viewpoint: str
     sector: str | None = None
     role_level: str | None = None
     answers: dict[str, tuple[int | None, Kind, str | None]] = field(default_factory=dict)
 
 
-def import_answers(
-    db: Session, *, actor: Staff, db_round: Round, content: bytes, framework: Framework, surveys: SurveyBook
-) -> ImportResult:
-    """Check the whole file, then store it in one go.
+@dataclass(frozen=True)
+class ParsedImport:
+    """A whole file, checked: its respondents (in file order) and how many rows it had."""
 
-    :raises Invalid: listing every bad row; :raises Conflict: when the round is closed.
-    """
+    respondents: list[Respondent]
+    rows: int
+
+    @property
+    def answers(self) -> int:
+        return sum(len(person.answers) for person in self.respondents)
+
+
+def refuse_if_published(db_round: Round) -> None:
+    """:raises Conflict: when the round is published and so takes no answers."""
     if db_round.status == RoundStatus.CLOSED:
         raise Conflict(
             "This round is published and takes no more answers. A lead can reopen it for late answers; "
             "it is then published again under the same rules."
         )
-    respondents, rows = _parse(content, framework, surveys)
-    sessions = _store(db, actor=actor, db_round=db_round, respondents=respondents, framework=framework)
-    audit.record(
-        db,
-        action="answers.import",
-        actor=actor,
-        trust_id=db_round.trust_id,
-        target=f"round {db_round.id}",
-        detail=f"{rows} rows, {len(respondents)} respondents",
-    )
-    return ImportResult(rows=rows, participants=len(respondents), sessions=sessions)
 
 
-def _parse(content: bytes, framework: Framework, surveys: SurveyBook) -> tuple[dict[str, _Respondent], int]:
-    if len(content) > MAX_BYTES:
-        raise Invalid.every([("file", f"is larger than {MAX_BYTES // 1_000_000} MB; split it")])
+def parse_import(
+    content: bytes, *, framework: Framework, surveys: SurveyBook, pause: Callable[[], object] = lambda: None
+) -> ParsedImport:
+    """Check the whole file (no database needed). `pause` is called every `PAUSE_EVERY_ROWS` rows: a caller
+    in a busy process gives the other threads their turn there (a big file is seconds of CPU).
+
+    :raises Invalid: listing every bad row.
+    """
+    respondents, rows = _parse(content, framework, surveys, pause)
+    return ParsedImport(list(respondents.values()), rows)
+
+
+def _parse(
+    content: bytes, framework: Framework, surveys: SurveyBook, pause: Callable[[], object]
+) -> tuple[dict[str, Respondent], int]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid.every([("file", "is not UTF-8 text; save it as CSV UTF-8")]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise Invalid.every([("line 1", _unreadable(error))]) from None
+    header = [name.strip().lower() for name in fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:
         wrong = f"missing {', '.join(missing)}" if missing else f"unknown column {', '.join(unknown)}"
         raise Invalid.every([("line 1", f"the header must name {', '.join(REQUIRED_COLUMNS)} ({wrong})")])
     reader.fieldnames = header
-    problems: list[tuple[str, str]] = []
-    respondents: dict[str, _Respondent] = {}
-    rows = 0
-    for row in reader:
-        rows += 1
-        line = f"line {reader.line_num}"
-        message = _read_row(row, respondents, framework, surveys)
-        if message:
-            problems.append((line, message))
-            if len(problems) >= MAX_PROBLEMS:
-                problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
-                break
-    if rows == 0:
+    respondents: dict[str, Respondent] = {}
+    rows, problems = _read_rows(reader, respondents, framework, surveys, pause)
+    if rows == 0 and not problems:
         problems.append(("file", "has no rows under its header"))
     if problems:
         raise Invalid.every(problems)
     return respondents, rows
 
 
+def _read_rows(
+    reader: csv.DictReader[str],
+    respondents: dict[str, Respondent],
+    framework: Framework,
+    surveys: SurveyBook,
+    pause: Callable[[], object],
+) -> tuple[int, list[tuple[str, str]]]:
+    """Every row into `respondents`: how many rows there were, and what is wrong with them."""
+    problems: list[tuple[str, str]] = []
+    rows = 0
+    try:
+        for row in reader:
+            rows += 1
+            if rows % PAUSE_EVERY_ROWS == 0:
+                pause()
+            message = _read_row(row, respondents, framework, surveys)
+            if message:
+                problems.append((f"line {reader.line_num}", message))
+                if len(problems) >= MAX_PROBLEMS:
+                    problems.append(("file", f"stopped after {MAX_PROBLEMS} problems"))
+                    break
+    except csv.Error as error:  # the reader cannot go on past a line it cannot read
+        problems.append((f"line {reader.line_num + 1}", _unreadable(error)))  # the line it failed on
+    return rows, problems
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return f"has a value longer than {csv.field_size_limit():,} characters; nothing here is that long"
+    return f"cannot be read as CSV ({error})"
+
+
 def _read_row(
     row: dict[str | None, object],
-    respondents: dict[str, _Respondent],
+    respondents: dict[str, Respondent],
     framework: Framework,
     surveys: SurveyBook,
 ) -> str | None:
@@ -112,6 +139,8 @@ def _read_row(
     if None in row:
         return "has more values than the header has columns"
     value = {key: (str(v).strip() if v is not None else "") for key, v in row.items() if key is not None}
+    if any("\x00" in text for text in value.values()):
+        return "has a NUL character (code 0), which cannot be kept; take it out"
     respondent, viewpoint, code, rating_text = (value[name] for name in REQUIRED_COLUMNS)
     sector, role_level, comment = (value.get(name, "") or None for name in OPTIONAL_COLUMNS)
     if not respondent or len(respondent) > 60:
@@ -135,8 +164,9 @@ def _read_row(
         return f"role_level '{role_level}' is not one of {', '.join(ROLE_LEVELS)}"
     if comment is not None and len(comment) > 2000:
         return "comment is longer than 2000 characters"
+    comment = without_bidi_controls(comment) if comment is not None else None
     person = respondents.setdefault(
-        respondent, _Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
+        respondent, Respondent(viewpoint=viewpoint, sector=sector, role_level=role_level)
     )
     if person.viewpoint != viewpoint:
         return f"respondent '{respondent}' answered earlier as {person.viewpoint}, not {viewpoint}"
@@ -158,49 +188,3 @@ _RATING_TEXTS: dict[str, tuple[int | None, Kind]] = {
 
 def _rating(text: str) -> tuple[int | None, Kind | None]:
     return _RATING_TEXTS.get(text.lower(), (None, None))
-
-
-def _store(
-    db: Session, *, actor: Staff, db_round: Round, respondents: dict[str, _Respondent], framework: Framework
-) -> list[int]:
-    assert db_round.id is not None  # a round read from the database
-    now = utcnow()
-    by_viewpoint: dict[str, list[_Respondent]] = defaultdict(list)
-    for person in respondents.values():
-        by_viewpoint[person.viewpoint].append(person)
-    session_ids = []
-    for viewpoint, people in by_viewpoint.items():
-        arcs_used = {arc_of_code(code) for person in people for code in person.answers}
-        focus = FocusSession(
-            round_id=db_round.id,
-            trust_id=db_round.trust_id,
-            facilitator_id=actor.user_id,
-            viewpoint=viewpoint,
-            arcs=",".join(arc for arc in framework.arc_keys if arc in arcs_used),
-            title=f"Imported answers, {framework.viewpoint(viewpoint).label.lower()}, {now:%-d %B %Y}",
-            state=SessionState.CLOSED,
-        )
-        db.add(focus)
-        db.flush()
-        assert focus.id is not None
-        session_ids.append(focus.id)
-        changes: dict[int, dict[str, AnswerValue | None]] = {}
-        for person in people:
-            participant = Participant(
-                session_id=focus.id,
-                token_hash=secret_hash(secrets.token_urlsafe(32)),  # never given out: no one answers as them
-                submitted_at=now,
-                sector=person.sector,
-                role_level=person.role_level,
-                source="import",
-                entered_by_id=actor.user_id,
-            )
-            db.add(participant)
-            db.flush()
-            assert participant.id is not None
-            changes[participant.id] = {
-                code: AnswerValue(kind=kind, rating=rating, comment=comment, at=now)
-                for code, (rating, kind, comment) in person.answers.items()
-            }
-        write_answers(db, round_id=db_round.id, viewpoint=viewpoint, changes=changes, new_participants=True)
-    return session_ids

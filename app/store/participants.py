@@ -66,7 +66,7 @@ def find_live_session(db: Session, *, code: str) -> LiveSession | None:
     """The session with this join code, whatever its state; None for a wrong code (codes are retired when a
     session closes)."""
     normalised = normalise_code(code)
-    if not normalised:
+    if not normalised or "\x00" in normalised:  # no code has one, and PostgreSQL refuses it in a query
         return None
     row = db.connection().execute(_LIVE_SESSION, {"code": normalised}).first()
     return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)

@@ -43,8 +43,17 @@ def csrf_token(request: Request) -> str:
 
 
 def browser_csrf_cookie(request: Request) -> str:
-    """The browser's CSRF cookie, or the one `CsrfCookieMiddleware` is about to give it."""
-    return request.cookies.get(CSRF_COOKIE) or request.scope["state"]["new_csrf_cookie"]
+    """The browser's CSRF cookie, or the one `CsrfCookieMiddleware` is about to give it.
+
+    Paths the middleware leaves alone (static files, the API, the health check) give no cookie; a page drawn
+    there (an error page for a missing file) gets a token for a fresh value that no browser holds, so a form
+    on it is refused until the browser has loaded a real page.
+    """
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if cookie:
+        return cookie
+    state = request.scope.setdefault("state", {})
+    return str(state.setdefault("new_csrf_cookie", secrets.token_urlsafe(32)))
 
 
 async def csrf_protect(request: Request, state: Annotated[AppState, Depends(get_state)]) -> None:
@@ -93,7 +102,8 @@ class CsrfCookieMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Pages need the cookie; the API's clients are scripts or pages that already have it.
-        if scope["type"] != "http" or scope["path"].startswith(("/static/", "/api/", "/healthz")):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if scope["type"] != "http" or path.startswith(("/static/", "/api/")) or path == "/healthz":
             await self.app(scope, receive, send)
             return
         cookies = SimpleCookie()

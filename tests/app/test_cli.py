@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.cli.running import forwarding
+from app.config import Settings
 from app.db.migrate import head_revision
 from framework.model import DEFAULT_FRAMEWORK_FILE
 from tests.apps import build_app
@@ -79,9 +83,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+@contextmanager
+def served(tmp_path: Path, **settings: str) -> Iterator[str]:
+    """`rainbow serve` on a free port of a migrated database, with these environment variables; its URL."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "RAINBOW_DATABASE_URL": f"sqlite:///{tmp_path / 'rainbow.db'}"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "RAINBOW_DATABASE_URL": f"sqlite:///{tmp_path / 'rainbow.db'}",
+        **settings,
+    }
     subprocess.run([RAINBOW, "migrate"], env=env, check=True, capture_output=True)
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen([RAINBOW, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -89,18 +100,56 @@ def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.1)
-        assert response.json() == {"status": "ok"}
-        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+    with served(tmp_path) as url:
+        assert httpx.get(f"{url}/healthz", timeout=5).json() == {"status": "ok"}
+        assert httpx.get(f"{url}/", timeout=5).status_code == 200
+
+
+def wrong_codes_from_rotating_addresses(url: str) -> list[int]:
+    return [
+        httpx.post(
+            f"{url}/api/join",
+            json={"code": "ZZZZZZZ"},
+            headers={"X-Forwarded-For": f"192.0.2.{n}"},
+            timeout=10,
+        ).status_code
+        for n in range(4)
+    ]
+
+
+LOW_JOIN_LIMITS = {"RAINBOW_JOIN_FAILURE_LIMIT": "3", "RAINBOW_JOIN_NETWORK_FAILURE_LIMIT": "3"}
+
+
+def test_serve_ignores_forwarded_addresses_by_default(tmp_path: Path) -> None:
+    with served(tmp_path, **LOW_JOIN_LIMITS) as url:
+        statuses = wrong_codes_from_rotating_addresses(url)
+    assert statuses == [404, 404, 429, 429]  # every try counted against 127.0.0.1, whatever the header said
+
+
+def test_serve_believes_forwarded_addresses_from_the_configured_proxies(tmp_path: Path) -> None:
+    with served(tmp_path, RAINBOW_FORWARDED_ALLOW_IPS="127.0.0.1", **LOW_JOIN_LIMITS) as url:
+        statuses = wrong_codes_from_rotating_addresses(url)
+    assert statuses == [404, 404, 404, 404]  # each forwarded address is a client of its own
+
+
+def test_forwarded_headers_are_off_unless_proxies_are_named() -> None:
+    assert forwarding(Settings()) == {"proxy_headers": False}
+    named = Settings(forwarded_allow_ips=" 10.0.0.5,10.1.0.0/16 ")
+    assert forwarding(named) == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.5,10.1.0.0/16"}
 
 
 @pytest.fixture

@@ -47,3 +47,18 @@ def test_missing_page_is_a_friendly_404(client: TestClient) -> None:
     assert response.status_code == 404
     assert "Page not found" in response.text
     assert 'href="/"' in response.text
+
+
+@pytest.mark.parametrize("path", ["/static/no-such-file.css", "/healthzz", "/healthz/more", "/static/"])
+def test_a_missing_address_without_a_csrf_cookie_is_a_404_page(client: TestClient, path: str) -> None:
+    client.cookies.clear()
+    response = client.get(path, headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Page not found" in response.text
+
+
+def test_the_health_check_still_sets_no_csrf_cookie(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from app.db.engine import read_session, write_session
 from app.errors import BadRequest
-from app.permissions import LEADS, LEADS_AND_FACILITATORS
+from app.permissions import LEADS_AND_FACILITATORS
 from app.schemas.responses import ImportResult, JoinOut, Progress, ResponsesIn, ResponsesOut
 from app.schemas.sessions import JoinIn, SessionCreate, SessionPublic, StateChange
+from app.services import imports
 from app.services.joining import join_by_code
-from app.store import answer_import, focus_sessions, participants, rounds
+from app.store import focus_sessions, participants, rounds
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE, StaffUser, bearer_token
 from app.web.csrf import join_origin
@@ -127,7 +128,7 @@ async def csv_body(request: Request) -> bytes:
 @router.post(
     "/rounds/{round_id}/answers/import",
     response_model=ImportResult,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(401, 403, 404, 409, 413),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -137,16 +138,14 @@ async def csv_body(request: Request) -> bytes:
     },
 )
 def import_answers(
-    round_id: RoundId, content: Annotated[bytes, Depends(csv_body)], staff: StaffUser, state: State
+    round_id: RoundId, staff: StaffUser, content: Annotated[bytes, Depends(csv_body)], state: State
 ) -> ImportResult:
     """Leads of the round's trust: import answers from CSV, all or nothing; bad rows are listed (422)."""
-    with write_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
-        return answer_import.import_answers(
-            db,
-            actor=staff,
-            db_round=db_round,
-            content=content,
-            framework=state.framework,
-            surveys=state.surveys,
-        )
+    return imports.import_answers(
+        state.runtime,
+        actor=staff,
+        round_id=round_id,
+        content=content,
+        framework=state.framework,
+        surveys=state.surveys,
+    )

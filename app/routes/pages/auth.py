@@ -6,17 +6,23 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import TooManyRequests
-from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
+from app.services import sign_in
+from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_out
 from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
+#: Marks a browser that has signed in to an account before (see `app.services.sign_in`); sent only to /login.
+DEVICE_COOKIE = "rainbow_device"
+DEVICE_COOKIE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -52,17 +58,26 @@ def login_form(request: Request, staff: MaybeStaff, next: str | None = None) -> 
 
 
 @router.post("/login", response_class=HTMLResponse, name="auth.login")
-def login(
+async def login(
     request: Request,
     state: State,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Anyone: check the email and password; on success set the session cookie and go on."""
+    """Anyone: check the email and password; on success set the session cookie and go on.
+
+    A throttled known browser waits here, without holding a thread, before its password is checked.
+    """
     client = request.client.host if request.client else "unknown"
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        secret = sign_in(state.runtime, email=email, password=password, client=client)
+        attempt = await run_in_threadpool(
+            sign_in.begin, state.runtime, email=email, client=client, device_cookie=device
+        )
+        if attempt.delay:
+            await anyio.sleep(attempt.delay)
+        signed_in = await run_in_threadpool(sign_in.finish, state.runtime, attempt, password=password)
     except LoginFailed:
         return _form(request, next=_next(request, next), email=email, message=FAILED_MESSAGE, status=401)
     except TooManyRequests as error:
@@ -70,13 +85,23 @@ def login(
         response.headers.update(error.headers)
         return response
     response = RedirectResponse(_next(request, next), status_code=303)
+    secure = request.url.scheme == "https"
     response.set_cookie(
         SESSION_COOKIE,
-        session_signer(state.secret_key).sign(secret).decode(),
+        session_signer(state.secret_key).sign(signed_in.session_secret).decode(),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure,
         path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signed_in.device_cookie,
+        max_age=DEVICE_COOKIE_DAYS * 86_400,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/login",
     )
     return response
 

@@ -239,7 +239,8 @@ def _round_choices(db: Session, staff: Staff) -> list[RoundChoice]:
 
 
 def _int_or_none(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+    # ASCII digits only: str.isdigit() also passes "²" and "①", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
 def _empty_form(round_id: str) -> dict[str, Any]:

@@ -150,6 +150,8 @@ def _child_answers(chosen: dict[str, Saved], group: list[Item]) -> list[AnswerIn
 def _check_length(comment: str, name: str, noun: str) -> None:
     if len(comment) > MAX_COMMENT:
         raise Invalid(name, f"{noun} can be at most {MAX_COMMENT:,} characters long ({len(comment):,} now).")
+    if "\x00" in comment:
+        raise Invalid(name, f"{noun} has a NUL character (code 0) in it, which cannot be kept; take it out.")
 
 
 def _staff_answers(chosen: dict[str, Saved], group: list[Item]) -> list[AnswerIn]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import unicodedata
 from datetime import datetime
 
 import pytest
@@ -84,7 +85,18 @@ def test_any_text_starting_with_a_dangerous_character_gets_the_prefix(first: str
     assert neutralise(first + rest) == "'" + first + rest
 
 
-@given(st.text().filter(lambda text: not text.startswith(DANGEROUS_FIRST_CHARACTERS)))
+@pytest.mark.parametrize(
+    "text", ["\uff1d1+1", "\ufe621", "\uff0b1", "\uff0d2+3", "\uff20SUM(A1)", "\ufe6bSUM(A1)"]
+)
+def test_neutralise_prefixes_compatibility_forms_of_formula_signs(text: str) -> None:
+    assert neutralise(text) == "'" + text
+
+
+@given(
+    st.text().filter(
+        lambda text: not unicodedata.normalize("NFKC", text[:1]).startswith(DANGEROUS_FIRST_CHARACTERS)
+    )
+)
 def test_any_other_text_is_unchanged(text: str) -> None:
     assert neutralise(text) == text
 

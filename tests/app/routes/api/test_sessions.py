@@ -465,3 +465,74 @@ def test_an_import_that_is_not_utf8_is_refused(client: TestClient, world: World)
     )
     assert response.status_code == 422
     assert re.search("UTF-8", response.json()["detail"][0]["message"])
+
+
+def test_an_import_with_a_field_too_long_for_csv_is_422_naming_its_line(
+    client: TestClient, world: World
+) -> None:
+    csv_text = (
+        f"respondent,viewpoint,item,rating,comment\nr1,practitioner,orange.practitioner.1,4,{'x' * 131_073}\n"
+    )
+    response = post_csv(client, world, csv_text)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "field": "line 2",
+            "message": "has a value longer than 131,072 characters; nothing here is that long",
+        }
+    ]
+    assert answers_stored(client) == 0
+
+
+@pytest.mark.parametrize("column", ["respondent", "comment"])
+def test_an_import_with_a_nul_is_422_and_stores_nothing(
+    client: TestClient, world: World, column: str
+) -> None:
+    respondent, comment = ("r\x001", "fine") if column == "respondent" else ("r1", "fi\x00ne")
+    csv_text = (
+        "respondent,viewpoint,item,rating,comment\n"
+        f"{respondent},practitioner,orange.practitioner.1,4,{comment}\n"
+    )
+    response = post_csv(client, world, csv_text)
+    assert response.status_code == 422
+    assert response.json()["detail"][0] == {
+        "field": "line 2",
+        "message": "has a NUL character (code 0), which cannot be kept; take it out",
+    }
+    assert answers_stored(client) == 0
+
+
+def stored_comments(client: TestClient) -> list[str | None]:
+    with read_session(app_state(client).engine) as db:
+        return [answer.comment for answer in db.scalars(select(Answer))]
+
+
+def test_an_import_strips_bidirectional_controls_from_comments(client: TestClient, world: World) -> None:
+    csv_text = (
+        "respondent,viewpoint,item,rating,comment\n"
+        "r1,practitioner,orange.practitioner.1,4,ok \u202egnorw\u202c\n"
+    )
+    assert post_csv(client, world, csv_text).status_code == 200
+    assert stored_comments(client) == ["ok gnorw"]
+
+
+def test_a_comment_with_a_nul_is_422_and_nothing_is_saved(client: TestClient, world: World) -> None:
+    token = str(join(client, str(new_session(client, world)["join_code"]))["token"])
+    body = {"answers": [{"item": "orange.practitioner.1", "rating": 3, "comment": "a\x00b"}]}
+    response = put(client, token, body, key=str(uuid.uuid4()))
+    assert response.status_code == 422
+    assert [problem["field"] for problem in response.json()["detail"]] == ["body.answers.0.comment"]
+    assert answers_stored(client) == 0
+
+
+def test_a_comment_loses_its_bidirectional_controls(client: TestClient, world: World) -> None:
+    token = str(join(client, str(new_session(client, world)["join_code"]))["token"])
+    comment = "\u2067evil\u2069 \u202eliart\u202c \u200fmark\u061c"
+    body = {"answers": [{"item": "orange.practitioner.1", "rating": 3, "comment": comment}]}
+    assert put(client, token, body, key=str(uuid.uuid4())).status_code == 200
+    assert stored_comments(client) == ["evil liart mark"]
+
+
+def test_a_code_with_a_nul_is_a_wrong_code_on_every_engine(client: TestClient, world: World) -> None:
+    response = client.post("/api/join", json={"code": "ABC\x00DEFG"})
+    assert response.status_code == 404

@@ -210,3 +210,12 @@ def test_a_viewpoint_the_framework_lacks_is_refused_at_that_field(client: TestCl
 def test_a_viewer_posting_the_form_is_refused_before_it_is_read(client: TestClient, world: World) -> None:
     headers = browse_as(client, world.users["viewer_a"])
     assert client.post("/facilitate/sessions", data={"title": ""}, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("digits", ["²", "①"])
+def test_a_round_of_digits_from_other_scripts_is_ignored_not_a_500(
+    client: TestClient, world: World, digits: str
+) -> None:
+    client.headers.update(browse_as(client, world.users["facilitator_a"]))
+    response = client.get("/facilitate", params={"round": digits})
+    assert response.status_code == 200

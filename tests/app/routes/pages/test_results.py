@@ -300,3 +300,15 @@ def _trust(client: TestClient, name: str) -> int:
 def world_with_admin(world: World) -> World:
     """The world seen by its site administrator, who may import into any trust's round."""
     return World(**{**world.__dict__, "tokens": {**world.tokens, "lead_a": world.tokens["admin"]}})
+
+
+@pytest.mark.parametrize("page", ["", "/compare", "/arcs/orange"])
+@pytest.mark.parametrize("digits", ["²", "①", "١٢"])
+def test_a_baseline_of_digits_from_other_scripts_is_refused_not_a_500(
+    client: TestClient, world: World, page: str, digits: str
+) -> None:
+    publish(client, world, world.round_a)
+    as_viewer(client, world)
+    response = client.get(f"/trust/rounds/{world.round_a}{page}", params={"baseline": digits})
+    assert response.status_code == 422
+    assert "choose a round of this trust" in response.text
