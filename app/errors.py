@@ -6,6 +6,7 @@
     ├── Forbidden (403)
     ├── NotFound (404)           also for objects of another trust: their existence is not revealed
     ├── Conflict (409)
+    ├── Gone (410)               a link that has expired or has been used
     ├── Invalid (422)            names the field
     ├── TooManyRequests (429)    carries Retry-After
     └── ServiceUnavailable (503)
@@ -51,6 +52,11 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     title = "That clashes with something that already exists"
+
+
+class Gone(AppError):
+    status = 410
+    title = "That link no longer works"
 
 
 class Invalid(AppError):

@@ -37,6 +37,7 @@ from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trust as trust_pages
+from app.services.mail import Mailer
 from app.services.submissions import SubmissionWriter
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
 from app.web.error_pages import install_error_handlers
@@ -75,6 +76,7 @@ def create_app(
     if surveys is None:
         surveys = load_surveys(settings.surveys_dir, framework)
     engine = create_db_engine(settings)
+    mailer = Mailer(settings, engine)
     app = FastAPI(
         title="OCW Rainbow",
         summary="One Children's Workforce rainbow self-assessment",
@@ -82,7 +84,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,  # the stock docs pages load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
-        lifespan=_lifespan(engine, framework, surveys),
+        lifespan=_lifespan(engine, framework, surveys, mailer),
         dependencies=[Depends(csrf_protect)],
     )
     app.state.rainbow = AppState(
@@ -93,6 +95,7 @@ def create_app(
         surveys=surveys,
         templates=create_templates(framework),
         submissions=SubmissionWriter(engine, framework, surveys),
+        mailer=mailer,
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
@@ -131,7 +134,7 @@ ROUTERS = (
 
 
 def _lifespan(
-    engine: Engine, framework: Framework, surveys: SurveyBook
+    engine: Engine, framework: Framework, surveys: SurveyBook, mailer: Mailer
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -147,6 +150,7 @@ def _lifespan(
             yield
             background.cancel_scope.cancel()
         gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
+        await anyio.to_thread.run_sync(mailer.close)  # emails already queued still go
         engine.dispose()
 
     return lifespan

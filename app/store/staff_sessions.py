@@ -42,6 +42,14 @@ def end_all_sessions(db: Session, *, user_id: int) -> None:
     db.execute(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
 
 
+def end_other_sessions(db: Session, *, user_id: int, keep_secret: str | None) -> None:
+    """End every session of the user but the one whose secret is `keep_secret` (None: end them all)."""
+    query = delete(StaffSession).where(col(StaffSession.user_id) == user_id)
+    if keep_secret is not None:
+        query = query.where(col(StaffSession.secret_hash) != secret_hash(keep_secret))
+    db.execute(query)
+
+
 def create_api_token(db: Session, *, user_id: int) -> str:
     """A new personal API token for the user. Only its hash is stored: this is the one chance to show it."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
