@@ -28,6 +28,7 @@ from app.routes.api import room as room_api
 from app.routes.api import scores as scores_api
 from app.routes.api import sessions as session_api
 from app.routes.api import staff as staff_api
+from app.routes.pages import accounts as account_pages
 from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
@@ -123,6 +124,7 @@ ROUTERS = (
     walkthrough,
     theme,
     auth_pages,
+    account_pages,
     trust_pages,
     results_pages,
     publication_pages,

@@ -64,7 +64,6 @@ def invite(
         raise Forbidden(
             "Only site administrators, and a trust's leads for their own trust, can invite people."
         )
-    hours = runtime.settings.invite_hours
     with write_session(runtime.engine) as db:
         user = _invited_account(db, actor, invitation)
         assert user.id is not None
@@ -72,13 +71,6 @@ def invite(
             users.set_membership(
                 db, actor=actor, user_id=user.id, trust_id=invitation.trust_id, role=invitation.role
             )
-        token, link = account_links.create_link(
-            db,
-            user_id=user.id,
-            purpose=INVITATION,
-            lifetime=timedelta(hours=hours),
-            created_by_id=actor.user_id,
-        )
         audit.record(
             db,
             action="user.invite",
@@ -87,22 +79,51 @@ def invite(
             target=f"user {user.id}",
             detail=_invite_detail(invitation),
         )
-        user_id, email, link_id = user.id, user.email, link.id
-    url = link_for(token)
-    mailer.send(
-        Email(
-            to=email,
-            subject="You are invited to OCW Rainbow",
-            body=(
-                f"{actor.email} has invited you to OCW Rainbow, the One Children's Workforce rainbow "
-                f"self-assessment.\n\nChoose your password here (the link works once, for {hours} hours):\n\n"
-                f"{url}\n\nIf you did not expect this, you can ignore this email.\n"
-            ),
-            link=url,
-            link_id=link_id,
-        )
-    )
+        user_id = user.id
+        letter = _invitation_email(runtime, db, actor, user, link_for)
+    mailer.send(letter)
     return user_id
+
+
+def resend_invitation(
+    runtime: Runtime, mailer: Mailer, *, actor: Staff, user_id: int, link_for: LinkFor
+) -> None:
+    """Site administrators: a new invitation link for an account that has not yet set a password (the old
+    link stops working).
+
+    :raises Conflict: when the account has a password already (it can reset it instead).
+    """
+    if not actor.is_admin:
+        raise Forbidden("Only site administrators can send an invitation again.")
+    with write_session(runtime.engine) as db:
+        user = users.get_user(db, user_id=user_id)
+        if user.password_hash is not None:
+            raise Conflict(
+                "This person has chosen a password already; they can reset it from the sign-in page."
+            )
+        audit.record(db, action="user.invite", actor=actor, target=f"user {user_id}", detail="sent again")
+        letter = _invitation_email(runtime, db, actor, user, link_for)
+    mailer.send(letter)
+
+
+def _invitation_email(runtime: Runtime, db: Session, actor: Staff, user: User, link_for: LinkFor) -> Email:
+    assert user.id is not None
+    hours = runtime.settings.invite_hours
+    token, link = account_links.create_link(
+        db, user_id=user.id, purpose=INVITATION, lifetime=timedelta(hours=hours), created_by_id=actor.user_id
+    )
+    url = link_for(token)
+    return Email(
+        to=user.email,
+        subject="You are invited to OCW Rainbow",
+        body=(
+            f"{actor.email} has invited you to OCW Rainbow, the One Children's Workforce rainbow "
+            f"self-assessment.\n\nChoose your password here (the link works once, for {hours} hours):\n\n"
+            f"{url}\n\nIf you did not expect this, you can ignore this email.\n"
+        ),
+        link=url,
+        link_id=link.id,
+    )
 
 
 def _invited_account(db: Session, actor: Staff, invitation: InvitationCreate) -> User:

@@ -34,6 +34,7 @@ _TITLES = {
     403: "You do not have access to this",
     404: "Page not found",
     405: "That action is not allowed here",
+    410: "That link no longer works",
     422: "Some of what was sent is not valid",
     429: "Too many attempts",
     500: "Something went wrong",

@@ -25,6 +25,7 @@ class LoginPage:
     email: str
     message: str | None  # why signing in failed
     signed_out: bool
+    password_set: bool  # just after choosing a password from an emailed link
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -103,5 +104,6 @@ def _form(request: Request, *, next: str, email: str, message: str | None, statu
         email=email,
         message=message,
         signed_out=request.query_params.get("signed_out") == "1",
+        password_set=request.query_params.get("password_set") == "1",
     )
     return render_page(request, "auth/login.html", page, status=status)
