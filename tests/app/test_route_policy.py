@@ -226,6 +226,10 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/trust/{trust_id}/actions/{action_id}/move"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
     ),
+    ("GET", "/trust/{trust_id}/invite"): LEAD_A_PAGE,
+    ("POST", "/trust/{trust_id}/invite"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
     ("GET", "/trust/rounds/{round_id}/delete"): LEAD_A_PAGE,
     ("POST", "/trust/rounds/{round_id}/delete"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
@@ -281,6 +285,7 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
         ("POST", "/admin/users"): {
             "data": {"email": "new.person@example.org", "trust_id": str(world.trust_a), "role": "viewer"}
         },
+        ("POST", "/trust/{trust_id}/invite"): {"data": {"email": "new.person@example.org", "role": "viewer"}},
         ("POST", "/invitations/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
         ("POST", "/password-reset/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
         ("POST", "/password-reset"): {"data": {"email": "lead.a@example.org"}},
