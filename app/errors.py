@@ -4,6 +4,7 @@
     ├── BadRequest (400)
     ├── NotAuthenticated (401)   pages answer it with a redirect to /login
     ├── Forbidden (403)
+    │   └── SecondFactorRequired (403)   pages answer it with a redirect to /account/security
     ├── NotFound (404)           also for objects of another trust: their existence is not revealed
     ├── Conflict (409)
     ├── Gone (410)               a link that has expired or has been used
@@ -42,6 +43,12 @@ class NotAuthenticated(AppError):
 class Forbidden(AppError):
     status = 403
     title = "You do not have access to this"
+
+
+class SecondFactorRequired(Forbidden):
+    """Signed in, but `RAINBOW_REQUIRE_MFA_FOR` asks this person to set up a second factor first."""
+
+    title = "Set up your second factor first"
 
 
 class NotFound(AppError):

@@ -37,6 +37,7 @@ from app.routes.pages import plans as plan_pages
 from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
+from app.routes.pages import security as security_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trust as trust_pages
 from app.services.mail import Mailer
@@ -126,6 +127,7 @@ ROUTERS = (
     theme,
     auth_pages,
     account_pages,
+    security_pages,
     trust_pages,
     invitation_pages,
     results_pages,

@@ -28,6 +28,15 @@ class LoginFailed(Exception):
     """Wrong email or password, or a disabled account: the caller shows `FAILED_MESSAGE`."""
 
 
+class SecondFactorNeeded(Exception):
+    """The password was right and the account has a second factor: no session yet, the code comes next
+    (`app.services.second_factor.sign_in_with_code`)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(user_id)
+        self.user_id = user_id
+
+
 @dataclass(frozen=True)
 class LoginThrottles:
     per_account: Throttle
@@ -45,6 +54,7 @@ def sign_in(runtime: Runtime, *, email: str, password: str, client: str) -> str:
 
     :raises TooManyRequests: when the account or the client has failed too often lately (Retry-After set).
     :raises LoginFailed: when the email and password do not match an active account.
+    :raises SecondFactorNeeded: when they do, and the account has a second factor to give next.
     """
     throttles = LoginThrottles.of(runtime)
     email = email.strip().lower()
@@ -59,6 +69,10 @@ def sign_in(runtime: Runtime, *, email: str, password: str, client: str) -> str:
         and user is not None
         and user.is_active
     )
+    if ok and user is not None and user.id is not None and user.mfa_enabled_at is not None:
+        with write_session(runtime.engine) as db:
+            throttles.per_account.clear(db, key=account_key)
+        raise SecondFactorNeeded(user.id)
     with write_session(runtime.engine) as db:
         if ok and user is not None and user.id is not None:
             throttles.per_account.clear(db, key=account_key)

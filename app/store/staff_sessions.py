@@ -94,15 +94,16 @@ def staff_from_token(engine: Engine, *, token: str) -> Staff | None:
 
 
 def _staff_of(rows: Sequence[Sequence[Any]], *, via: Literal["session", "token"]) -> Staff | None:
-    """A user's rows of (id, email, is_admin, is_active, trust_id, role), one per membership (or one with no
-    trust), as `Staff`; None for no rows or a disabled account."""
+    """A user's rows of (id, email, is_admin, is_active, mfa_enabled_at, trust_id, role), one per membership
+    (or one with no trust), as `Staff`; None for no rows or a disabled account."""
     if not rows:
         return None
-    user_id, email, is_admin, is_active = rows[0][:4]
+    user_id, email, is_admin, is_active, mfa_enabled_at = rows[0][:5]
     if not is_active:
         return None
     roles = {trust_id: Role(role) for *_, trust_id, role in rows if trust_id is not None}
-    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via)
+    mfa = mfa_enabled_at is not None
+    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via, mfa=mfa)
 
 
 # Every request of signed-in staff runs one of these: Core statements on the tables, built once, because
@@ -116,6 +117,7 @@ _USER_WITH_ROLES = (
     _USERS.c.email,
     _USERS.c.is_admin,
     _USERS.c.is_active,
+    _USERS.c.mfa_enabled_at,
     _MEMBERSHIPS.c.trust_id,
     _MEMBERSHIPS.c.role,
 )

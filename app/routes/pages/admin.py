@@ -16,7 +16,7 @@ from app.db.tables import AuditEvent, Membership, Trust, User
 from app.errors import Conflict, Invalid, NotFound
 from app.routes.pages.accounts import link_builder
 from app.schemas.staff import InvitationCreate, TrustCreate
-from app.services import accounts
+from app.services import accounts, second_factor
 from app.store import account_links, audit, trusts, users
 from app.web.auth import AdminUser
 from app.web.pages import (
@@ -223,6 +223,16 @@ def set_active(
             users.set_active(db, actor=staff, user_id=user_id, active=active)
     except Invalid as error:
         return _user_page(request, state, user_id, staff_id=staff.user_id, error=error.message, status=422)
+    return redirect_to(request, "admin.user_page", user_id=user_id, query={"saved": 1})
+
+
+@router.post(
+    "/users/{user_id}/second-factor/reset", response_class=HTMLResponse, name="admin.reset_second_factor"
+)
+def reset_second_factor(user_id: UserId, request: Request, staff: AdminUser, state: State) -> Response:
+    """Site administrators: take away a person's second factor (a lost phone); they are signed out and set
+    it up again on their next sign-in. Audited."""
+    second_factor.reset(state.runtime, actor=staff, user_id=user_id)
     return redirect_to(request, "admin.user_page", user_id=user_id, query={"saved": 1})
 
 

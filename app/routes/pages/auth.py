@@ -10,8 +10,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import TooManyRequests
-from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
-from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
+from app.services.sign_in import FAILED_MESSAGE, LoginFailed, SecondFactorNeeded, sign_in, sign_out
+from app.web.auth import (
+    SECOND_FACTOR_COOKIE,
+    SECOND_FACTOR_SECONDS,
+    SESSION_COOKIE,
+    MaybeStaff,
+    StaffUser,
+    second_factor_signer,
+    session_secret_from_cookie,
+    set_session_cookie,
+)
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
 
@@ -70,15 +79,20 @@ def login(
         response = _form(request, next=_next(request, next), email=email, message=error.detail, status=429)
         response.headers.update(error.headers)
         return response
+    except SecondFactorNeeded as needed:
+        response = redirect_to(request, "security.code_form", query={"next": _next(request, next)})
+        response.set_cookie(
+            SECOND_FACTOR_COOKIE,
+            second_factor_signer(state.secret_key).sign(str(needed.user_id)).decode(),
+            max_age=SECOND_FACTOR_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/login",
+        )
+        return response
     response = RedirectResponse(_next(request, next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_signer(state.secret_key).sign(secret).decode(),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, state.secret_key, secret)
     return response
 
 
