@@ -107,6 +107,12 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/password-reset/{token}"): dict.fromkeys(ROLES, 404),
     ("POST", "/password-reset/{token}"): dict.fromkeys(ROLES, 404),
     ("GET", "/account/password"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)},
+    ("GET", "/account/security"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)},
+    # A wrong code: the admin's second factor is set up already (409); others' is not (422).
+    ("POST", "/account/security"): {"anonymous": LOGIN, "admin": 409, **dict.fromkeys(ROLES[2:], 422)},
+    # Without a right password just before, there is no code to give: back to the sign-in page.
+    ("GET", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
+    ("POST", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
     ("POST", "/account/password"): {
         "anonymous": LOGIN,
         **dict.fromkeys(ROLES[1:], "redirect:/account/password?saved=1"),
@@ -265,6 +271,7 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/admin/users/{user_id}/active"): admin_form("redirect:/admin/users/"),
     # The viewer has chosen a password: a new invitation is a conflict (they can reset it instead).
     ("POST", "/admin/users/{user_id}/invitation"): admin_form(409),
+    ("POST", "/admin/users/{user_id}/second-factor/reset"): admin_form("redirect:/admin/users/"),
     ("GET", "/admin/audit"): ADMIN_PAGE,
 }
 
@@ -285,6 +292,8 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
         ("POST", "/admin/users"): {
             "data": {"email": "new.person@example.org", "trust_id": str(world.trust_a), "role": "viewer"}
         },
+        ("POST", "/account/security"): {"data": {"code": "000000"}},
+        ("POST", "/login/second-factor"): {"data": {"code": "000000"}},
         ("POST", "/trust/{trust_id}/invite"): {"data": {"email": "new.person@example.org", "role": "viewer"}},
         ("POST", "/invitations/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
         ("POST", "/password-reset/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
