@@ -145,6 +145,26 @@ class Settings(BaseSettings):
         le=1000,
         description="Password reset requests per email address, and per client, in the sign-in window.",
     )
+    oidc_issuer: str | None = Field(
+        None,
+        description=(
+            "Single sign-on: the OpenID Connect provider's issuer URL (Entra ID: "
+            "https://login.microsoftonline.com/<tenant>/v2.0; Google: https://accounts.google.com). When "
+            "unset, staff sign in with passwords only."
+        ),
+    )
+    oidc_client_id: str | None = Field(None, description="Single sign-on: this service's client id there.")
+    oidc_client_secret: SecretStr | None = Field(None, description="Single sign-on: the client secret.")
+    oidc_allowed_domains: str = Field(
+        "",
+        description=(
+            "Single sign-on: the email domains it may sign in, comma-separated (council.gov.uk,nhs.net); "
+            "empty for any. Only invited accounts ever sign in this way."
+        ),
+    )
+    oidc_label: str = Field(
+        "your organisation's account", description="Single sign-on: the button's words, after 'Sign in with'."
+    )
     require_mfa_for: str = Field(
         "admin",
         description=(
@@ -166,6 +186,16 @@ class Settings(BaseSettings):
         if roles - {"admin", "lead"}:
             raise ValueError("must name only admin and lead, separated by commas")
         return ",".join(sorted(roles))
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().lstrip("@") for d in self.oidc_allowed_domains.split(",") if d.strip()
+        )
 
     @property
     def mfa_required_for(self) -> frozenset[str]:

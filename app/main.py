@@ -33,6 +33,7 @@ from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
 from app.routes.pages import invitations as invitation_pages
+from app.routes.pages import oidc as oidc_pages
 from app.routes.pages import plans as plan_pages
 from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
@@ -128,6 +129,7 @@ ROUTERS = (
     auth_pages,
     account_pages,
     security_pages,
+    oidc_pages,
     trust_pages,
     invitation_pages,
     results_pages,

@@ -35,6 +35,7 @@ class LoginPage:
     message: str | None  # why signing in failed
     signed_out: bool
     password_set: bool  # just after choosing a password from an emailed link
+    sso_label: str | None = None  # "Sign in with …", when single sign-on is set up
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -108,6 +109,11 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     return response
 
 
+def _sso_label(request: Request) -> str | None:
+    settings = request.app.state.rainbow.settings
+    return str(settings.oidc_label) if settings.oidc_configured else None
+
+
 def _next(request: Request, target: str | None) -> str:
     return safe_next(target, default=path_for(request, "trust.my_trusts"))
 
@@ -119,5 +125,6 @@ def _form(request: Request, *, next: str, email: str, message: str | None, statu
         message=message,
         signed_out=request.query_params.get("signed_out") == "1",
         password_set=request.query_params.get("password_set") == "1",
+        sso_label=_sso_label(request),
     )
     return render_page(request, "auth/login.html", page, status=status)
