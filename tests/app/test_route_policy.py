@@ -112,6 +112,9 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/account/security"): {"anonymous": LOGIN, "admin": 409, **dict.fromkeys(ROLES[2:], 422)},
     # Without a right password just before, there is no code to give: back to the sign-in page.
     ("GET", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
+    # Single sign-on is not set up here: starting it is 503, and an answer without its cookie 401.
+    ("GET", "/login/oidc"): dict.fromkeys(ROLES, 503),
+    ("GET", "/login/oidc/callback"): dict.fromkeys(ROLES, 401),
     ("POST", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
     ("POST", "/account/password"): {
         "anonymous": LOGIN,
