@@ -37,6 +37,8 @@ class User(SQLModel, table=True):
     # The TOTP secret (base32); second factor in use once `mfa_enabled_at` is set
     totp_secret: str | None = Field(default=None, max_length=64)
     mfa_enabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # The TOTP time step last signed in with: a code works once, even within its 30 seconds
+    totp_last_step: int | None = None
 
 
 class Membership(SQLModel, table=True):

@@ -9,6 +9,7 @@ factor (audited); the person then sets it up again. `RAINBOW_REQUIRE_MFA_FOR` sa
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -68,7 +69,8 @@ def confirm_enrolment(runtime: Runtime, *, staff: Staff, code: str) -> list[str]
         user = users.get_user(db, user_id=staff.user_id)
         if user.mfa_enabled_at is not None:
             raise Conflict("Your second factor is already set up.")
-        if user.totp_secret is None or not _totp_matches(user.totp_secret, code):
+        step = _totp_step(user.totp_secret, code) if user.totp_secret else None
+        if step is None:
             throttle.record_failure(db, key=key)
             failed = True
         else:
@@ -76,6 +78,7 @@ def confirm_enrolment(runtime: Runtime, *, staff: Staff, code: str) -> list[str]
             codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
             hashes = [second_factor.code_hash(runtime.secret_key, c) for c in codes]
             second_factor.enable(db, user_id=staff.user_id, hashes=hashes)
+            user.totp_last_step = step
             audit.record(db, action="mfa.enable", actor=staff, target=f"user {staff.user_id}")
     if failed:
         raise Invalid("code", "That code is not right. Type the 6 digits your app shows now.")
@@ -94,7 +97,9 @@ def sign_in_with_code(runtime: Runtime, *, user_id: int, code: str) -> str:
         user = users.get_user(db, user_id=user_id)
         via = None
         if user.is_active and user.totp_secret and user.mfa_enabled_at is not None:
-            if _totp_matches(user.totp_secret, code):
+            step = _totp_step(user.totp_secret, code)
+            if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
+                user.totp_last_step = step  # the same code, or an older one, never works again
                 via = "authenticator app"
             elif second_factor.use_recovery_code(
                 db, user_id=user_id, hashed=second_factor.code_hash(runtime.secret_key, code)
@@ -138,14 +143,17 @@ def status_of(runtime: Runtime, *, user_id: int) -> Status:
         return Status(enabled=user.mfa_enabled_at is not None, codes_left=left)
 
 
-def _totp_matches(secret: str, code: str) -> bool:
+def _totp_step(secret: str, code: str) -> int | None:
+    """The time step (of 30 s) whose code `code` is, allowing one step of clock drift either way; None when
+    it is none of them."""
     digits = code.strip().replace(" ", "")
-    return (
-        len(digits) == 6
-        and digits.isascii()
-        and digits.isdigit()
-        and pyotp.TOTP(secret).verify(digits, valid_window=1)
-    )
+    if len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
+        return None
+    totp, now = pyotp.TOTP(secret), time.time()
+    for offset in (0, -1, 1):
+        if secrets.compare_digest(totp.at(now, counter_offset=offset), digits):
+            return int(totp.timecode(now)) + offset
+    return None
 
 
 def _new_recovery_code() -> str:

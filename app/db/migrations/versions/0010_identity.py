@@ -26,6 +26,7 @@ def upgrade() -> None:
         batch_op.alter_column("password_hash", existing_type=sa.String(length=255), nullable=True)
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("mfa_enabled_at", UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
     op.create_table(
         "account_links",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,6 +66,7 @@ def downgrade() -> None:
     # A person who never set a password cannot sign in after this either: an unusable hash keeps them out.
     op.execute("UPDATE users SET password_hash = '!' WHERE password_hash IS NULL")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
         batch_op.drop_column("mfa_enabled_at")
         batch_op.drop_column("totp_secret")
         batch_op.alter_column("password_hash", existing_type=sa.String(length=255), nullable=False)

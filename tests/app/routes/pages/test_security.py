@@ -172,3 +172,15 @@ def test_an_admin_resets_a_persons_second_factor_signing_them_out_and_it_is_audi
             and event.target == f"user {viewer}"
             and event.actor_email == "admin@example.org"
         )
+
+
+def test_a_code_signs_in_once_even_within_its_thirty_seconds(client: TestClient, world: World) -> None:
+    code = pyotp.TOTP(ADMIN_TOTP_SECRET).now()
+    location(sign_in(client, "admin@example.org"))
+    assert location(give_code(client, code)) == "/trust"
+
+    location(sign_in(client, "admin@example.org"))
+    replayed = give_code(client, code)
+
+    assert replayed.status_code == 401
+    assert sessions_of(client, world.users["admin"]) == 1
