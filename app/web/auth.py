@@ -106,8 +106,9 @@ def optional_staff(
     return staff
 
 
-#: Where someone who must set up a second factor may still go: setting it up, their password, signing out.
-SECOND_FACTOR_SETUP_PATHS = frozenset({"/account/security", "/account/password", "/logout"})
+#: Where someone who must set up a second factor may still go: setting it up, their password, signing out,
+#: and who they are (`/api/me`).
+SECOND_FACTOR_SETUP_PATHS = frozenset({"/account/security", "/account/password", "/logout", "/api/me"})
 
 
 async def require_staff(
