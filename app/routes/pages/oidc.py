@@ -16,10 +16,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.routes.pages.auth import LoginPage, safe_next
 from app.services import oidc
 from app.web.auth import set_session_cookie
-from app.web.pages import path_for, render_page
+from app.web.pages import PageRoute, path_for, render_page
 from app.web.state import AppState, get_state
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 OIDC_COOKIE = "rainbow_oidc"
 OIDC_COOKIE_SECONDS = 600

@@ -15,10 +15,10 @@ from app.routes.pages.auth import safe_next
 from app.routes.pages.room_screen import qr_svg
 from app.services import second_factor
 from app.web.auth import SECOND_FACTOR_COOKIE, StaffUser, pending_second_factor, set_session_cookie
-from app.web.pages import path_for, redirect_to, render_page
+from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 State = Annotated[AppState, Depends(get_state)]
 Code = Annotated[str, Form(max_length=40)]
 
