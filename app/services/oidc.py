@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet
 from app.config import Settings
 from app.db.engine import write_session
 from app.services.runtime import Runtime
+from app.services.sign_in import SecondFactorNeeded
 from app.store import audit
 from app.store.staff_sessions import start_session
 from app.store.users import find_user
@@ -121,6 +122,7 @@ def start(settings: Settings, *, redirect_uri: str, next: str) -> tuple[str, Pen
 def finish(runtime: Runtime, *, pending: Pending | None, params: dict[str, str], redirect_uri: str) -> str:
     """Sign in from the provider's answer; returns the new session's secret.
 
+    :raises SecondFactorNeeded: for an account with a second factor: the code comes next, as after a password.
     :raises SignOnFailed: for a missing or mismatched state (a replayed or forged answer), the provider's
         refusal, an ID token that fails verification, an unverified email, a domain not allowed, or an
         email with no invited, active account.
@@ -199,6 +201,8 @@ def _sign_in(runtime: Runtime, claims: dict[str, Any]) -> str:
         if user is None or not user.is_active or user.id is None:
             audit.record(db, action="login", outcome="failed", detail="single sign-on: no invited account")
             failed = True
+        elif user.mfa_enabled_at is not None:  # the second factor they set up is asked for here too
+            raise SecondFactorNeeded(user.id)
         else:
             failed = False
             audit.record(

@@ -81,17 +81,7 @@ def login(
         response.headers.update(error.headers)
         return response
     except SecondFactorNeeded as needed:
-        response = redirect_to(request, "security.code_form", query={"next": _next(request, next)})
-        response.set_cookie(
-            SECOND_FACTOR_COOKIE,
-            second_factor_signer(state.secret_key).sign(str(needed.user_id)).decode(),
-            max_age=SECOND_FACTOR_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/login",
-        )
-        return response
+        return ask_for_second_factor(request, state.secret_key, needed.user_id, next=_next(request, next))
     response = RedirectResponse(_next(request, next), status_code=303)
     set_session_cookie(response, request, state.secret_key, secret)
     return response
@@ -106,6 +96,21 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     response = redirect_to(request, "auth.login_form", query={"signed_out": 1})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+def ask_for_second_factor(request: Request, key: bytes, user_id: int, *, next: str) -> Response:
+    """After a right password (or single sign-on), on to the code: a signed five-minute cookie says whose."""
+    response = redirect_to(request, "security.code_form", query={"next": next})
+    response.set_cookie(
+        SECOND_FACTOR_COOKIE,
+        second_factor_signer(key).sign(str(user_id)).decode(),
+        max_age=SECOND_FACTOR_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/login",
+    )
     return response
 
 

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app.routes.pages.auth import LoginPage, safe_next
+from app.routes.pages.auth import LoginPage, ask_for_second_factor, safe_next
 from app.services import oidc
+from app.services.sign_in import SecondFactorNeeded
 from app.web.auth import set_session_cookie
 from app.web.pages import PageRoute, path_for, render_page
 from app.web.state import AppState, get_state
@@ -80,6 +81,10 @@ def callback(request: Request, state: State) -> Response:
         )
     except oidc.SignOnFailed as error:
         return _refused(request, error.message, next=target, status=401)
+    except SecondFactorNeeded as needed:
+        response = ask_for_second_factor(request, state.secret_key, needed.user_id, next=target)
+        response.delete_cookie(OIDC_COOKIE, path="/login/oidc", httponly=True, samesite="lax")
+        return response
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, state.secret_key, secret)
     response.delete_cookie(OIDC_COOKIE, path="/login/oidc", httponly=True, samesite="lax")

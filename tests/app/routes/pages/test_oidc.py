@@ -7,17 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.config import Settings
-from app.db.engine import read_session
+from app.db.columns import utcnow
+from app.db.engine import read_session, write_session
 from app.db.tables import StaffSession, User
 from app.services.oidc import SignOnFailed, discover, verified_claims
 from tests.apps import build_app
-from tests.factories import app_state, make_user
+from tests.factories import ADMIN_TOTP_SECRET, app_state, make_user
 from tests.mailbox import free_port
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT_ID, OpenIdProvider, oidc_provider
 from tests.pages import parse, text_of
@@ -223,3 +225,27 @@ def test_without_single_sign_on_set_up_the_address_says_so(migrated: Settings) -
         assert parse(client.get("/login")).select_one('a[href^="/login/oidc"]') is None
     assert response.status_code == 503
     assert "Single sign-on is not set up" in text_of(parse(response).select_one(".error-summary"))
+
+
+def test_an_account_with_a_second_factor_gives_its_code_after_single_sign_on(
+    sso_client: TestClient, oidc_provider: OpenIdProvider
+) -> None:
+    with write_session(app_state(sso_client).engine) as db:
+        db.execute(
+            update(User)
+            .where(User.email == "alice@council.example")
+            .values(totp_secret=ADMIN_TOTP_SECRET, mfa_enabled_at=utcnow())
+        )
+
+    _, response = come_back(sso_client, oidc_provider, "alice")
+
+    assert (response.status_code, response.headers["location"]) == (303, "/login/second-factor?next=%2Ftrust")
+    assert sessions(sso_client) == 0
+    form = parse(sso_client.get("/login/second-factor")).select_one("form")
+    assert form is not None
+    data = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[name]")}
+    signed_in = sso_client.post(
+        "/login/second-factor", data={**data, "code": pyotp.TOTP(ADMIN_TOTP_SECRET).now()}
+    )
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/trust")
+    assert sso_client.get("/api/me").json()["email"] == "alice@council.example"
