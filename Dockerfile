@@ -6,7 +6,7 @@
 FROM node:20-bookworm-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # Builds the project's wheel from a clean tree, with htmx copied in first (as `make setup` does), and collects
 # the wheels of every dependency beside it, so the final stage installs without building anything.

@@ -141,12 +141,97 @@ class Settings(BaseSettings):
         description="A respondent's page returns to the start after this long untouched.",
     )
 
+    public_url: str | None = Field(
+        None,
+        description=(
+            "The address people reach the service at (https://rainbow.example.org), used in the links of "
+            "emails; when unset, the address of the request that sends the email."
+        ),
+    )
+    smtp_host: str | None = Field(
+        None,
+        description=(
+            "The SMTP server that sends invitations and password resets. When unset, no email is sent and "
+            "each link is written to the log, marked as for development only."
+        ),
+    )
+    smtp_port: int = Field(587, ge=1, le=65_535, description="The SMTP server's port.")
+    smtp_starttls: bool = Field(True, description="Whether to switch the SMTP connection to TLS (STARTTLS).")
+    smtp_user: str | None = Field(None, description="The SMTP user name, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="The SMTP password.")
+    smtp_from: str = Field(
+        "OCW Rainbow <rainbow@localhost>", description="The sender of the service's emails."
+    )
+    smtp_timeout_seconds: float = Field(
+        10, gt=0, le=300, description="How long to wait for the SMTP server before giving up, in seconds."
+    )
+    invite_hours: int = Field(
+        72, ge=1, le=30 * 24, description="How long an invitation's link works, in hours."
+    )
+    password_reset_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="How long a password reset link works, in minutes."
+    )
+    password_reset_limit: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Password reset requests per email address, and per client, in the sign-in window.",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description=(
+            "Single sign-on: the OpenID Connect provider's issuer URL (Entra ID: "
+            "https://login.microsoftonline.com/<tenant>/v2.0; Google: https://accounts.google.com). When "
+            "unset, staff sign in with passwords only."
+        ),
+    )
+    oidc_client_id: str | None = Field(None, description="Single sign-on: this service's client id there.")
+    oidc_client_secret: SecretStr | None = Field(None, description="Single sign-on: the client secret.")
+    oidc_allowed_domains: str = Field(
+        "",
+        description=(
+            "Single sign-on: the email domains it may sign in, comma-separated (council.gov.uk,nhs.net); "
+            "empty for any. Only invited accounts ever sign in this way."
+        ),
+    )
+    oidc_label: str = Field(
+        "your organisation's account", description="Single sign-on: the button's words, after 'Sign in with'."
+    )
+    require_mfa_for: str = Field(
+        "admin",
+        description=(
+            "Who must use a second factor (TOTP): `admin`, `admin,lead`, or empty for nobody; others may."
+        ),
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_engine(cls, url: str) -> str:
         if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return url
+
+    @field_validator("require_mfa_for")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        roles = {part.strip() for part in value.split(",") if part.strip()}
+        if roles - {"admin", "lead"}:
+            raise ValueError("must name only admin and lead, separated by commas")
+        return ",".join(sorted(roles))
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().lstrip("@") for d in self.oidc_allowed_domains.split(",") if d.strip()
+        )
+
+    @property
+    def mfa_required_for(self) -> frozenset[str]:
+        return frozenset(part for part in self.require_mfa_for.split(",") if part)
 
     @model_validator(mode="after")
     def _comments_need_larger_groups(self) -> Settings:

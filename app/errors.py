@@ -4,8 +4,10 @@
     ├── BadRequest (400)
     ├── NotAuthenticated (401)   pages answer it with a redirect to /login
     ├── Forbidden (403)
+    │   └── SecondFactorRequired (403)   pages answer it with a redirect to /account/security
     ├── NotFound (404)           also for objects of another trust: their existence is not revealed
     ├── Conflict (409)
+    ├── Gone (410)               a link that has expired or has been used
     ├── Invalid (422)            names the field
     ├── TooManyRequests (429)    carries Retry-After
     └── ServiceUnavailable (503)
@@ -43,6 +45,12 @@ class Forbidden(AppError):
     title = "You do not have access to this"
 
 
+class SecondFactorRequired(Forbidden):
+    """Signed in, but `RAINBOW_REQUIRE_MFA_FOR` asks this person to set up a second factor first."""
+
+    title = "Set up your second factor first"
+
+
 class NotFound(AppError):
     status = 404
     title = "Not found"
@@ -51,6 +59,11 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     title = "That clashes with something that already exists"
+
+
+class Gone(AppError):
+    status = 410
+    title = "That link no longer works"
 
 
 class Invalid(AppError):

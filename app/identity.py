@@ -23,6 +23,7 @@ class Staff:
     is_admin: bool
     roles: Mapping[int, Role] = field(default_factory=dict)
     via: Literal["session", "token"] = "session"
+    mfa: bool = False  # their second factor is set up
 
     def role_in(self, trust_id: int) -> Role | None:
         return self.roles.get(trust_id)

@@ -28,15 +28,20 @@ from app.routes.api import room as room_api
 from app.routes.api import scores as scores_api
 from app.routes.api import sessions as session_api
 from app.routes.api import staff as staff_api
+from app.routes.pages import accounts as account_pages
 from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
+from app.routes.pages import invitations as invitation_pages
+from app.routes.pages import oidc as oidc_pages
 from app.routes.pages import plans as plan_pages
 from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
+from app.routes.pages import security as security_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trust as trust_pages
+from app.services.mail import Mailer
 from app.services.submissions import SubmissionWriter
 from app.web.body_limit import IMPORT_PATH, BodyLimit, BodyLimitMiddleware
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
@@ -76,6 +81,7 @@ def create_app(
     if surveys is None:
         surveys = load_surveys(settings.surveys_dir, framework)
     engine = create_db_engine(settings)
+    mailer = Mailer(settings, engine)
     app = FastAPI(
         title="OCW Rainbow",
         summary="One Children's Workforce rainbow self-assessment",
@@ -83,7 +89,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,  # the stock docs pages load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
-        lifespan=_lifespan(engine, framework, surveys),
+        lifespan=_lifespan(engine, framework, surveys, mailer),
         dependencies=[Depends(csrf_protect)],
     )
     app.state.rainbow = AppState(
@@ -94,6 +100,7 @@ def create_app(
         surveys=surveys,
         templates=create_templates(framework),
         submissions=SubmissionWriter(engine, framework, surveys),
+        mailer=mailer,
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
@@ -123,7 +130,11 @@ ROUTERS = (
     walkthrough,
     theme,
     auth_pages,
+    account_pages,
+    security_pages,
+    oidc_pages,
     trust_pages,
+    invitation_pages,
     results_pages,
     publication_pages,
     admin_pages,
@@ -134,7 +145,7 @@ ROUTERS = (
 
 
 def _lifespan(
-    engine: Engine, framework: Framework, surveys: SurveyBook
+    engine: Engine, framework: Framework, surveys: SurveyBook, mailer: Mailer
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -150,6 +161,7 @@ def _lifespan(
             yield
             background.cancel_scope.cancel()
         gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
+        await anyio.to_thread.run_sync(mailer.close)  # emails already queued still go
         engine.dispose()
 
     return lifespan

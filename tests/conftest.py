@@ -30,6 +30,7 @@ from app.db.engine import create_db_engine, database_url
 from app.db.migrate import head_revision, upgrade
 from tests.apps import build_app
 from tests.factories import World, app_state, make_world
+from tests.mailbox import mailbox  # noqa: F401  (the fixture: a real SMTP server)
 
 POSTGRES_URL = os.environ.get("RAINBOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

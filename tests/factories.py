@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.choices import Role, SessionState
+from app.db.columns import utcnow
 from app.db.engine import write_session
 from app.db.tables import FocusSession, Membership, Round, Trust, User
 from app.passwords import hash_password
@@ -20,6 +21,7 @@ from app.web.csrf import CSRF_COOKIE, CSRF_HEADER, expected_token
 from app.web.state import AppState
 
 PASSWORD = "correct horse battery staple"
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the world's admin's second factor
 ROLES = ("anonymous", "admin", "lead_a", "facilitator_a", "viewer_a", "lead_b")
 
 
@@ -61,6 +63,10 @@ def make_world(engine: Engine) -> World:
         for role_name in ROLES[1:]:
             email = f"{role_name.replace('_', '.')}@example.org"
             user = User(email=email, password_hash=password_hash(), is_admin=role_name == "admin")
+            if (
+                role_name == "admin"
+            ):  # site administrators must have a second factor (RAINBOW_REQUIRE_MFA_FOR)
+                user.totp_secret, user.mfa_enabled_at = ADMIN_TOTP_SECRET, utcnow()
             db.add(user)
             db.flush()
             assert user.id is not None
@@ -111,6 +117,8 @@ def make_user(
 ) -> int:
     with write_session(engine) as db:
         user = User(email=email, password_hash=password_hash(), is_admin=admin)
+        if admin:
+            user.totp_secret, user.mfa_enabled_at = ADMIN_TOTP_SECRET, utcnow()
         db.add(user)
         db.flush()
         assert user.id is not None

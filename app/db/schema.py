@@ -3,6 +3,6 @@ compare them with. Import this module, not a single table module, to have them a
 
 from __future__ import annotations
 
-from app.db import disclosure_tables, rollup_tables, tables
+from app.db import disclosure_tables, identity_tables, rollup_tables, tables
 
-TABLE_MODULES = (tables, rollup_tables, disclosure_tables)
+TABLE_MODULES = (tables, rollup_tables, disclosure_tables, identity_tables)

@@ -29,10 +29,16 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True)
-    password_hash: str = Field(max_length=255)
+    # None until the person sets one (an invitation not yet taken up, or single sign-on only)
+    password_hash: str | None = Field(default=None, max_length=255)
     is_admin: bool = False
     is_active: bool = True
     created_at: datetime = timestamp()
+    # The TOTP secret (base32); second factor in use once `mfa_enabled_at` is set
+    totp_secret: str | None = Field(default=None, max_length=64)
+    mfa_enabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # The TOTP time step last signed in with: a code works once, even within its 30 seconds
+    totp_last_step: int | None = None
 
 
 class Membership(SQLModel, table=True):

@@ -39,6 +39,15 @@ class LoginFailed(Exception):
     """Wrong email or password, or a disabled account: the caller shows `FAILED_MESSAGE`."""
 
 
+class SecondFactorNeeded(Exception):
+    """The password was right and the account has a second factor: no session yet, the code comes next
+    (`app.services.second_factor.sign_in_with_code`)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(user_id)
+        self.user_id = user_id
+
+
 @dataclass(frozen=True)
 class LoginThrottles:
     per_account_client: Throttle
@@ -122,6 +131,7 @@ def finish(runtime: Runtime, attempt: Attempt, *, password: str) -> SignedIn:
 
     :raises LoginFailed: when the email and password do not match an active account.
     :raises TooManyRequests: when this failure takes an unknown client to its limit.
+    :raises SecondFactorNeeded: when they do match, and the account has a second factor to give next.
     """
     throttles = LoginThrottles.of(runtime)
     with read_session(runtime.engine) as db:
@@ -133,11 +143,13 @@ def finish(runtime: Runtime, attempt: Attempt, *, password: str) -> SignedIn:
         and user is not None
         and user.is_active
     )
+    if ok and user is not None and user.id is not None and user.mfa_enabled_at is not None:
+        with write_session(runtime.engine) as db:
+            _clear_throttles(db, throttles, attempt)
+        raise SecondFactorNeeded(user.id)
     with write_session(runtime.engine) as db:
         if ok and user is not None and user.id is not None:
-            for name in ("per_account_client", "per_account", "per_device"):
-                if name in attempt.keys:
-                    getattr(throttles, name).clear(db, key=attempt.keys[name])
+            _clear_throttles(db, throttles, attempt)
             audit.record(db, action="login", actor_id=user.id, actor_email=user.email)
             secret = start_session(db, user_id=user.id)
             return SignedIn(secret, device_cookie(runtime.secret_key, attempt.email))
@@ -155,6 +167,12 @@ def finish(runtime: Runtime, attempt: Attempt, *, password: str) -> SignedIn:
         with read_session(runtime.engine) as db:
             _refuse_if_throttled(db, throttles, attempt.keys)
     raise LoginFailed
+
+
+def _clear_throttles(db: Session, throttles: LoginThrottles, attempt: Attempt) -> None:
+    for name in ("per_account_client", "per_account", "per_device"):
+        if name in attempt.keys:
+            getattr(throttles, name).clear(db, key=attempt.keys[name])
 
 
 def _record_failure(db: Session, throttles: LoginThrottles, attempt: Attempt) -> None:

@@ -42,6 +42,14 @@ def end_all_sessions(db: Session, *, user_id: int) -> None:
     db.execute(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
 
 
+def end_other_sessions(db: Session, *, user_id: int, keep_secret: str | None) -> None:
+    """End every session of the user but the one whose secret is `keep_secret` (None: end them all)."""
+    query = delete(StaffSession).where(col(StaffSession.user_id) == user_id)
+    if keep_secret is not None:
+        query = query.where(col(StaffSession.secret_hash) != secret_hash(keep_secret))
+    db.execute(query)
+
+
 def create_api_token(db: Session, *, user_id: int) -> str:
     """A new personal API token for the user. Only its hash is stored: this is the one chance to show it."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -86,15 +94,16 @@ def staff_from_token(engine: Engine, *, token: str) -> Staff | None:
 
 
 def _staff_of(rows: Sequence[Sequence[Any]], *, via: Literal["session", "token"]) -> Staff | None:
-    """A user's rows of (id, email, is_admin, is_active, trust_id, role), one per membership (or one with no
-    trust), as `Staff`; None for no rows or a disabled account."""
+    """A user's rows of (id, email, is_admin, is_active, mfa_enabled_at, trust_id, role), one per membership
+    (or one with no trust), as `Staff`; None for no rows or a disabled account."""
     if not rows:
         return None
-    user_id, email, is_admin, is_active = rows[0][:4]
+    user_id, email, is_admin, is_active, mfa_enabled_at = rows[0][:5]
     if not is_active:
         return None
     roles = {trust_id: Role(role) for *_, trust_id, role in rows if trust_id is not None}
-    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via)
+    mfa = mfa_enabled_at is not None
+    return Staff(user_id=user_id, email=email, is_admin=is_admin, roles=roles, via=via, mfa=mfa)
 
 
 # Every request of signed-in staff runs one of these: Core statements on the tables, built once, because
@@ -108,6 +117,7 @@ _USER_WITH_ROLES = (
     _USERS.c.email,
     _USERS.c.is_admin,
     _USERS.c.is_active,
+    _USERS.c.mfa_enabled_at,
     _MEMBERSHIPS.c.trust_id,
     _MEMBERSHIPS.c.role,
 )

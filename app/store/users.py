@@ -127,3 +127,32 @@ def set_active(db: Session, *, actor: Staff, user_id: int, active: bool) -> User
 def count_admins(db: Session) -> int:
     admins = select(func.count()).select_from(User).where(col(User.is_admin), col(User.is_active))
     return int(db.scalar(admins) or 0)
+
+
+def accounts_with_roles(
+    db: Session, *, trust_id: int | None = None, role: Role | None = None
+) -> list[tuple[User, list[tuple[str, Role]]]]:
+    """Every account with its (trust name, role) pairs; with `trust_id` or `role`, only the accounts that have
+    such a membership (the pairs shown are all of theirs)."""
+    rows = db.execute(
+        select(User, col(Trust.name), col(Membership.role))
+        .outerjoin(Membership, col(Membership.user_id) == User.id)
+        .outerjoin(Trust, col(Trust.id) == Membership.trust_id)
+        .order_by(User.email, Trust.name)
+    ).all()
+    found: dict[int, tuple[User, list[tuple[str, Role]]]] = {}
+    matching: set[int] = set()
+    for user, trust_name, member_role in rows:
+        assert user.id is not None
+        entry = found.setdefault(user.id, (user, []))
+        if trust_name is not None:
+            entry[1].append((trust_name, member_role))
+    if trust_id is None and role is None:
+        return list(found.values())
+    member_rows = db.execute(
+        select(col(Membership.user_id), col(Membership.trust_id), col(Membership.role))
+    ).all()
+    for user_id, member_trust, member_role in member_rows:
+        if (trust_id is None or member_trust == trust_id) and (role is None or member_role == role):
+            matching.add(user_id)
+    return [entry for user_id, entry in found.items() if user_id in matching]

@@ -11,15 +11,20 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, Signer, TimestampSigner
 
-from app.errors import Forbidden, NotAuthenticated
+from app.errors import Forbidden, NotAuthenticated, SecondFactorRequired
 from app.identity import Staff
+from app.services.second_factor import must_have_second_factor
 from app.store.staff_sessions import staff_from_session, staff_from_token
 from app.web.state import AppState, get_state
 
 SESSION_COOKIE = "rainbow_session"
+#: Between the password and the second factor: the account's id, signed and timed (no session yet).
+SECOND_FACTOR_COOKIE = "rainbow_second_factor"
+SECOND_FACTOR_SECONDS = 300
 #: An anonymous respondent's token, set when they join a session (see app.store.participants).
 PARTICIPANT_COOKIE = "rainbow_participant"
 
@@ -36,6 +41,33 @@ def session_secret_from_cookie(key: bytes, cookie: str | None) -> str | None:
         return session_signer(key).unsign(cookie).decode()
     except BadSignature:
         return None
+
+
+def set_session_cookie(response: Response, request: Request, key: bytes, secret: str) -> None:
+    """Give the browser its signed session cookie (HttpOnly, SameSite=Lax, Secure over https)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_signer(key).sign(secret).decode(),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def second_factor_signer(key: bytes) -> TimestampSigner:
+    return TimestampSigner(key, salt="rainbow.second-factor")
+
+
+def pending_second_factor(key: bytes, cookie: str | None) -> int | None:
+    """The account whose password was just right, while its second factor is awaited (five minutes)."""
+    if not cookie:
+        return None
+    try:
+        value = second_factor_signer(key).unsign(cookie, max_age=SECOND_FACTOR_SECONDS).decode()
+    except BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
 
 
 def bearer_token(request: Request) -> str | None:
@@ -74,12 +106,34 @@ def optional_staff(
     return staff
 
 
-async def require_staff(staff: Annotated[Staff | None, Depends(optional_staff)], request: Request) -> Staff:
-    """:raises NotAuthenticated: for anyone not signed in (a bad token is the same as none)."""
+#: Where someone who must set up a second factor may still go: setting it up, their password, signing out,
+#: and who they are (`/api/me`).
+SECOND_FACTOR_SETUP_PATHS = frozenset({"/account/security", "/account/password", "/logout", "/api/me"})
+
+
+async def require_staff(
+    staff: Annotated[Staff | None, Depends(optional_staff)],
+    request: Request,
+    state: Annotated[AppState, Depends(get_state)],
+) -> Staff:
+    """:raises NotAuthenticated: for anyone not signed in (a bad token is the same as none).
+    :raises SecondFactorRequired: for a browser of someone `RAINBOW_REQUIRE_MFA_FOR` asks for a second factor
+        they have not set up yet, anywhere but the pages to set it up (API tokens, made on the command line,
+        are not asked).
+    """
     if staff is None:
         if bearer_token(request) is not None:
             raise NotAuthenticated("That API token is not valid.", headers={"WWW-Authenticate": "Bearer"})
         raise NotAuthenticated("Please sign in.", headers={"WWW-Authenticate": "Bearer"})
+    if (
+        staff.via == "session"
+        and not staff.mfa
+        and request.url.path not in SECOND_FACTOR_SETUP_PATHS
+        and must_have_second_factor(state.settings, staff)
+    ):
+        raise SecondFactorRequired(
+            "Set up your second factor (an authenticator app) at /account/security first."
+        )
     return staff
 
 

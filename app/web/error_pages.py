@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from app.errors import AppError, Invalid, NotAuthenticated
+from app.errors import AppError, Invalid, NotAuthenticated, SecondFactorRequired
 
 log = logging.getLogger("rainbow.errors")
 
@@ -34,6 +34,7 @@ _TITLES = {
     403: "You do not have access to this",
     404: "Page not found",
     405: "That action is not allowed here",
+    410: "That link no longer works",
     413: "That is too large to send",
     422: "Some of what was sent is not valid",
     429: "Too many attempts",
@@ -85,6 +86,8 @@ async def _app_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, AppError)
     if isinstance(error, NotAuthenticated) and not wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if isinstance(error, SecondFactorRequired) and not wants_json(request):
+        return RedirectResponse("/account/security?required=1", status_code=303)
     if isinstance(error, Invalid):
         return error_response(request, 422, [{"field": f, "message": m} for f, m in error.problems])
     return error_response(request, error.status, error.detail, headers=error.headers)

@@ -1,5 +1,5 @@
 """What the running service holds: settings, the database engine, the framework and questionnaires, templates,
-the writer of participants' answers and the cache of drawn charts.
+the writer of participants' answers, the mailer and the cache of drawn charts.
 
 Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
 dependency, so nothing lives in module globals and tests can build as many apps as they like.
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.services.chart_cache import ChartCache
+from app.services.mail import Mailer
 from app.services.reports import ReportContext, Thresholds
 from app.services.runtime import Runtime
 from framework.model import Framework
@@ -36,6 +37,7 @@ class AppState:
     surveys: SurveyBook
     templates: Jinja2Blocks
     submissions: SubmissionWriter
+    mailer: Mailer
     charts: ChartCache = field(default_factory=ChartCache)
 
     @cached_property

@@ -31,8 +31,9 @@ from app.db.tables import Action, FocusSession, Round, SupportNeed, Target
 from app.main import create_app
 from app.services.disclosure.publication import PublicationRules, publish
 from tests.conftest import ENGINES, TEST_SECRET, fresh_database
-from tests.factories import ROLES, World, add_round, app_state, browse_as, make_world
+from tests.factories import PASSWORD, ROLES, World, add_round, app_state, browse_as, make_world
 
+NEW_PASSWORD = "plum orchard under moonlight"
 LOGIN = "login"  # 303 to /login?next=…: the sign-in page, for anonymous visitors to staff pages
 PUBLIC = dict.fromkeys(ROLES, 200)
 
@@ -80,7 +81,7 @@ RUN_SESSION_PAGE = {**LEAD_A_PAGE, "facilitator_a": 200}
 RUNNERS = ("admin", "lead_a", "facilitator_a")
 
 
-def admin_form(success: str) -> dict[str, int | str]:
+def admin_form(success: int | str) -> dict[str, int | str]:
     return {**ADMIN_PAGE, "admin": success}
 
 
@@ -97,6 +98,28 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/login"): {"anonymous": 200, **dict.fromkeys(ROLES[1:], "redirect:/trust")},
     ("POST", "/login"): dict.fromkeys(ROLES, 401),  # sent with a wrong password
     ("POST", "/logout"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], "redirect:/login?signed_out=1")},
+    # One's own account: links from emails work for whoever holds them (a token never sent is 404), the
+    # reset form is public (the same answer for every address), changing a password needs signing in.
+    ("GET", "/invitations/{token}"): dict.fromkeys(ROLES, 404),
+    ("POST", "/invitations/{token}"): dict.fromkeys(ROLES, 404),
+    ("GET", "/password-reset"): PUBLIC,
+    ("POST", "/password-reset"): PUBLIC,
+    ("GET", "/password-reset/{token}"): dict.fromkeys(ROLES, 404),
+    ("POST", "/password-reset/{token}"): dict.fromkeys(ROLES, 404),
+    ("GET", "/account/password"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)},
+    ("GET", "/account/security"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)},
+    # A wrong code: the admin's second factor is set up already (409); others' is not (422).
+    ("POST", "/account/security"): {"anonymous": LOGIN, "admin": 409, **dict.fromkeys(ROLES[2:], 422)},
+    # Without a right password just before, there is no code to give: back to the sign-in page.
+    ("GET", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
+    # Single sign-on is not set up here: starting it is 503, and an answer without its cookie 401.
+    ("GET", "/login/oidc"): dict.fromkeys(ROLES, 503),
+    ("GET", "/login/oidc/callback"): dict.fromkeys(ROLES, 401),
+    ("POST", "/login/second-factor"): dict.fromkeys(ROLES, "redirect:/login"),
+    ("POST", "/account/password"): {
+        "anonymous": LOGIN,
+        **dict.fromkeys(ROLES[1:], "redirect:/account/password?saved=1"),
+    },
     # Staff API.
     ("GET", "/api/me"): staff_api(admin=200, lead_a=200, facilitator_a=200, viewer_a=200, lead_b=200),
     ("POST", "/api/trusts"): only(ADMIN_API, admin=201),
@@ -212,6 +235,10 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/trust/{trust_id}/actions/{action_id}/move"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
     ),
+    ("GET", "/trust/{trust_id}/invite"): LEAD_A_PAGE,
+    ("POST", "/trust/{trust_id}/invite"): only(
+        LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
+    ),
     ("GET", "/trust/rounds/{round_id}/delete"): LEAD_A_PAGE,
     ("POST", "/trust/rounds/{round_id}/delete"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
@@ -245,6 +272,9 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/admin/users/{user_id}/memberships"): admin_form("redirect:/admin/users/"),
     ("POST", "/admin/users/{user_id}/memberships/{trust_id}/delete"): admin_form("redirect:/admin/users/"),
     ("POST", "/admin/users/{user_id}/active"): admin_form("redirect:/admin/users/"),
+    # The viewer has chosen a password: a new invitation is a conflict (they can reset it instead).
+    ("POST", "/admin/users/{user_id}/invitation"): admin_form(409),
+    ("POST", "/admin/users/{user_id}/second-factor/reset"): admin_form("redirect:/admin/users/"),
     ("GET", "/admin/audit"): ADMIN_PAGE,
 }
 
@@ -263,7 +293,16 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
         ("POST", "/trust/rounds/{round_id}/delete"): {"data": {"confirm_name": world.round_a_name}},
         ("POST", "/admin/trusts"): {"data": {"name": "Trust C"}},
         ("POST", "/admin/users"): {
-            "data": {"email": "new.person@example.org", "password": "a long enough password"}
+            "data": {"email": "new.person@example.org", "trust_id": str(world.trust_a), "role": "viewer"}
+        },
+        ("POST", "/account/security"): {"data": {"code": "000000"}},
+        ("POST", "/login/second-factor"): {"data": {"code": "000000"}},
+        ("POST", "/trust/{trust_id}/invite"): {"data": {"email": "new.person@example.org", "role": "viewer"}},
+        ("POST", "/invitations/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
+        ("POST", "/password-reset/{token}"): {"data": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}},
+        ("POST", "/password-reset"): {"data": {"email": "lead.a@example.org"}},
+        ("POST", "/account/password"): {
+            "data": {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
         },
         ("POST", "/admin/users/{user_id}/memberships"): {
             "data": {"trust_id": str(world.trust_a), "role": "lead"}
@@ -339,6 +378,7 @@ def concrete_path(path: str, world: World) -> str:
         arc="orange",
         viewpoint="child",
         step=1,
+        token="never-sent-by-email",
     )
 
 

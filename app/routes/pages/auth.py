@@ -13,8 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import TooManyRequests
 from app.services import sign_in
-from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_out
-from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
+from app.services.sign_in import FAILED_MESSAGE, LoginFailed, SecondFactorNeeded, sign_out
+from app.web.auth import (
+    SECOND_FACTOR_COOKIE,
+    SECOND_FACTOR_SECONDS,
+    SESSION_COOKIE,
+    MaybeStaff,
+    StaffUser,
+    second_factor_signer,
+    session_secret_from_cookie,
+    set_session_cookie,
+)
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
 
@@ -31,6 +40,8 @@ class LoginPage:
     email: str
     message: str | None  # why signing in failed
     signed_out: bool
+    password_set: bool  # just after choosing a password from an emailed link
+    sso_label: str | None = None  # "Sign in with …", when single sign-on is set up
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -84,23 +95,17 @@ async def login(
         response = _form(request, next=_next(request, next), email=email, message=error.detail, status=429)
         response.headers.update(error.headers)
         return response
+    except SecondFactorNeeded as needed:
+        return ask_for_second_factor(request, state.secret_key, needed.user_id, next=_next(request, next))
     response = RedirectResponse(_next(request, next), status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_signer(state.secret_key).sign(signed_in.session_secret).decode(),
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    set_session_cookie(response, request, state.secret_key, signed_in.session_secret)
     response.set_cookie(
         DEVICE_COOKIE,
         signed_in.device_cookie,
         max_age=DEVICE_COOKIE_DAYS * 86_400,
         httponly=True,
         samesite="strict",
-        secure=secure,
+        secure=request.url.scheme == "https",
         path="/login",
     )
     return response
@@ -118,6 +123,26 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     return response
 
 
+def ask_for_second_factor(request: Request, key: bytes, user_id: int, *, next: str) -> Response:
+    """After a right password (or single sign-on), on to the code: a signed five-minute cookie says whose."""
+    response = redirect_to(request, "security.code_form", query={"next": next})
+    response.set_cookie(
+        SECOND_FACTOR_COOKIE,
+        second_factor_signer(key).sign(str(user_id)).decode(),
+        max_age=SECOND_FACTOR_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/login",
+    )
+    return response
+
+
+def _sso_label(request: Request) -> str | None:
+    settings = request.app.state.rainbow.settings
+    return str(settings.oidc_label) if settings.oidc_configured else None
+
+
 def _next(request: Request, target: str | None) -> str:
     return safe_next(target, default=path_for(request, "trust.my_trusts"))
 
@@ -128,5 +153,7 @@ def _form(request: Request, *, next: str, email: str, message: str | None, statu
         email=email,
         message=message,
         signed_out=request.query_params.get("signed_out") == "1",
+        password_set=request.query_params.get("password_set") == "1",
+        sso_label=_sso_label(request),
     )
     return render_page(request, "auth/login.html", page, status=status)

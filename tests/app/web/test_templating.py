@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 from jinja2 import Environment, meta, nodes
 
 from app.routes.pages import (
+    accounts,
     admin,
     auth,
     facilitate,
+    invitations,
     join,
     paper,
     plans,
@@ -25,6 +27,7 @@ from app.routes.pages import (
     review,
     room,
     room_screen,
+    security,
     targets,
     trust,
     walkthrough,
@@ -118,6 +121,12 @@ def test_a_change_carries_its_sign_with_a_real_minus() -> None:
 # --- each template uses what its page gives it, and every field is used ----------------------------------
 
 PAGES: dict[str, type[Any]] = {
+    "account/change_password.html": accounts.ChangePasswordPage,
+    "account/invite.html": invitations.InvitePage,
+    "account/reset_request.html": accounts.ResetRequestPage,
+    "account/second_factor.html": security.CodePage,
+    "account/security.html": security.SecurityPage,
+    "account/set_password.html": accounts.SetPasswordPage,
     "admin/overview.html": admin.OverviewPage,
     "admin/user.html": admin.UserPage,
     "admin/audit.html": admin.AuditPage,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -130,6 +131,23 @@ def test_a_short_password_is_422_naming_the_field(client: TestClient, world: Wor
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "body.password"
     assert "12 characters" in response.json()["detail"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        pytest.param(" " * 12, "must not be only spaces", id="twelve-spaces"),
+        pytest.param("\x00" * 12, "control characters", id="twelve-nuls"),
+        pytest.param("password1234", "too common", id="common"),
+    ],
+)
+def test_the_passwords_the_probe_found_accepted_are_422(
+    client: TestClient, world: World, password: str, message: str
+) -> None:
+    body = {"email": "x@example.org", "password": password}
+    response = client.post("/api/users", json=body, headers=bearer(world, "admin"))
+    assert response.status_code == 422
+    assert message in response.json()["detail"][0]["message"]
 
 
 def test_an_unknown_role_is_422(client: TestClient, world: World) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 
 from app.choices import Role
+from app.config import Settings
 from app.db.engine import read_session
 from app.db.tables import Membership, Trust, User
-from app.passwords import verify_password
 from app.routes.pages.admin import AuditPage, OverviewPage, UserPage
-from tests.factories import World, app_state, browse_as, make_user
+from tests.apps import build_app
+from tests.factories import World, app_state, browse_as, make_user, make_world
+from tests.mailbox import Mailbox, free_port
 from tests.pages import (
     field_error,
     find_form,
@@ -25,8 +30,6 @@ from tests.pages import (
 )
 
 pytestmark = pytest.mark.database
-
-NEW_PASSWORD = "a long enough starting password"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -61,7 +64,7 @@ def listed_trusts(soup: BeautifulSoup) -> list[str]:
 def listed_accounts(soup: BeautifulSoup) -> dict[str, str]:
     """Staff accounts on /admin: email -> status."""
     rows = overview_section(soup, "users-title").select("table tbody tr")
-    return {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in rows}
+    return {row.th.get_text(strip=True): row.select("td")[-1].get_text(strip=True) for row in rows if row.th}
 
 
 def membership_rows(soup: BeautifulSoup) -> dict[str, str]:
@@ -124,83 +127,157 @@ def test_a_trust_name_already_used_is_refused_with_409_and_a_message(
 # --- staff accounts --------------------------------------------------------------------------------------
 
 
-def test_an_admin_adds_a_staff_account_with_the_starting_password_given(
-    client: TestClient, world: World
-) -> None:
-    browse_as(client, world.users["admin"])
+@pytest.fixture
+def mail_client(migrated: Settings, mailbox: Mailbox) -> Iterator[TestClient]:
+    """A client of an app that sends its emails to the test's SMTP server."""
+    with TestClient(build_app(mailbox.settings(migrated))) as test_client:
+        yield test_client
+
+
+def invite(client: TestClient, **fields: str) -> Response:
     form = find_form(get_page(client, "/admin"), "/admin/users")
+    return submit(client, form, **fields)
 
-    response = submit(client, form, email=" New.Lead@Example.org ", password=NEW_PASSWORD)
 
-    with read_session(app_state(client).engine) as db:
+def test_an_admin_invites_a_person_with_a_trust_and_role_in_one_form_and_the_email_arrives(
+    mail_client: TestClient, mailbox: Mailbox
+) -> None:
+    world = make_world(app_state(mail_client).engine)
+    browse_as(mail_client, world.users["admin"])
+
+    response = invite(mail_client, email=" New.Lead@Example.org ", trust_id=str(world.trust_a), role="lead")
+
+    with read_session(app_state(mail_client).engine) as db:
         user = db.scalar(select(User).where(User.email == "new.lead@example.org"))
-    assert user is not None
-    assert user.is_active and not user.is_admin
-    assert verify_password(user.password_hash, NEW_PASSWORD)
-    assert location(response) == f"/admin/users/{user.id}?added=1"
-    soup = get_page(client, location(response))
-    assert soup.h1.get_text(strip=True) == "new.lead@example.org"
-    assert text_of(soup.select_one(".notice")) == "Saved."
-    assert listed_accounts(get_page(client, "/admin"))["new.lead@example.org"] == "Active"
+    assert user is not None and user.id is not None
+    assert (user.is_active, user.is_admin, user.password_hash) == (True, False, None)
+    assert roles_in_db(mail_client, user.id) == {world.trust_a: Role.LEAD}
+    assert location(response) == f"/admin/users/{user.id}?invited=1"
+    (message,) = mailbox.wait_for(1)
+    assert mailbox.recipients == [["new.lead@example.org"]]
+    assert mailbox.link_in(message, "/invitations/").startswith("/invitations/")
+    app_state(mail_client).mailer.wait_idle()
+    page = get_page(mail_client, location(response))
+    assert "Sent" in text_of(
+        page.select_one('section[aria-labelledby="links-title"] tbody td:nth-of-type(2)')
+    )
+    assert listed_accounts(get_page(mail_client, "/admin"))["new.lead@example.org"] == "Invited"
+
+
+def test_the_admin_forms_ask_no_one_for_a_password(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    soup = get_page(client, "/admin")
+    assert soup.select('input[type="password"]') == []
+    assert get_page(client, f"/admin/users/{world.users['viewer_a']}").select('input[type="password"]') == []
+
+
+def test_a_failed_email_is_shown_to_the_admin_beside_the_invitation(migrated: Settings) -> None:
+    broken = migrated.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": free_port(), "smtp_starttls": False}
+    )
+    with TestClient(build_app(broken)) as client:
+        world = make_world(app_state(client).engine)
+        browse_as(client, world.users["admin"])
+        response = invite(client, email="new.person@example.org", trust_id=str(world.trust_a), role="viewer")
+        app_state(client).mailer.wait_idle()
+        page = get_page(client, location(response))
+        overview = get_page(client, "/admin")
+    links = text_of(page.select_one('section[aria-labelledby="links-title"]'))
+    assert "Failed" in links and "could not reach the SMTP server (ConnectionRefusedError" in links
+    assert listed_accounts(overview)["new.person@example.org"] == "Invited:the email failed"
+
+
+def test_without_smtp_the_invitation_says_its_link_went_to_the_log(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["admin"])
+    response = invite(client, email="new.person@example.org", trust_id=str(world.trust_a), role="viewer")
+    app_state(client).mailer.wait_idle()
+    links = text_of(get_page(client, location(response)).select_one('section[aria-labelledby="links-title"]'))
+    assert "no SMTP server is set up, so the link went to the service's log (development only)" in links
 
 
 @pytest.mark.parametrize(
-    ("email", "password", "problems"),
+    ("fields", "problems"),
     [
         pytest.param(
-            "new.lead@example.org",
-            "elevenchars",
-            {"password": "The starting password must be at least 12 characters long."},
-            id="short-password",
-        ),
-        pytest.param(
-            "new.lead.example.org",
-            NEW_PASSWORD,
+            {"email": "new.lead.example.org", "trust_id": "TRUST_A", "role": "lead"},
             {"email": "The email address must look like name@example.org."},
             id="malformed-email",
         ),
         pytest.param(
-            "new lead@example",
-            "short",
-            {
-                "email": "The email address must look like name@example.org.",
-                "password": "The starting password must be at least 12 characters long.",
-            },
-            id="both",
+            {"email": "new.lead@example.org", "trust_id": "TRUST_A", "role": ""},
+            {"role": "Choose the person's role in the trust."},
+            id="trust-without-role",
+        ),
+        pytest.param(
+            {"email": "new.lead@example.org", "trust_id": "", "role": "lead"},
+            {"role": "Choose the trust the role is in."},
+            id="role-without-trust",
+        ),
+        pytest.param(
+            {"email": "new.lead@example.org", "trust_id": "", "role": ""},
+            {"role": "Choose a trust and a role, or make the person a site administrator."},
+            id="nothing-to-do",
         ),
     ],
 )
-def test_a_bad_staff_account_form_is_refused_with_422_and_messages_and_nothing_created(
-    client: TestClient, world: World, email: str, password: str, problems: dict[str, str]
+def test_a_bad_invitation_is_refused_with_422_and_messages_and_nothing_created(
+    client: TestClient, world: World, fields: dict[str, str], problems: dict[str, str]
 ) -> None:
     browse_as(client, world.users["admin"])
     before = user_count(client)
-    form = find_form(get_page(client, "/admin"), "/admin/users")
+    fields = {name: str(world.trust_a) if value == "TRUST_A" else value for name, value in fields.items()}
 
-    response = submit(client, form, email=email, password=password)
+    response = invite(client, **fields)
 
     assert response.status_code == 422
     soup = parse(response)
-    shown = {name: field_error(soup, name) for name in problems}
-    assert shown == problems
-    summary = {str(a["href"]) for a in soup.select(".error-summary a")}
-    assert summary == {f"#field-{name}" for name in problems}
-    again = find_form(soup, "/admin/users")
-    assert again.select_one("#field-email")["value"] == email
-    assert again.select_one("#field-password").get("value", "") == ""
+    assert {name: field_error(soup, name) for name in problems} == problems
+    assert find_form(soup, "/admin/users").select_one("#field-email")["value"] == fields["email"]
     assert user_count(client) == before
 
 
 def test_an_email_that_already_has_an_account_is_refused_with_409(client: TestClient, world: World) -> None:
     browse_as(client, world.users["admin"])
     before = user_count(client)
-    form = find_form(get_page(client, "/admin"), "/admin/users")
 
-    response = submit(client, form, email="Lead.A@example.org", password=NEW_PASSWORD)
+    response = invite(client, email="Lead.A@example.org", trust_id=str(world.trust_b), role="viewer")
 
     assert response.status_code == 409
     assert field_error(parse(response), "email") == "There is already an account for lead.a@example.org."
     assert user_count(client) == before
+
+
+def test_the_accounts_list_shows_trusts_and_roles_and_filters_by_them(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["admin"])
+    everyone = overview_section(get_page(client, "/admin"), "users-title")
+    rows = {
+        row.th.get_text(strip=True): row.select("td")[0].get_text(" ", strip=True)
+        for row in everyone.select("tbody tr")
+    }
+    assert rows["lead.a@example.org"] == "Trust A: lead"
+    assert rows["admin@example.org"] == "None"
+
+    leads = listed_accounts(get_page(client, "/admin?role=lead"))
+    assert set(leads) == {"lead.a@example.org", "lead.b@example.org"}
+    trust_b = listed_accounts(get_page(client, f"/admin?trust={world.trust_b}"))
+    assert set(trust_b) == {"lead.b@example.org"}
+    assert set(listed_accounts(get_page(client, "/admin?trust=①&role=nonsense"))) == set(rows)
+
+
+def test_a_new_invitation_replaces_the_old_link(mail_client: TestClient, mailbox: Mailbox) -> None:
+    world = make_world(app_state(mail_client).engine)
+    browse_as(mail_client, world.users["admin"])
+    response = invite(mail_client, email="new.person@example.org", trust_id=str(world.trust_a), role="viewer")
+    user_page = location(response).split("?")[0]
+    resend = find_form(get_page(mail_client, user_page), f"{user_page}/invitation")
+
+    assert location(submit(mail_client, resend)) == f"{user_page}?invited=1"
+
+    first, second = mailbox.wait_for(2)
+    assert mail_client.get(mailbox.link_in(first, "/invitations/")).status_code == 410
+    assert mail_client.get(mailbox.link_in(second, "/invitations/")).status_code == 200
 
 
 # --- memberships -----------------------------------------------------------------------------------------
@@ -314,7 +391,7 @@ def test_staff_who_are_not_admins_get_403_on_admin_pages(
     ("action", "data"),
     [
         ("/admin/trusts", {"name": "Trust C"}),
-        ("/admin/users", {"email": "sneaky@example.org", "password": NEW_PASSWORD, "is_admin": "true"}),
+        ("/admin/users", {"email": "sneaky@example.org", "is_admin": "true"}),
     ],
 )
 def test_staff_who_are_not_admins_cannot_post_admin_forms(
@@ -346,9 +423,9 @@ def test_a_refused_form_keeps_what_was_typed_and_shows_the_page_with_its_context
     browse_as(client, world.users["admin"])
     form = find_form(get_page(client, "/admin"), "/admin/users")
 
-    response = submit(client, form, email=" not-an-email ", password="short", is_admin="true")
+    response = submit(client, form, email=" not-an-email ", trust_id="", role="", is_admin="true")
 
     assert response.status_code == 422
     context = rendered_with(response, "admin/overview.html", OverviewPage)
-    assert context["user_form"] == {"email": " not-an-email ", "is_admin": True}
-    assert set(context["user_errors"]) == {"email", "password"}
+    assert context["user_form"] == {"email": " not-an-email ", "trust_id": "", "role": "", "is_admin": True}
+    assert set(context["user_errors"]) == {"email"}
