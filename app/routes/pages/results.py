@@ -26,6 +26,7 @@ from app.routes.pages.publication import progress_page
 from app.services.disclosure.coverage import ViewpointCoverage, open_sessions, viewpoint_coverage
 from app.services.disclosure.peers import PeerRules, PeerSixths, peer_sixths
 from app.services.disclosure.published import AgreedRatings, StatementFigures, agreed_ratings, with_comments
+from app.services.heatmap import HeatMap, heat_map
 from app.services.insights import (
     Moves,
     ViewpointGap,
@@ -128,6 +129,7 @@ class DashboardPage:
     can_plan: bool
     can_delete: bool
     cells: dict[tuple[str, str], Cell]
+    heat: HeatMap
     chart: Chart
     viewpoint_charts: list[tuple[Viewpoint, Chart]]
     coverage: list[ViewpointCoverage]
@@ -261,6 +263,7 @@ def round_dashboard(
         can_plan=is_lead,
         can_delete=is_lead,
         cells=cells_by_key(report.scores),
+        heat=heat_map(report, state.framework),
         chart=_chart(request, report, state),
         viewpoint_charts=[
             (viewpoint, _chart(request, report, state, viewpoint=viewpoint.key, small=True))

@@ -28,7 +28,7 @@ def as_viewer(client: TestClient, world: World) -> None:
 
 
 def row_of(soup, header: str) -> list[str]:  # type: ignore[no-untyped-def]
-    for row in soup.select("tr"):
+    for row in soup.select("table:not(.heatmap) tr"):
         th = row.find("th")
         if th is not None and text_of(th) == header:
             return [text_of(cell) for cell in row.find_all("td")]
@@ -43,7 +43,7 @@ def test_the_dashboard_shows_the_rainbow_with_a_text_alternative_and_the_same_fi
     soup = get_page(client, f"/trust/rounds/{world.round_a}")
     chart = soup.select_one("figure.chart img")
     assert chart is not None and chart["src"].startswith(f"/api/rounds/{world.round_a}/rainbow.svg")
-    assert "Common values and language: 2.5 out of 5" in chart["alt"]
+    assert "Common values and language: 2.50 out of 5" in chart["alt"]
     # Team is the third viewpoint; the arc score is the only unsuppressed cell's mean.
     assert row_of(soup, "Common values and language")[2] == "2.50"
     assert row_of(soup, "Common values and language")[5] == "2.50"
