@@ -231,7 +231,7 @@ def test_any_scores_draw_with_fills_in_proportion(scores: list[float | None]) ->
             Band("o", "Common values", "#EF6C00", 2.801, baseline=2.799),
             True,
             "2.80 (baseline 2.80, no change)",
-        ),  # noqa: E501
+        ),
     ],
 )
 def test_value_text(band: Band, with_baseline: bool, expected: str) -> None:
@@ -392,7 +392,14 @@ def test_png_is_a_png_of_the_default_size() -> None:
 
 
 def test_compact_png_is_a_small_multiple() -> None:
-    assert png_size(render(plain_chart(), "png", compact=True)) == (480, 340)
+    assert png_size(render(plain_chart(), "png", compact=True)) == (600, 360)
+
+
+def test_a_small_multiple_prints_every_arcs_short_name_whole() -> None:
+    chart = full_chart()
+    shown = {text.get_text() for text in texts(draw(chart, compact=True))}
+    assert {arc.short_title for arc in FRAMEWORK.arcs} <= shown
+    assert not [text for text in shown if "\u2026" in text]
 
 
 def test_dpi_scales_the_png() -> None:

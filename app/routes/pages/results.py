@@ -60,8 +60,12 @@ _ROUND_ID = re.compile(r"[0-9]{1,10}")
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart as a page shows it: its SVG, its text alternative, and its downloads."""
+
     url: str
     alt: str
+    png_url: str  # at print size (?scale=2)
+    name: str  # what it shows, for the download links' words
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,9 @@ def _chart(
     chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
     assert report.round.id is not None
     url = path_for(request, "rainbow_svg", round_id=report.round.id, query=params)
-    return Chart(url=url, alt=describe(chart))
+    png_url = path_for(request, "rainbow_png", round_id=report.round.id, query={**params, "scale": 2})
+    name = f"{report.round.name} rainbow" if viewpoint is None else f"{chart.title} rainbow"
+    return Chart(url=url, alt=describe(chart), png_url=png_url, name=name)
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse, name="results.round_dashboard")

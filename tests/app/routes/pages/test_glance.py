@@ -77,3 +77,22 @@ def _arcs(client: TestClient):  # type: ignore[no-untyped-def]
     from tests.factories import app_state
 
     return app_state(client).framework.arcs
+
+
+def test_every_chart_on_the_dashboard_has_a_print_png_and_an_svg_download(
+    client: TestClient, world: World
+) -> None:
+    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(6)])
+    as_viewer(client, world)
+    soup = get_page(client, f"/trust/rounds/{world.round_a}")
+    charts = soup.select("figure.chart img")
+    assert len(charts) == 6  # the rainbow and one per viewpoint
+    links = [str(a["href"]) for a in soup.select(".chart-downloads a")]
+    for chart in charts:
+        svg = str(chart["src"])
+        assert svg in links
+        png = svg.replace("rainbow.svg", "rainbow.png").split("?")[0]
+        assert png in {link.split("?")[0] for link in links}
+    assert len([link for link in links if "rainbow.png" in link and "scale=2" in link]) == 6
+    for link in links:
+        assert client.get(link).status_code == 200
