@@ -28,6 +28,7 @@ from app.routes.api import room as room_api
 from app.routes.api import scores as scores_api
 from app.routes.api import sessions as session_api
 from app.routes.api import staff as staff_api
+from app.routes.api import trend as trend_api
 from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
@@ -36,6 +37,7 @@ from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
 from app.routes.pages import theme, walkthrough
+from app.routes.pages import trend as trend_pages
 from app.routes.pages import trust as trust_pages
 from app.services.submissions import SubmissionWriter
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
@@ -111,6 +113,7 @@ ROUTERS = (
     session_api,
     room_api,
     charts_api,
+    trend_api,
     scores_api,
     staff_api,
     catalogue,
@@ -122,6 +125,7 @@ ROUTERS = (
     auth_pages,
     trust_pages,
     results_pages,
+    trend_pages,
     publication_pages,
     admin_pages,
     respond_pages,

@@ -26,6 +26,7 @@ from app.routes.pages import (
     room,
     room_screen,
     targets,
+    trend,
     trust,
     walkthrough,
 )
@@ -129,6 +130,7 @@ PAGES: dict[str, type[Any]] = {
     "results/compare.html": results.ComparePage,
     "results/arc.html": results.ArcPage,
     "results/gaps.html": results.GapsPage,
+    "results/trend.html": trend.TrendPage,
     "results/progress.html": publication.ProgressPage,
     "plans/actions.html": plans.ActionPlanPage,
     "plans/action_edit.html": plans.ActionEditPage,
