@@ -321,8 +321,9 @@ def _answer(rng: random.Random, viewpoint: str, arc: str, centre: float, at: dat
     kind: Kind
     if draw < SKIPPED + DONT_KNOW[viewpoint]:
         kind = "dk"
-    elif viewpoint != CHILD_VIEWPOINT and draw < SKIPPED + DONT_KNOW[viewpoint] + NOT_APPLICABLE:
-        kind = "na"  # children are never offered "not applicable"
+    elif draw < SKIPPED + DONT_KNOW[viewpoint] + NOT_APPLICABLE:
+        # Children are never offered "not applicable": a child here did not know.
+        kind = "na" if viewpoint != CHILD_VIEWPOINT else "dk"
     else:
         kind = "rating"
         rating = min(5, max(1, round(centre + rng.gauss(0, 0.6))))
