@@ -30,6 +30,7 @@ from app.routes.api import sessions as session_api
 from app.routes.api import staff as staff_api
 from app.routes.api import trend as trend_api
 from app.routes.pages import admin as admin_pages
+from app.routes.pages import audit as audit_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
 from app.routes.pages import plans as plan_pages
@@ -128,6 +129,7 @@ ROUTERS = (
     trend_pages,
     publication_pages,
     admin_pages,
+    audit_pages,
     respond_pages,
     facilitate_pages,
     plan_pages,

@@ -11,10 +11,10 @@ from pydantic import ConfigDict, field_validator
 
 from app.choices import Role
 from app.db.engine import read_session, write_session
-from app.db.tables import AuditEvent, Membership, Trust, User
+from app.db.tables import Membership, Trust, User
 from app.errors import Conflict, Invalid
 from app.schemas.staff import TrustCreate, UserCreate
-from app.store import audit, trusts, users
+from app.store import trusts, users
 from app.web.auth import AdminUser
 from app.web.pages import (
     InvalidForm,
@@ -74,12 +74,6 @@ class UserPage:
     roles: list[Role]
     error: str | None
     saved: bool
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEvent]
-    trust_names: dict[int | None, str]
 
 
 @router.get("", response_class=HTMLResponse, name="admin.overview")
@@ -177,15 +171,6 @@ def set_active(
     except Invalid as error:
         return _user_page(request, state, user_id, staff_id=staff.user_id, error=error.message, status=422)
     return redirect_to(request, "admin.user_page", user_id=user_id, query={"saved": 1})
-
-
-@router.get("/audit", response_class=HTMLResponse, name="admin.audit_log")
-def audit_log(request: Request, staff: AdminUser, state: State) -> Response:
-    """Site administrators: the most recent audit events."""
-    with read_session(state.engine) as db:
-        events = list(audit.recent_events(db, limit=500))
-        trust_names: dict[int | None, str] = {t.id: t.name for t in trusts.all_trusts(db)}
-    return render_page(request, "admin/audit.html", AuditPage(events=events, trust_names=trust_names))
 
 
 def _overview(

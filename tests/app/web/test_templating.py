@@ -12,6 +12,7 @@ from jinja2 import Environment, meta, nodes
 
 from app.routes.pages import (
     admin,
+    audit,
     auth,
     facilitate,
     join,
@@ -121,7 +122,7 @@ def test_a_change_carries_its_sign_with_a_real_minus() -> None:
 PAGES: dict[str, type[Any]] = {
     "admin/overview.html": admin.OverviewPage,
     "admin/user.html": admin.UserPage,
-    "admin/audit.html": admin.AuditPage,
+    "admin/audit.html": audit.AuditPage,
     "auth/login.html": auth.LoginPage,
     "trust/index.html": trust.TrustsPage,
     "trust/trust.html": trust.TrustPage,
