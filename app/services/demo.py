@@ -31,7 +31,7 @@ from app.db.tables import Consensus, FocusSession, Membership, Participant, Roun
 from app.errors import Conflict
 from app.identity import Staff, secret_hash
 from app.passwords import hash_password
-from app.services.demo_evidence import CHILD_EVIDENCE, STAFF_EVIDENCE, STAFF_SPEAKERS, evidence_level
+from app.services.demo_evidence import evidence_for
 from app.services.demo_plan import add_action_plan
 from app.services.demo_story import (
     ARC_VIEWPOINT_LEAN,
@@ -128,13 +128,8 @@ def load_demo(
         totals.update(_round_sessions(db, rng=rng, plan=plan))
         publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
     add_action_plan(db, trust_id=trust.id)
-    audit.record(
-        db,
-        action="demo.create",
-        trust_id=trust.id,
-        target=f"trust {trust.id}",
-        detail=f"command line: {len(DEMO_ACCOUNTS)} accounts, {len(ROUNDS)} rounds",
-    )
+    detail = f"command line: {len(DEMO_ACCOUNTS)} accounts, {len(ROUNDS)} rounds"
+    audit.record(db, action="demo.create", trust_id=trust.id, target=f"trust {trust.id}", detail=detail)
     return DemoSummary(
         trust_id=trust.id,
         rounds=len(ROUNDS),
@@ -385,7 +380,7 @@ def _consensus(
             item = rng.choice(surveys.items(arc, focus.viewpoint))
             given = ratings.get((focus.id, item.code))
             agreed = min(5, max(1, round(sum(given) / len(given)))) if given else 3
-            text = _evidence(arc, focus.viewpoint, agreed, number)
+            text = evidence_for(arc, focus.viewpoint, agreed, number)
             notes.append(
                 {
                     "session_id": focus.id,
@@ -397,13 +392,3 @@ def _consensus(
                 }
             )
     return notes
-
-
-def _evidence(arc: str, viewpoint: str, agreed: int, number: int) -> str:
-    """A group's evidence for its agreed rating: words that fit the rating, said by the group's own people
-    (a staff viewpoint's two notes alternate between its sessions)."""
-    level = evidence_level(agreed)
-    if viewpoint == CHILD_VIEWPOINT:
-        return CHILD_EVIDENCE[arc][level]
-    notes = STAFF_EVIDENCE[arc][level]
-    return f"{STAFF_SPEAKERS[viewpoint]} {notes[number % len(notes)]}"

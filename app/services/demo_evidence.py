@@ -181,3 +181,13 @@ CHILD_EVIDENCE: dict[str, dict[EvidenceLevel, str]] = {
         "high": "Several children had helped choose or train helpers and said they felt listened to.",
     },
 }
+
+
+def evidence_for(arc: str, viewpoint: str, agreed: int, number: int) -> str:
+    """A group's evidence for its agreed rating: words that fit the rating, said by the group's own people
+    (a staff viewpoint's two notes alternate between its sessions)."""
+    level = evidence_level(agreed)
+    if viewpoint == "child":
+        return CHILD_EVIDENCE[arc][level]
+    notes = STAFF_EVIDENCE[arc][level]
+    return f"{STAFF_SPEAKERS[viewpoint]} {notes[number % len(notes)]}"

@@ -125,11 +125,6 @@ def round_content(
             fmt=fmt,
             baseline_id=baseline_id,
         )
-    trend = None
-    if fmt == "xlsx":
-        with read_session(engine) as db:
-            whole = trust_trend(db, staff=reader, trust_id=report.round.trust_id, context=context)
-        trend = TrendSheet(tuple(r.name for r in whole.rounds), whole.lines)
     chart = None
     if fmt == "pdf":
         drawn = rainbow_chart(report, framework=context.framework)
@@ -156,9 +151,16 @@ def round_content(
             for (arc, viewpoint), (people, who) in sorted(report.published.entered.items())
         ],
         publication=report.published.number,
-        trend=trend,
+        trend=_trend_sheet(engine, reader, report.round.trust_id, context) if fmt == "xlsx" else None,
     )
     return content, file_stem(report.trust.name, report.round.name)
+
+
+def _trend_sheet(engine: Engine, reader: Staff, trust_id: int, context: ReportContext) -> TrendSheet:
+    """The trust's arcs across its published rounds, for the workbook's Trend sheet."""
+    with read_session(engine) as db:
+        whole = trust_trend(db, staff=reader, trust_id=trust_id, context=context)
+    return TrendSheet(tuple(r.name for r in whole.rounds), whole.lines)
 
 
 def _audit_download(
