@@ -67,16 +67,19 @@ def _draw_line(axes: Axes, line: TrendLine, round_labels: Sequence[str]) -> None
             axes.text(x, 3, TOO_FEW, ha="center", va="center", fontsize=8, style="italic", color=MUTED)
             continue
         if point.low is not None and point.high is not None:
-            (bar,) = axes.plot([x, x], [point.low, point.high], color=INK, linewidth=1.2, zorder=3)
+            # Capped, and drawn over the dot, so that a narrow interval still shows.
+            (bar,) = axes.plot(
+                [x, x], [point.low, point.high], color=INK, linewidth=1.4, marker="_", markersize=9, zorder=5
+            )
             bar.set_gid(f"{line.key}-interval-{x}")
         (dot,) = axes.plot(
-            [x], [point.score], marker="o", markersize=7, color=line.colour, markeredgecolor=INK, zorder=4
+            [x], [point.score], marker="o", markersize=5, color=line.colour, markeredgecolor=INK, zorder=4
         )
         dot.set_gid(f"{line.key}-point-{x}")
         axes.annotate(
             score_text(point.score),
             (x, point.score),
-            xytext=(7, 0),
+            xytext=(8, 5),
             textcoords="offset points",
             va="center",
             fontsize=8.5,

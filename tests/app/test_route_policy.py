@@ -250,6 +250,7 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/admin/users/{user_id}/memberships/{trust_id}/delete"): admin_form("redirect:/admin/users/"),
     ("POST", "/admin/users/{user_id}/active"): admin_form("redirect:/admin/users/"),
     ("GET", "/admin/audit"): ADMIN_PAGE,
+    ("GET", "/admin/audit.csv"): ADMIN_PAGE,
 }
 
 

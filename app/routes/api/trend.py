@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["charts"])
 State = Annotated[AppState, Depends(get_state)]
 Scale = Annotated[int, Query(ge=1, le=3, description="PNG pixels per screen pixel: 2 or 3 for print")]
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
-CHART_VERSION = "1"  # part of every chart's digest: bump it when the drawing changes
+CHART_VERSION = "2"  # part of every chart's digest: bump it when the drawing changes
 _IMAGE_RESPONSES = {
     **error_responses(401, 403, 404),
     200: {"content": {"image/png": {}, "image/svg+xml": {}}, "description": "The chart"},
