@@ -159,3 +159,31 @@ def test_no_table_on_a_staff_page_runs_past_its_container(contexts: Contexts, de
         if found := overflow(admin):
             past[path] = found
     assert not past, f"at {WIDTH[device]} px: {past}"
+
+
+# Every checkbox and radio with the words that go with it: its box, and the target (the label that holds it,
+# or the label for it together with the box).
+TARGETS_JS = """() => [...document.querySelectorAll('input[type=checkbox], input[type=radio]')].map(input => {
+  const box = input.getBoundingClientRect();
+  const label = input.closest('label') || document.querySelector('label[for="' + input.id + '"]');
+  const own = label ? label.getBoundingClientRect() : box;
+  const left = Math.min(box.left, own.left), right = Math.max(box.right, own.right);
+  const top = Math.min(box.top, own.top), bottom = Math.max(box.bottom, own.bottom);
+  return {name: input.name + '=' + input.value, box: [Math.round(box.width), Math.round(box.height)],
+          target: [Math.round(right - left), Math.round(bottom - top)]};
+})"""
+
+
+@pytest.mark.parametrize("device", ["tablet", "phone"])
+def test_checkboxes_and_radios_are_whole_and_touch_sized(contexts: Contexts, device: str) -> None:
+    page = contexts.page(device)
+    trust_path = open_trust(page)
+    found = []
+    for path in (f"{trust_path}/actions", "/facilitate"):
+        page.goto(path)
+        found += page.evaluate(TARGETS_JS)
+    assert len(found) >= 8 + 5 + 8
+    boxes = {tuple(entry["box"]) for entry in found}
+    assert len(boxes) == 1 and min(*boxes) >= (24, 24), boxes  # the same size on every form: never squeezed
+    small = [entry for entry in found if entry["target"][0] < 44 or entry["target"][1] < 44]
+    assert small == []
