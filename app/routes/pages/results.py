@@ -25,7 +25,13 @@ from app.permissions import ANY_MEMBER, LEADS, can
 from app.routes.pages.publication import progress_page
 from app.services.disclosure.coverage import ViewpointCoverage, open_sessions, viewpoint_coverage
 from app.services.disclosure.peers import PeerRules, PeerSixths, peer_sixths
-from app.services.disclosure.published import AgreedRatings, StatementFigures, agreed_ratings, with_comments
+from app.services.disclosure.published import (
+    AgreedRatings,
+    StatementFigures,
+    agreed_ratings,
+    statement_comments,
+    with_comments,
+)
 from app.services.heatmap import HeatMap, heat_map
 from app.services.insights import (
     Moves,
@@ -171,6 +177,7 @@ class ArcPage:
     statements: Mapping[tuple[str, str], StatementFigures]
     agreed: AgreedRatings
     surveys: SurveyBook
+    comments: Mapping[str, list[str]]  # statement code -> comments, where the group is large enough
 
 
 @dataclass(frozen=True)
@@ -361,6 +368,13 @@ def arc_page(
         agreed = agreed_ratings(
             db, published=published, round_id=round_id, arc=arc, min_group_size=thresholds.min_group_size
         )
+        comments = statement_comments(
+            db,
+            published=published,
+            round_id=round_id,
+            arc=arc,
+            comment_min_group_size=thresholds.comment_min_group_size,
+        )
     comparison = report.comparison
     page = ArcPage(
         results=report,
@@ -374,6 +388,7 @@ def arc_page(
         statements=report.published.statements,
         agreed=agreed,
         surveys=state.surveys,
+        comments=comments,
     )
     return render_page(request, "results/arc.html", page)
 

@@ -184,6 +184,24 @@ def test_the_arc_page_counts_a_small_groups_agreed_rating_but_shows_neither_it_n
     assert "Team leaders, east agreed 3" in page
 
 
+def test_the_arc_page_lists_comments_under_their_statement_with_a_count(
+    client: TestClient, world: World
+) -> None:
+    team_session_with_comments(client, world, people=10)
+    publish(client, world, world.round_a)
+    as_viewer(client, world)
+    soup = get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange")
+    statement = app_state(client).surveys.items("orange", "team")[0]
+    item = next(li for li in soup.select("ol.statements > li") if statement.text in text_of(li))
+    details = item.select_one("details.statement-comments")
+    assert details is not None
+    assert text_of(details.summary) == "10 comments on this statement"
+    assert [text_of(li) for li in details.select("li")] == [f"Comment number {n}" for n in range(10)]
+    others = [li for li in soup.select("ol.statements > li") if li is not item]
+    assert not any(li.select_one("details.statement-comments") for li in others)
+    assert "10 comments on this arc's statements." in text_of(soup)
+
+
 def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, world: World) -> None:
     team_session_with_comments(client, world, people=9)
     publish(client, world, world.round_a)
