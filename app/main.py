@@ -28,8 +28,10 @@ from app.routes.api import room as room_api
 from app.routes.api import scores as scores_api
 from app.routes.api import sessions as session_api
 from app.routes.api import staff as staff_api
+from app.routes.api import trend as trend_api
 from app.routes.pages import accounts as account_pages
 from app.routes.pages import admin as admin_pages
+from app.routes.pages import audit as audit_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
 from app.routes.pages import invitations as invitation_pages
@@ -40,6 +42,7 @@ from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
 from app.routes.pages import security as security_pages
 from app.routes.pages import theme, walkthrough
+from app.routes.pages import trend as trend_pages
 from app.routes.pages import trust as trust_pages
 from app.services.mail import Mailer
 from app.services.submissions import SubmissionWriter
@@ -121,6 +124,7 @@ ROUTERS = (
     session_api,
     room_api,
     charts_api,
+    trend_api,
     scores_api,
     staff_api,
     catalogue,
@@ -136,8 +140,10 @@ ROUTERS = (
     trust_pages,
     invitation_pages,
     results_pages,
+    trend_pages,
     publication_pages,
     admin_pages,
+    audit_pages,
     respond_pages,
     facilitate_pages,
     plan_pages,

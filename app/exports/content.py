@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from framework.model import Framework
 from framework.scoring import Comparison, Scores
+from framework.trend import TrendLine
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,14 @@ class EnteredLine:
 
 
 @dataclass(frozen=True)
+class TrendSheet:
+    """The trust over the years: its published rounds' names, earliest first, and each arc across them."""
+
+    rounds: tuple[str, ...]
+    lines: tuple[TrendLine, ...]
+
+
+@dataclass(frozen=True)
 class RoundContent:
     framework: Framework
     trust_name: str
@@ -93,3 +102,5 @@ class RoundContent:
     #: Per cell shown, the answers staff entered (design.md section 3a: the method note says so).
     entered_by_staff: Sequence[EnteredLine] = ()
     publication: int = 0
+    #: The trust's arcs across its published rounds (the XLSX's Trend sheet); None for other downloads.
+    trend: TrendSheet | None = None

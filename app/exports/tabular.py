@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from app.choices import action_status_label, support_kind_label
-from app.exports.content import ActionLine, RawAnswer, RoundContent
+from app.exports.content import ActionLine, RawAnswer, RoundContent, TrendSheet
 from app.exports.rows import (
     ALL,
     ALL_VIEWPOINTS,
@@ -62,6 +62,7 @@ from app.exports.rows import (
     yes_no,
 )
 from framework.model import Framework
+from framework.trend import TrendPoint
 
 # --- CSV ----------------------------------------------------------------------------------------------------
 
@@ -84,6 +85,8 @@ TWO_PLACES = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 FLOAT_COLUMNS = {"mean", "median", "spread", "baseline_mean", "delta", "ci_low", "ci_high", "baseline"}
 FLOAT_COLUMNS |= {"current", "arc_score", "score", "target", "gap", "Target", "Current score", "Gap"}
+FLOAT_COLUMNS |= {"Score", "95% interval from", "95% interval to"}
+TREND_SHEET_COLUMNS = ("Arc", "Round", "Score", "95% interval from", "95% interval to")
 #: Columns of sentences, wrapped in their cell rather than running on past its edge.
 WRAPPED_COLUMNS = {"Outcomes", "Resources or estimated cost", "Description"}
 SHEET_NAME_LIMIT = 31
@@ -131,6 +134,8 @@ def scores_xlsx(content: RoundContent) -> bytes:
         _write_sheet(workbook, taken, viewpoint.label, header, rows)
     if content.comparison is not None:
         _write_sheet(workbook, taken, "Comparison", list(COMPARISON_SHEET_COLUMNS), _comparison_rows(content))
+    if content.trend is not None:
+        _write_sheet(workbook, taken, "Trend", TREND_SHEET_COLUMNS, _trend_rows(content.trend))
     _write_plan_sheets(workbook, taken, content)
     if content.raw_answers is not None:
         _write_sheet(workbook, taken, "Answers", list(ANSWER_COLUMNS), _answer_rows(content))
@@ -225,6 +230,21 @@ def _comparison_rows(content: RoundContent) -> list[Row]:
             ]
         )
     return rows
+
+
+def _trend_rows(trend: TrendSheet) -> list[Row]:
+    """Each arc in each published round, earliest first: its score and interval, or why there is none."""
+    return [
+        [line.label, point.round_label, *_score_and_interval(point)]
+        for line in trend.lines
+        for point in line.points
+    ]
+
+
+def _score_and_interval(point: TrendPoint) -> Row:
+    if point.score is None:
+        return ["too few answers", None, None]
+    return [point.score, point.low, point.high]
 
 
 def _write_plan_sheets(workbook: Workbook, taken: set[str], content: RoundContent) -> None:

@@ -1,11 +1,14 @@
-"""The demo: a fictional Children's Trust with staff, a 2009 baseline, a 2010 re-assessment and their answers.
+"""The demo: a fictional Children's Trust with staff, an action plan, three rounds (a 2009 baseline, a 2010
+re-assessment and a 2011 follow-up) and their answers.
 
 ``rainbow demo`` loads it so a new installation has something to look at. Everything is made up: the trust
 (Riverside Children's Trust), its places, its people and every answer. The answers come from a seeded random
 generator, so every load is the same, and follow patterns a reader can find in the reports: children and the
 trust's leaders see some arcs differently; orange (common values and language) and green (integrated
-working) improve clearly from 2009 to 2010; violet (recruitment and retention) slips a little; the others
-stay about where they were. One children's group is smaller than five, so small-group suppression shows.
+working) improve clearly from 2009 to 2010 and a little more by 2011; violet (recruitment and retention)
+slips in 2010 and starts to recover; the others stay about where they were. Each group's agreed rating comes
+with evidence that fits it, and the action plan has a few actions for each arc that started lowest. One
+children's group is smaller than five, so small-group suppression shows.
 
 Everything is written in the caller's one transaction, with bulk inserts; nothing is written when the demo
 trust, or any of its accounts, already exists.
@@ -28,11 +31,11 @@ from app.db.tables import Consensus, FocusSession, Membership, Participant, Roun
 from app.errors import Conflict
 from app.identity import Staff, secret_hash
 from app.passwords import hash_password
+from app.services.demo_evidence import evidence_for
+from app.services.demo_plan import add_action_plan
 from app.services.demo_story import (
     ARC_VIEWPOINT_LEAN,
     BASELINE,
-    CHANGE_BY_2010,
-    CHILD_EVIDENCE,
     CHILD_GROUPS,
     DEMO_ACCOUNTS,
     DONT_KNOW,
@@ -47,10 +50,10 @@ from app.services.demo_story import (
     SMALL_CHILD_GROUP,
     STAFF_COMMENT,
     STAFF_COMMENTS,
-    STAFF_EVIDENCE,
     STAFF_GROUPS,
     VIEWPOINT_LEAN,
     DemoAccount,
+    arc_shift,
 )
 from app.services.disclosure.publication import PublicationRules, publish
 from app.store import audit
@@ -124,13 +127,9 @@ def load_demo(
         plan = _RoundPlan(db_round, index, framework, surveys, facilitators, item_lean)
         totals.update(_round_sessions(db, rng=rng, plan=plan))
         publish(db, actor=lead_staff, db_round=db_round, rules=PublicationRules(min_group_size, len(ROUNDS)))
-    audit.record(
-        db,
-        action="demo.create",
-        trust_id=trust.id,
-        target=f"trust {trust.id}",
-        detail=f"command line: {len(DEMO_ACCOUNTS)} accounts, {len(ROUNDS)} rounds",
-    )
+    add_action_plan(db, trust_id=trust.id)
+    detail = f"command line: {len(DEMO_ACCOUNTS)} accounts, {len(ROUNDS)} rounds"
+    audit.record(db, action="demo.create", trust_id=trust.id, target=f"trust {trust.id}", detail=detail)
     return DemoSummary(
         trust_id=trust.id,
         rounds=len(ROUNDS),
@@ -292,7 +291,7 @@ def _answers(
         for arc in session.focus.arc_keys:
             centre = (
                 BASELINE[arc]
-                + CHANGE_BY_2010[arc] * plan.round_index
+                + arc_shift(arc, plan.round_index)
                 + ARC_VIEWPOINT_LEAN.get((arc, viewpoint), VIEWPOINT_LEAN[viewpoint])
                 + session_lean[id(session)]
                 + person_lean
@@ -318,7 +317,8 @@ def _answer(rng: random.Random, viewpoint: str, arc: str, centre: float, at: dat
     if draw < SKIPPED + DONT_KNOW[viewpoint]:
         kind = "dk"
     elif draw < SKIPPED + DONT_KNOW[viewpoint] + NOT_APPLICABLE:
-        kind = "na"
+        # Children are never offered "not applicable": a child here did not know.
+        kind = "na" if viewpoint != CHILD_VIEWPOINT else "dk"
     else:
         kind = "rating"
         rating = min(5, max(1, round(centre + rng.gauss(0, 0.6))))
@@ -377,13 +377,10 @@ def _consensus(
             continue
         assert focus.id is not None and focus.starts_at is not None
         for arc in focus.arc_keys:
-            if focus.viewpoint == CHILD_VIEWPOINT:
-                text = CHILD_EVIDENCE[arc][round_index]
-            else:
-                text = rng.choice(STAFF_EVIDENCE[arc][round_index])
             item = rng.choice(surveys.items(arc, focus.viewpoint))
             given = ratings.get((focus.id, item.code))
             agreed = min(5, max(1, round(sum(given) / len(given)))) if given else 3
+            text = evidence_for(arc, focus.viewpoint, agreed, number)
             notes.append(
                 {
                     "session_id": focus.id,

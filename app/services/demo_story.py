@@ -57,6 +57,7 @@ class DemoRound:
 ROUNDS = (
     DemoRound("2009 baseline", date(2009, 4, 1), date(2010, 3, 31)),
     DemoRound("2010 re-assessment", date(2010, 4, 1), date(2011, 3, 31)),
+    DemoRound("2011 follow-up", date(2011, 4, 1), date(2012, 3, 31)),
 )
 
 
@@ -83,6 +84,25 @@ CHANGE_BY_2010 = {
     "violet": -0.3,
     "pink": 0.3,
 }
+
+
+# How far each arc has moved from 2009 by 2011: orange and green keep rising (slower), the action on
+# recruitment starts to turn violet round, pink keeps a slow climb, the rest hold steady.
+CHANGE_BY_2011 = {
+    "red": 0.1,
+    "orange": 1.1,
+    "yellow": 0.3,
+    "green": 1.15,
+    "blue": 0.45,
+    "indigo": 0.15,
+    "violet": -0.1,
+    "pink": 0.55,
+}
+
+
+def arc_shift(arc: str, round_index: int) -> float:
+    """How far `arc` has moved from the baseline by the round at `round_index` (0: the baseline)."""
+    return (0.0, CHANGE_BY_2010[arc], CHANGE_BY_2011[arc])[round_index]
 
 
 # Leaders tend to see things a little rosier than the front line ...
@@ -218,128 +238,5 @@ STAFF_COMMENTS = {
         "Young people sat on the interview panel for our new manager.",
         "We ask children for feedback but rarely tell them what we changed.",
         "Parents have never been involved in our training.",
-    ),
-}
-
-
-# (2009 notes, 2010 notes) for staff groups, and (2009 note, 2010 note) for children's groups.
-STAFF_EVIDENCE = {
-    "red": (
-        (
-            "The group agreed that safeguarding referrals are handled well, but cover for absences is thin.",
-            "Several people described waiting lists that grew while posts stood empty.",
-        ),
-        (
-            "Referral routes are clear and well used; the group still worried about cover during holidays.",
-            "The group gave examples of quick joint visits, but said caseloads remain high.",
-        ),
-    ),
-    "orange": (
-        (
-            "Practitioners said each service has its own terms for the same thing, which confuses parents.",
-            "The group could not name values that all partners had signed up to.",
-        ),
-        (
-            "The shared glossary is used in locality meetings and the group felt jargon had dropped a lot.",
-            "People quoted the shared values and gave two examples of using them with families.",
-        ),
-    ),
-    "yellow": (
-        (
-            "The group said reports mostly count contacts made rather than changes for children.",
-            "Some teams review outcomes with families; most do not yet.",
-        ),
-        (
-            "A few more teams review outcomes with families, but the picture is much as it was last year.",
-            "The group agreed outcome measures exist on paper but are patchy in practice.",
-        ),
-    ),
-    "green": (
-        (
-            "Practitioners described using the CAF form with schools but not yet with health visitors.",
-            "The group knew of team around the child meetings in only one locality.",
-        ),
-        (
-            "Health visitors now start CAFs too; the group gave three examples of a lead professional named "
-            "within a fortnight.",
-            "Team around the child meetings are routine in every locality; information sharing still stalls "
-            "at times.",
-        ),
-    ),
-    "blue": (
-        (
-            "Most of the group had done the common core training; few had trained alongside other services.",
-            "Induction differs between services and rarely mentions partners' roles.",
-        ),
-        (
-            "The multi-agency induction day has started and people valued it, though places are limited.",
-            "The group said releasing staff for training is still the main obstacle.",
-        ),
-    ),
-    "indigo": (
-        (
-            "Supervision is regular in social care but patchy elsewhere, the group said.",
-            "People felt senior leaders set direction but are rarely seen at the front line.",
-        ),
-        (
-            "Little has changed: supervision remains strong in social care and uneven in other services.",
-            "The group noted more joint management meetings, but no change yet in day-to-day support.",
-        ),
-    ),
-    "violet": (
-        (
-            "The group knew of a workforce survey but had not seen its results used.",
-            "Recruitment is handled service by service, with no shared picture of vacancies.",
-        ),
-        (
-            "Vacancies have grown in two services and the group felt retention had slipped since last year.",
-            "Agency staff cover more posts than a year ago, which the group saw as a step back.",
-        ),
-    ),
-    "pink": (
-        (
-            "Only the youth service has involved young people in interviews, the group said.",
-            "Feedback from children is collected but the group could not say what it had changed.",
-        ),
-        (
-            "Young people now sit on interview panels in two services, and the group wants this to spread.",
-            "Children helped design one training session this year; parents have not yet been involved.",
-        ),
-    ),
-}
-
-
-CHILD_EVIDENCE = {
-    "red": (
-        "Most children said they know an adult to tell if they feel unsafe.",
-        "Children said they feel safe and know who to talk to; a few said helpers change too often.",
-    ),
-    "orange": (
-        "Children said meetings about them use words they do not understand.",
-        "Children said adults explain things more clearly, though some letters are still hard to follow.",
-    ),
-    "yellow": (
-        "Children said adults ask how they are doing but not often what they want to change.",
-        "Children gave examples of adults helping them reach a goal they had set themselves.",
-    ),
-    "green": (
-        "Children said they have to tell their story again to each new person.",
-        "Several children said one main grown-up now sorts out their help, so they repeat themselves less.",
-    ),
-    "blue": (
-        "Children said most adults who help them seem to know what they are doing.",
-        "Children said new helpers seem well prepared, but some do not know about other services.",
-    ),
-    "indigo": (
-        "Children said they do not know who is in charge of the people who help them.",
-        "Children still did not know who to go to if their helper could not sort something out.",
-    ),
-    "violet": (
-        "Children said their helpers change often and they have to get to know someone new.",
-        "Children said helpers had changed more often this year, which they did not like.",
-    ),
-    "pink": (
-        "No child in the group had been asked to help choose or train a helper.",
-        "Two children in the group had been on an interview panel and said they felt listened to.",
     ),
 }

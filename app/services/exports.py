@@ -21,12 +21,13 @@ from sqlmodel import Session
 from app.db.columns import utcnow
 from app.db.engine import read_session, write_session
 from app.db.tables import Action
-from app.exports.content import ActionLine, EnteredLine, RoundContent, SupportLine, TargetLine
+from app.exports.content import ActionLine, EnteredLine, RoundContent, SupportLine, TargetLine, TrendSheet
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.services.disclosure.raw_answers import raw_answers
 from app.services.insights import rainbow_chart
 from app.services.reports import ReportContext, round_report
+from app.services.trend import trust_trend
 from app.store import actions, audit, rounds, support_needs
 from framework.charts.rainbow import render
 
@@ -150,8 +151,16 @@ def round_content(
             for (arc, viewpoint), (people, who) in sorted(report.published.entered.items())
         ],
         publication=report.published.number,
+        trend=_trend_sheet(engine, reader, report.round.trust_id, context) if fmt == "xlsx" else None,
     )
     return content, file_stem(report.trust.name, report.round.name)
+
+
+def _trend_sheet(engine: Engine, reader: Staff, trust_id: int, context: ReportContext) -> TrendSheet:
+    """The trust's arcs across its published rounds, for the workbook's Trend sheet."""
+    with read_session(engine) as db:
+        whole = trust_trend(db, staff=reader, trust_id=trust_id, context=context)
+    return TrendSheet(tuple(r.name for r in whole.rounds), whole.lines)
 
 
 def _audit_download(

@@ -7,10 +7,11 @@ answers: `detail` is for short, non-secret context such as a role name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from app.db.tables import AuditEvent
@@ -69,3 +70,49 @@ def times_of(db: Session, *, trust_id: int, actions: Sequence[str], since: datet
             .order_by(col(AuditEvent.at))
         )
     )
+
+
+@dataclass(frozen=True)
+class EventCriteria:
+    """Which events to find: part of the actor's email (lower case), an action, a day range (inclusive),
+    and "ok" or "failed" (any outcome but ok); empty means any."""
+
+    who: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+    outcome: str = ""
+
+
+def _matching(criteria: EventCriteria) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if criteria.who:
+        pattern = "%" + criteria.who.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(func.lower(col(AuditEvent.actor_email)).like(pattern, escape="\\"))
+    if criteria.action:
+        where.append(col(AuditEvent.action) == criteria.action)
+    if criteria.since:
+        where.append(col(AuditEvent.at) >= datetime.combine(criteria.since, time.min, UTC))
+    if criteria.until:
+        where.append(col(AuditEvent.at) < datetime.combine(criteria.until + timedelta(days=1), time.min, UTC))
+    if criteria.outcome == "ok":
+        where.append(col(AuditEvent.outcome) == "ok")
+    elif criteria.outcome:
+        where.append(col(AuditEvent.outcome) != "ok")
+    return where
+
+
+def count_events(db: Session, *, criteria: EventCriteria) -> int:
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(*_matching(criteria))) or 0
+
+
+def find_events(db: Session, *, criteria: EventCriteria, offset: int, limit: int) -> Sequence[AuditEvent]:
+    """The events matching `criteria`, newest first, from `offset`."""
+    query = (
+        select(AuditEvent)
+        .where(*_matching(criteria))
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return db.scalars(query).all()

@@ -172,6 +172,11 @@ def _when(db_round: Round) -> tuple[date, datetime, int]:
     return (db_round.period_start or db_round.created_at.date(), db_round.created_at, db_round.id or 0)
 
 
+def in_time_order(trust_rounds: Sequence[Round]) -> list[Round]:
+    """A trust's rounds, earliest first (by period, then when started)."""
+    return sorted(trust_rounds, key=_when)
+
+
 def latest_round(trust_rounds: Sequence[Round]) -> Round | None:
     """The latest of a trust's rounds; None when it has none."""
     return max(trust_rounds, key=_when, default=None)

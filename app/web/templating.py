@@ -13,6 +13,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.choices import ACTION_STATUS_LABELS, SUPPORT_KIND_LABELS
 from app.web.csrf import CSRF_FIELD, csrf_token
+from framework.figures import PLACES, change_between, change_text, score_text
 from framework.model import Framework
 
 # Package data: found beside the code, so an installed wheel serves its pages as a source tree does.
@@ -41,9 +42,18 @@ def url_for(context: Context, name: str, /, **params: Any) -> str:
 MINUS = "\u2212"
 
 
-def figure(value: float | None, places: int = 2) -> str:
-    """A score as pages show it: two decimals; an empty string for no figure (templates say why)."""
-    return "" if value is None else f"{value:.{places}f}"
+def figure(value: float | None, places: int = PLACES) -> str:
+    """A score as pages show it: two decimals, rounded as the charts round them (`framework.figures`); an
+    empty string for no figure (templates say why)."""
+    return "" if value is None else score_text(value, places)
+
+
+def change(current: float | None, baseline: float | None) -> str:
+    """The change from `baseline` to `current` as the charts write it (``+0.25``, a real minus, or "no
+    change"), from the two printed figures; an empty string when either is missing."""
+    if current is None or baseline is None:
+        return ""
+    return change_text(change_between(current, baseline))
 
 
 def signed(value: float | None, places: int = 2) -> str:
@@ -66,6 +76,7 @@ def create_templates(framework: Framework) -> Jinja2Blocks:
     templates.env.globals["support_kinds"] = SUPPORT_KIND_LABELS
     templates.env.filters["figure"] = figure
     templates.env.filters["signed"] = signed
+    templates.env.filters["change"] = change
     # Undefined names in a template are a bug to find in tests, not an empty string shown to a user.
     templates.env.undefined = StrictUndefined
     return templates

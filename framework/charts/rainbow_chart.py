@@ -21,21 +21,21 @@ import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
+from framework.figures import change_between, change_text, score_text
 from framework.model import Framework
 
 #: Part of every chart digest: bump it whenever a change here, in `rainbow_layout` or in `rainbow_drawing`
 #: changes what is drawn, so that cached images expire.
-DRAWING_VERSION = "1"
+DRAWING_VERSION = "2"
 
 MIN_SCORE, MAX_SCORE = 1.0, 5.0
 MAX_BANDS = 12
 Format = Literal["png", "svg"]
 
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -146,24 +146,17 @@ def score_angle(score: float) -> float:
 # --- text ---------------------------------------------------------------------------------------------------
 
 
-def _tenths(value: float) -> Decimal:
-    # Half up from the shortest decimal form, as a reader rounds: 2.25 -> 2.3 (binary rounding gives 2.2).
-    return Decimal(repr(float(value))).quantize(_TENTH, rounding=ROUND_HALF_UP)
-
-
 def _number(value: float) -> str:
-    return str(_tenths(value))
+    return score_text(value)
 
 
-def _change(score: float, baseline: float) -> float:
-    # From the printed figures, so that a reader's own subtraction agrees with the chart.
-    return float(_tenths(score) - _tenths(baseline))
+def _change(score: float, baseline: float) -> Decimal:
+    # From the printed figures, as every page does (framework.figures), so chart and tables agree.
+    return change_between(score, baseline)
 
 
-def _signed(change: float) -> str:
-    if change == 0:
-        return "no change"
-    return f"+{change:.1f}" if change > 0 else f"\u2212{-change:.1f}"
+def _signed(change: Decimal) -> str:
+    return change_text(change)
 
 
 def value_text(band: Band, *, with_baseline: bool, compact: bool = False) -> str:
@@ -203,9 +196,7 @@ def _describe_band(band: Band, with_baseline: bool) -> str:
         baseline = f"baseline {_number(band.baseline)}"
         if band.score is not None:
             change = _change(band.score, band.baseline)
-            baseline += (
-                ", no change" if change == 0 else f", {'up' if change > 0 else 'down'} {abs(change):.1f}"
-            )
+            baseline += ", no change" if change == 0 else f", {'up' if change > 0 else 'down'} {abs(change)}"
         notes.append(baseline)
     if band.target is not None:
         notes.append(f"target {_number(band.target)}")

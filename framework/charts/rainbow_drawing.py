@@ -69,10 +69,10 @@ def render_bytes(chart: RainbowChart, fmt: Format, *, compact: bool, dpi: int) -
     figure.savefig(
         buffer, format="svg", dpi=dpi, metadata={"Date": None}, bbox_inches=None, facecolor="white"
     )
-    return _stable_svg_ids(buffer.getvalue())
+    return stable_svg_ids(buffer.getvalue())
 
 
-def _stable_svg_ids(svg: bytes) -> bytes:
+def stable_svg_ids(svg: bytes) -> bytes:
     """Renumber the ids matplotlib salts at random (hatches, clip paths, markers) in order of appearance.
 
     Matplotlib makes them reproducible only through the global ``svg.hashsalt`` setting, which a threaded

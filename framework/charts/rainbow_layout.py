@@ -49,14 +49,14 @@ FULL = Style(
     row_stretch=1.25,
     gutter=0.22,
     tick=0.06,
-    tick_width=2.4,
+    tick_width=3.2,
     name_width=None,
     short_values=False,
     min_radius=1.6,
     compact=False,
 )
 COMPACT = Style(
-    size=(4.8, 3.4),
+    size=(6.0, 3.6),
     margin=0.08,
     title_pt=10,
     text_pt=8,
@@ -65,24 +65,26 @@ COMPACT = Style(
     row_stretch=1.1,
     gutter=0.12,
     tick=0.04,
-    tick_width=1.8,
-    name_width=1.15,
+    tick_width=2.2,
+    name_width=None,
     short_values=True,
     min_radius=0.75,
     compact=True,
 )
 # When the names, values or bands do not fit at first, these are tried in turn; the last is used regardless.
+# Arc names are the framework's short names (at most 28 characters) and are never cut: smaller type and
+# tighter rows make the room instead.
 _FALLBACKS = {
     False: (
         FULL,
         replace(FULL, text_pt=9, row_factor=1.5),
-        replace(FULL, text_pt=9, row_factor=1.4, name_width=2.0, short_values=True),
+        replace(FULL, text_pt=9, row_factor=1.4, short_values=True),
     ),
     True: (
         COMPACT,
-        replace(COMPACT, row_factor=1.3, name_width=1.0),
-        replace(COMPACT, text_pt=7, small_pt=7, title_pt=9, row_factor=1.25, name_width=0.9),
-        replace(COMPACT, text_pt=6, small_pt=6, title_pt=8, row_factor=1.2, name_width=0.8, margin=0.05),
+        replace(COMPACT, row_factor=1.3),
+        replace(COMPACT, text_pt=7, small_pt=7, title_pt=9, row_factor=1.25),
+        replace(COMPACT, text_pt=6.5, small_pt=6.5, title_pt=8, row_factor=1.2, margin=0.05),
     ),
 }
 

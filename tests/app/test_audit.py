@@ -77,4 +77,4 @@ def test_the_admin_audit_page_lists_events(client: TestClient, world: World) -> 
     sign_in(client, world.emails["lead_a"], "wrong password")
     browse_as(client, world.users["admin"])
     page = client.get("/admin/audit").text
-    assert "login" in page and "failed" in page and world.emails["lead_a"] in page
+    assert "Signed in" in page and "Failed" in page and world.emails["lead_a"] in page

@@ -1,8 +1,8 @@
 """``rainbow export`` and ``rainbow backup``: the API's downloads written to files, and backups that restore.
 
-The demo trust (``rainbow demo``) has a 2009 baseline and a 2010 re-assessment with answers. On SQLite it is
-loaded once per run and copied for each test; the backup is also restored on PostgreSQL when
-RAINBOW_TEST_DATABASE_URL is set.
+The demo trust (``rainbow demo``) has a 2009 baseline, a 2010 re-assessment and a 2011 follow-up with
+answers. On SQLite it is loaded once per run and copied for each test; the backup is also restored on
+PostgreSQL when RAINBOW_TEST_DATABASE_URL is set.
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def test_a_sqlite_backup_is_one_consistent_file_taken_while_the_service_writes(
         assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
         copied = copy.execute("SELECT count(*) FROM audit_events WHERE action = 'test.write'").fetchone()[0]
-        assert copy.execute("SELECT count(*) FROM answers").fetchone()[0] == 3945
+        assert copy.execute("SELECT count(*) FROM answers").fetchone()[0] == 5828
     finally:
         copy.close()
     assert copied % 50 == 0 and 200 <= copied <= during + 50  # whole transactions only

@@ -1,4 +1,4 @@
-"""``rainbow demo``: a fictional trust, its staff, two rounds of focus groups and their answers.
+"""``rainbow demo``: a fictional trust, its staff, its action plan, three rounds of focus groups and answers.
 
 The demo is loaded once per engine for this module (it takes a second or two); every test reads it, and the
 tests that run the command again check that it changed nothing.
@@ -24,6 +24,7 @@ from app.cli import cli
 from app.config import Settings
 from app.db.engine import create_db_engine, read_session
 from app.db.tables import (
+    Action,
     Answer,
     AuditEvent,
     Consensus,
@@ -36,6 +37,7 @@ from app.db.tables import (
 )
 from app.main import create_app
 from app.services.demo import DEMO_TRUST_NAME
+from app.services.demo_evidence import CHILD_EVIDENCE, STAFF_EVIDENCE, evidence_level
 from app.services.demo_story import DEMO_ACCOUNTS
 from app.services.disclosure.published import published_round
 from app.store import disclosures
@@ -103,7 +105,7 @@ def demo_sessions(engine: Engine) -> list[tuple[FocusSession, str, int]]:
     return [(focus, name, int(n)) for focus, name, n in rows]
 
 
-def test_the_demo_creates_the_fictional_trust_with_its_two_rounds_on_the_framework_version(
+def test_the_demo_creates_the_fictional_trust_with_its_three_rounds_on_the_framework_version(
     engine: Engine,
 ) -> None:
     with read_session(engine) as db:
@@ -115,11 +117,12 @@ def test_the_demo_creates_the_fictional_trust_with_its_two_rounds_on_the_framewo
     assert [(r.name, str(r.period_start), str(r.period_end)) for r in rounds] == [
         ("2009 baseline", "2009-04-01", "2010-03-31"),
         ("2010 re-assessment", "2010-04-01", "2011-03-31"),
+        ("2011 follow-up", "2011-04-01", "2012-03-31"),
     ]
     assert {r.framework_version for r in rounds} == {FRAMEWORK.version}
 
 
-def test_the_lead_has_published_both_rounds_once_each_and_they_take_no_more_answers(engine: Engine) -> None:
+def test_the_lead_has_published_every_round_once_and_they_take_no_more_answers(engine: Engine) -> None:
     with read_session(engine) as db:
         trust_id = db.scalar(select(Trust.id).where(Trust.name == DEMO_TRUST_NAME))
         rounds = db.scalars(select(Round).where(Round.trust_id == trust_id)).all()
@@ -143,7 +146,7 @@ def test_the_small_childrens_group_of_the_re_assessment_is_hidden_from_every_fig
     assert hidden and {viewpoint for _, viewpoint in hidden} == {"child"}
 
 
-def test_closed_sessions_cover_every_arc_and_viewpoint_in_both_rounds(engine: Engine) -> None:
+def test_closed_sessions_cover_every_arc_and_viewpoint_in_every_round(engine: Engine) -> None:
     covered: dict[str, set[tuple[str, str]]] = defaultdict(set)
     sessions = demo_sessions(engine)
     for focus, round_name, _ in sessions:
@@ -151,7 +154,7 @@ def test_closed_sessions_cover_every_arc_and_viewpoint_in_both_rounds(engine: En
         assert 1 <= len(focus.arc_keys) <= 3
         covered[round_name] |= {(arc, focus.viewpoint) for arc in focus.arc_keys}
     every = {(arc, viewpoint) for arc in FRAMEWORK.arc_keys for viewpoint in FRAMEWORK.viewpoint_keys}
-    assert covered == {"2009 baseline": every, "2010 re-assessment": every}
+    assert covered == {"2009 baseline": every, "2010 re-assessment": every, "2011 follow-up": every}
 
 
 def test_sessions_have_4_to_25_submitted_participants_but_one_small_childrens_group(engine: Engine) -> None:
@@ -177,6 +180,18 @@ def test_answers_are_only_to_statements_of_their_session(engine: Engine) -> None
         assert code in allowed
         assert (kind == "rating" and 1 <= rating <= 5) or (kind in ("dk", "na") and rating is None)
     assert {kind for _, kind, *_ in rows} == {"rating", "dk", "na"}
+
+
+def test_children_never_answer_not_applicable(engine: Engine) -> None:
+    with read_session(engine) as db:
+        kinds = db.scalars(
+            select(Answer.kind)
+            .join(Participant, Participant.id == Answer.participant_id)
+            .join(FocusSession, FocusSession.id == Participant.session_id)
+            .where(FocusSession.viewpoint == "child")
+            .distinct()
+        ).all()
+    assert set(kinds) == {"rating", "dk"}
 
 
 def test_staff_profiles_and_childrens_age_bands_are_filled_in(engine: Engine) -> None:
@@ -208,8 +223,48 @@ def test_consensus_notes_give_an_agreed_rating_and_evidence_for_statements_of_th
         }
         assert note.rating in range(1, 6)
         assert note.notes and note.notes.endswith(".")
-    assert len({focus.round_id for _, focus in rows}) == 2
+    assert len({focus.round_id for _, focus in rows}) == 3
     assert {focus.viewpoint for _, focus in rows} == set(FRAMEWORK.viewpoint_keys)
+
+
+def test_each_agreed_ratings_evidence_fits_the_rating(engine: Engine) -> None:
+    by_level = {
+        level: {note for notes in STAFF_EVIDENCE.values() for note in notes[level]}
+        | {notes[level] for notes in CHILD_EVIDENCE.values()}
+        for level in ("low", "middle", "high")
+    }
+    with read_session(engine) as db:
+        notes = db.execute(select(Consensus.rating, Consensus.notes)).all()
+    for rating, text in notes:
+        level = evidence_level(rating)
+        assert any(text.endswith(note) for note in by_level[level]), (rating, text)
+    assert {evidence_level(rating) for rating, _ in notes} >= {"low", "middle", "high"}
+
+
+def test_no_two_viewpoints_of_an_arc_give_the_same_evidence_in_a_round(engine: Engine) -> None:
+    with read_session(engine) as db:
+        rows = db.execute(
+            select(FocusSession.round_id, Consensus.item_code, FocusSession.viewpoint, Consensus.notes).join(
+                FocusSession, FocusSession.id == Consensus.session_id
+            )
+        ).all()
+    seen: dict[tuple[int, str, str], str] = {}
+    for round_id, code, viewpoint, text in rows:
+        arc = code.split(".")[0]
+        for (other_round, other_arc, other_viewpoint), other_text in seen.items():
+            if (other_round, other_arc) == (round_id, arc) and other_viewpoint != viewpoint:
+                assert other_text != text
+        seen[(round_id, arc, viewpoint)] = text
+
+
+def test_the_action_plan_has_actions_for_the_lowest_arcs_some_at_risk(engine: Engine) -> None:
+    with read_session(engine) as db:
+        plan = db.scalars(select(Action).order_by(Action.position)).all()
+    assert len(plan) >= 6
+    covered = {arc for action in plan for arc in action.arc_keys}
+    assert {"orange", "green", "violet", "pink"} <= covered
+    assert {"at_risk", "on_track", "done"} <= {str(action.status) for action in plan}
+    assert all(action.outcomes and action.lead_officer and action.resources for action in plan)
 
 
 def test_the_orange_arc_rises_from_the_baseline_by_at_least_half_a_point(engine: Engine) -> None:
@@ -305,7 +360,7 @@ def test_the_demo_answers_are_scored_from_rollups_that_match_a_rebuild(
     result = run(["rebuild-rollups"], demo.url, monkeypatch)
     assert result.exit_code == 0, result.output
     answers = counts(engine)["Answer"]
-    assert result.stdout.strip() == f"rebuilt the rollups of 2 rounds from {answers} answers"
+    assert result.stdout.strip() == f"rebuilt the rollups of 3 rounds from {answers} answers"
     assert demo_rollups(engine) == before
 
 

@@ -161,6 +161,9 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/api/rounds/{round_id}/compare/{baseline_id}"): TRUST_A_READ_API,
     ("GET", "/api/rounds/{round_id}/rainbow.png"): TRUST_A_READ_API,
     ("GET", "/api/rounds/{round_id}/rainbow.svg"): TRUST_A_READ_API,
+    ("GET", "/api/trusts/{trust_id}/trend"): TRUST_A_READ_API,
+    ("GET", "/api/trusts/{trust_id}/trend.png"): TRUST_A_READ_API,
+    ("GET", "/api/trusts/{trust_id}/trend.svg"): TRUST_A_READ_API,
     ("GET", "/api/rounds/{round_id}/export.csv"): TRUST_A_READ_API,
     ("GET", "/api/rounds/{round_id}/export.xlsx"): TRUST_A_READ_API,
     ("GET", "/api/rounds/{round_id}/report.pdf"): TRUST_A_READ_API,
@@ -222,6 +225,7 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
         LEAD_A_PAGE, admin="redirect:/trust/rounds/", lead_a="redirect:/trust/rounds/"
     ),
     ("GET", "/trust/{trust_id}/actions"): TRUST_A_PAGE,
+    ("GET", "/trust/{trust_id}/trend"): TRUST_A_PAGE,
     ("POST", "/trust/{trust_id}/actions"): only(
         LEAD_A_PAGE, admin="redirect:/trust/", lead_a="redirect:/trust/"
     ),
@@ -276,6 +280,7 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/admin/users/{user_id}/invitation"): admin_form(409),
     ("POST", "/admin/users/{user_id}/second-factor/reset"): admin_form("redirect:/admin/users/"),
     ("GET", "/admin/audit"): ADMIN_PAGE,
+    ("GET", "/admin/audit.csv"): ADMIN_PAGE,
 }
 
 

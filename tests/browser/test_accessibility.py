@@ -72,7 +72,7 @@ def _lead_pages(page: Page, axe: Axe) -> None:
     page.get_by_label("Action", exact=True).fill("Joint induction for all new staff")
     page.locator('input[name="arcs"][value="orange"]').check()
     page.get_by_role("button", name="Add to the plan").click()
-    expect(page.locator(".action-card")).to_have_count(1)
+    expect(page.locator(".action-card", has_text="Joint induction for all new staff")).to_have_count(1)
     axe.check(page)
 
 

@@ -219,13 +219,19 @@ def test_any_scores_draw_with_fills_in_proportion(scores: list[float | None]) ->
 @pytest.mark.parametrize(
     ("band", "with_baseline", "expected"),
     [
-        (Band("o", "Common values", "#EF6C00", 3.4), False, "3.4"),
-        (Band("o", "Common values", "#EF6C00", 3.4, baseline=2.9), True, "3.4 (baseline 2.9, +0.5)"),
-        (Band("o", "Common values", "#EF6C00", 2.9, baseline=3.4), True, "2.9 (baseline 3.4, \u22120.5)"),
-        (Band("o", "Common values", "#EF6C00", 3.4, target=4.0), False, "3.4 \u00b7 target 4.0"),
+        (Band("o", "Common values", "#EF6C00", 3.4), False, "3.40"),
+        (Band("o", "Common values", "#EF6C00", 3.4, baseline=2.9), True, "3.40 (baseline 2.90, +0.50)"),
+        (Band("o", "Common values", "#EF6C00", 2.9, baseline=3.4), True, "2.90 (baseline 3.40, \u22120.50)"),
+        (Band("o", "Common values", "#EF6C00", 3.4, target=4.0), False, "3.40 \u00b7 target 4.00"),
         (Band("o", "Common values", "#EF6C00", None), False, "too few answers"),
-        (Band("o", "Common values", "#EF6C00", 3.4), True, "3.4 (baseline: too few answers)"),
-        (Band("o", "Common values", "#EF6C00", 3.45, baseline=2.94), True, "3.5 (baseline 2.9, +0.6)"),
+        (Band("o", "Common values", "#EF6C00", 3.4), True, "3.40 (baseline: too few answers)"),
+        (Band("o", "Common values", "#EF6C00", 3.455, baseline=2.944), True, "3.46 (baseline 2.94, +0.52)"),
+        (Band("o", "Common values", "#EF6C00", 2.84, baseline=2.78), True, "2.84 (baseline 2.78, +0.06)"),
+        (
+            Band("o", "Common values", "#EF6C00", 2.801, baseline=2.799),
+            True,
+            "2.80 (baseline 2.80, no change)",
+        ),
     ],
 )
 def test_value_text(band: Band, with_baseline: bool, expected: str) -> None:
@@ -235,14 +241,14 @@ def test_value_text(band: Band, with_baseline: bool, expected: str) -> None:
 def test_names_and_values_are_printed_beside_the_bands() -> None:
     shown = {text.get_text() for text in texts(draw(full_chart()))}
     assert {arc.short_title for arc in FRAMEWORK.arcs} <= shown
-    assert "3.4 (baseline 2.9, +0.5) \u00b7 target 4.0" in shown
-    assert "3.0 (baseline: too few answers)" in shown
+    assert "3.40 (baseline 2.90, +0.50) \u00b7 target 4.00" in shown
+    assert "3.00 (baseline: too few answers)" in shown
     assert any(text.startswith("too few answers") for text in shown)
 
 
 def test_a_compact_chart_still_prints_every_value() -> None:
     shown = {text.get_text() for text in texts(draw(plain_chart(), compact=True))}
-    assert {"3.4", "2.6", "too few answers", "4.1", "3.0", "1.0", "2.3", "4.8"} <= shown
+    assert {"3.40", "2.60", "too few answers", "4.10", "3.00", "1.00", "2.25", "4.75"} <= shown
 
 
 def test_the_title_scale_and_ends_are_printed() -> None:
@@ -355,10 +361,10 @@ def test_describe_starts_with_the_title() -> None:
 
 def test_describe_gives_each_arc_its_value_baseline_change_and_target() -> None:
     text = describe(full_chart())
-    assert "Keeping children safe: 3.4 out of 5 (baseline 2.9, up 0.5; target 4.0)." in text
-    assert "Common values and language: 2.6 out of 5 (baseline 2.8, down 0.2; target 3.5)." in text
-    assert "Trained workforce: 3.0 out of 5 (baseline: too few answers)." in text
-    assert "Recruitment and retention: 2.3 out of 5 (baseline 2.0, up 0.3)." in text
+    assert "Keeping children safe: 3.40 out of 5 (baseline 2.90, up 0.50; target 4.00)." in text
+    assert "Common values and language: 2.60 out of 5 (baseline 2.80, down 0.20; target 3.50)." in text
+    assert "Trained workforce: 3.00 out of 5 (baseline: too few answers)." in text
+    assert "Recruitment and retention: 2.25 out of 5 (baseline 2.00, up 0.25)." in text
 
 
 def test_describe_says_too_few_answers_for_a_suppressed_arc() -> None:
@@ -366,7 +372,7 @@ def test_describe_says_too_few_answers_for_a_suppressed_arc() -> None:
 
 
 def test_describe_mentions_every_band_label_and_value() -> None:
-    printed = ["3.4", "2.6", None, "4.1", "3.0", "1.0", "2.3", "4.8"]  # 2.25 rounds half up, to 2.3
+    printed = ["3.40", "2.60", None, "4.10", "3.00", "1.00", "2.25", "4.75"]
     text = describe(plain_chart())
     for arc, value in zip(FRAMEWORK.arcs, printed, strict=True):
         assert f"{arc.short_title}: {value or 'too few answers to show'}" in text
@@ -386,7 +392,14 @@ def test_png_is_a_png_of_the_default_size() -> None:
 
 
 def test_compact_png_is_a_small_multiple() -> None:
-    assert png_size(render(plain_chart(), "png", compact=True)) == (480, 340)
+    assert png_size(render(plain_chart(), "png", compact=True)) == (600, 360)
+
+
+def test_a_small_multiple_prints_every_arcs_short_name_whole() -> None:
+    chart = full_chart()
+    shown = {text.get_text() for text in texts(draw(chart, compact=True))}
+    assert {arc.short_title for arc in FRAMEWORK.arcs} <= shown
+    assert not [text for text in shown if "\u2026" in text]
 
 
 def test_dpi_scales_the_png() -> None:

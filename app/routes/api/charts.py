@@ -38,6 +38,9 @@ Viewpoint = Annotated[
     Query(description="One viewpoint's cells instead of the arc scores"),
 ]
 Size = Annotated[Literal["full", "small"], Query(description="small: a small multiple for side-by-side use")]
+Scale = Annotated[
+    int, Query(ge=1, le=3, description="PNG pixels per screen pixel: 2 or 3 for print (300 dpi at 3)")
+]
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 _RESPONSES = {
     **error_responses(401, 403, 404, 409),
@@ -55,13 +58,14 @@ def _rainbow(
     baseline: int | None,
     viewpoint: str | None,
     size: str,
+    scale: int = 1,
 ) -> Response:
     compact = size == "small"
     with read_session(state.engine) as db:
         labels = rounds.round_labels(db, staff=staff, round_id=round_id, baseline_id=baseline)
     if any(label is not None and label.published is None for label in labels):
         raise NotPublished  # a chart is drawn only from published figures (design.md section 3a)
-    key = _chart_key(state, fmt, compact, viewpoint, *labels)
+    key = _chart_key(state, f"{fmt}@{scale}", compact, viewpoint, *labels)
     headers = {"ETag": f'"{key}"', "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
@@ -77,7 +81,7 @@ def _rainbow(
                 with_comparison=False,
             )
         chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
-        return render(chart, fmt, compact=compact)
+        return render(chart, fmt, compact=compact, dpi=100 * scale)
 
     return Response(state.charts.get_or_render(key, draw), media_type=MEDIA_TYPES[fmt], headers=headers)
 
@@ -114,7 +118,7 @@ def _round_parts(label: RoundLabel) -> list[str]:
     "/rounds/{round_id}/rainbow.png",
     response_class=Response,
     responses=_RESPONSES,
-    dependencies=[Depends(known_query("baseline", "viewpoint", "size"))],
+    dependencies=[Depends(known_query("baseline", "viewpoint", "size", "scale"))],
 )
 def rainbow_png(
     round_id: RoundId,
@@ -124,9 +128,11 @@ def rainbow_png(
     baseline: BaselineId = None,
     viewpoint: Viewpoint = None,
     size: Size = "full",
+    scale: Scale = 1,
 ) -> Response:
-    """Members of the round's trust: the rainbow as PNG (see rainbow.svg for the parameters)."""
-    return _rainbow("png", round_id, request, staff, state, baseline, viewpoint, size)
+    """Members of the round's trust: the rainbow as PNG (see rainbow.svg for the parameters); `scale=2`
+    doubles its pixels for print (2000 x 1300 at full size)."""
+    return _rainbow("png", round_id, request, staff, state, baseline, viewpoint, size, scale)
 
 
 @router.get(

@@ -12,12 +12,12 @@ from pydantic import ConfigDict, field_validator
 from app.choices import Role
 from app.db.engine import read_session, write_session
 from app.db.identity_tables import AccountLink
-from app.db.tables import AuditEvent, Membership, Trust, User
+from app.db.tables import Membership, Trust, User
 from app.errors import Conflict, Invalid, NotFound
 from app.routes.pages.accounts import link_builder
 from app.schemas.staff import InvitationCreate, TrustCreate
 from app.services import accounts, second_factor
-from app.store import account_links, audit, trusts, users
+from app.store import account_links, trusts, users
 from app.web.auth import AdminUser
 from app.web.pages import (
     InvalidForm,
@@ -95,12 +95,6 @@ class UserPage:
     roles: list[Role]
     error: str | None
     saved: bool
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEvent]
-    trust_names: dict[int | None, str]
 
 
 @router.get("", response_class=HTMLResponse, name="admin.overview")
@@ -234,15 +228,6 @@ def reset_second_factor(user_id: UserId, request: Request, staff: AdminUser, sta
     it up again on their next sign-in. Audited."""
     second_factor.reset(state.runtime, actor=staff, user_id=user_id)
     return redirect_to(request, "admin.user_page", user_id=user_id, query={"saved": 1})
-
-
-@router.get("/audit", response_class=HTMLResponse, name="admin.audit_log")
-def audit_log(request: Request, staff: AdminUser, state: State) -> Response:
-    """Site administrators: the most recent audit events."""
-    with read_session(state.engine) as db:
-        events = list(audit.recent_events(db, limit=500))
-        trust_names: dict[int | None, str] = {t.id: t.name for t in trusts.all_trusts(db)}
-    return render_page(request, "admin/audit.html", AuditPage(events=events, trust_names=trust_names))
 
 
 def _overview(

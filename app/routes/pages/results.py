@@ -25,7 +25,14 @@ from app.permissions import ANY_MEMBER, LEADS, can
 from app.routes.pages.publication import progress_page
 from app.services.disclosure.coverage import ViewpointCoverage, open_sessions, viewpoint_coverage
 from app.services.disclosure.peers import PeerRules, PeerSixths, peer_sixths
-from app.services.disclosure.published import AgreedRatings, StatementFigures, agreed_ratings, with_comments
+from app.services.disclosure.published import (
+    AgreedRatings,
+    StatementFigures,
+    agreed_ratings,
+    statement_comments,
+    with_comments,
+)
+from app.services.heatmap import HeatMap, heat_map
 from app.services.insights import (
     Moves,
     ViewpointGap,
@@ -59,8 +66,12 @@ _ROUND_ID = re.compile(r"[0-9]{1,10}")
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart as a page shows it: its SVG, its text alternative, and its downloads."""
+
     url: str
     alt: str
+    png_url: str  # at print size (?scale=2)
+    name: str  # what it shows, for the download links' words
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ class DashboardPage:
     can_plan: bool
     can_delete: bool
     cells: dict[tuple[str, str], Cell]
+    heat: HeatMap
     chart: Chart
     viewpoint_charts: list[tuple[Viewpoint, Chart]]
     coverage: list[ViewpointCoverage]
@@ -165,6 +177,7 @@ class ArcPage:
     statements: Mapping[tuple[str, str], StatementFigures]
     agreed: AgreedRatings
     surveys: SurveyBook
+    comments: Mapping[str, list[str]]  # statement code -> comments, where the group is large enough
 
 
 @dataclass(frozen=True)
@@ -218,7 +231,9 @@ def _chart(
     chart = rainbow_chart(report, framework=state.framework, viewpoint=viewpoint)
     assert report.round.id is not None
     url = path_for(request, "rainbow_svg", round_id=report.round.id, query=params)
-    return Chart(url=url, alt=describe(chart))
+    png_url = path_for(request, "rainbow_png", round_id=report.round.id, query={**params, "scale": 2})
+    name = f"{report.round.name} rainbow" if viewpoint is None else f"{chart.title} rainbow"
+    return Chart(url=url, alt=describe(chart), png_url=png_url, name=name)
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse, name="results.round_dashboard")
@@ -261,6 +276,7 @@ def round_dashboard(
         can_plan=is_lead,
         can_delete=is_lead,
         cells=cells_by_key(report.scores),
+        heat=heat_map(report, state.framework),
         chart=_chart(request, report, state),
         viewpoint_charts=[
             (viewpoint, _chart(request, report, state, viewpoint=viewpoint.key, small=True))
@@ -352,6 +368,13 @@ def arc_page(
         agreed = agreed_ratings(
             db, published=published, round_id=round_id, arc=arc, min_group_size=thresholds.min_group_size
         )
+        comments = statement_comments(
+            db,
+            published=published,
+            round_id=round_id,
+            arc=arc,
+            comment_min_group_size=thresholds.comment_min_group_size,
+        )
     comparison = report.comparison
     page = ArcPage(
         results=report,
@@ -365,6 +388,7 @@ def arc_page(
         statements=report.published.statements,
         agreed=agreed,
         surveys=state.surveys,
+        comments=comments,
     )
     return render_page(request, "results/arc.html", page)
 

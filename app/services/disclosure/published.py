@@ -243,9 +243,26 @@ def with_comments(
     return replace(published.scores, cells=tuple(cells))
 
 
+def statement_comments(
+    db: Session, *, published: PublishedRound, round_id: int, arc: str, comment_min_group_size: int
+) -> dict[str, list[str]]:
+    """Statement code -> the comments written on it, from the arc's cells shown with enough raters for
+    words (as `with_comments`), in the order they were written."""
+    found: dict[str, list[str]] = {}
+    for cell in published.scores.cells:
+        if cell.arc == arc and cell.n is not None and cell.n >= comment_min_group_size:
+            for item, comment in _comment_rows(db, published, round_id, cell):
+                found.setdefault(item, []).append(comment)
+    return found
+
+
 def _comments(db: Session, published: PublishedRound, round_id: int, cell: Cell) -> list[str]:
-    rows = db.scalars(
-        select(col(Answer.comment))
+    return [comment for _item, comment in _comment_rows(db, published, round_id, cell)]
+
+
+def _comment_rows(db: Session, published: PublishedRound, round_id: int, cell: Cell) -> list[tuple[str, str]]:
+    rows = db.execute(
+        select(col(Answer.item_code), col(Answer.comment))
         .join(Participant, col(Participant.id) == col(Answer.participant_id))
         .join(FocusSession, col(FocusSession.id) == col(Participant.session_id))
         .where(
@@ -256,8 +273,8 @@ def _comments(db: Session, published: PublishedRound, round_id: int, cell: Cell)
             col(Answer.comment).is_not(None),
         )
         .order_by(col(Answer.item_code), col(Answer.id))
-    )
-    return [comment for comment in rows if comment]
+    ).all()
+    return [(item, comment) for item, comment in rows if comment]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from jinja2 import Environment, meta, nodes
 from app.routes.pages import (
     accounts,
     admin,
+    audit,
     auth,
     facilitate,
     invitations,
@@ -29,6 +30,7 @@ from app.routes.pages import (
     room_screen,
     security,
     targets,
+    trend,
     trust,
     walkthrough,
 )
@@ -129,7 +131,7 @@ PAGES: dict[str, type[Any]] = {
     "account/set_password.html": accounts.SetPasswordPage,
     "admin/overview.html": admin.OverviewPage,
     "admin/user.html": admin.UserPage,
-    "admin/audit.html": admin.AuditPage,
+    "admin/audit.html": audit.AuditPage,
     "auth/login.html": auth.LoginPage,
     "trust/index.html": trust.TrustsPage,
     "trust/trust.html": trust.TrustPage,
@@ -138,6 +140,7 @@ PAGES: dict[str, type[Any]] = {
     "results/compare.html": results.ComparePage,
     "results/arc.html": results.ArcPage,
     "results/gaps.html": results.GapsPage,
+    "results/trend.html": trend.TrendPage,
     "results/progress.html": publication.ProgressPage,
     "plans/actions.html": plans.ActionPlanPage,
     "plans/action_edit.html": plans.ActionEditPage,

@@ -38,6 +38,22 @@ def test_the_png_rainbow_is_an_image(client: TestClient, world: World) -> None:
 
 
 @pytest.mark.usefixtures("round_a_published")
+def test_a_png_at_scale_two_has_twice_the_pixels_for_print(client: TestClient, world: World) -> None:
+    screen, printed = rainbow(client, world, world.round_a), rainbow(client, world, world.round_a, scale=2)
+    assert png_size(screen.content) == (1000, 650) and png_size(printed.content) == (2000, 1300)
+    assert screen.headers["etag"] != printed.headers["etag"]
+
+
+@pytest.mark.usefixtures("round_a_published")
+def test_a_scale_beyond_three_is_refused(client: TestClient, world: World) -> None:
+    assert rainbow(client, world, world.round_a, scale=9).status_code == 422
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.usefixtures("round_a_published")
 def test_the_svg_rainbow_is_an_svg_document(client: TestClient, world: World) -> None:
     response = rainbow(client, world, world.round_a, "svg")
     assert response.headers["content-type"].startswith("image/svg+xml")

@@ -139,3 +139,19 @@ def test_the_plan_reaches_the_board_pack_and_the_workbook(client: TestClient, wo
     plan = [cell.value for row in workbook["Action plan"].iter_rows() for cell in row]
     assert title in plan
     assert "Targets" in workbook.sheetnames and "Support needs" in workbook.sheetnames
+
+
+def test_the_xlsx_has_a_trend_sheet_of_each_arc_in_each_published_round(
+    client: TestClient, world: World
+) -> None:
+    _, current = two_rounds(client, world)
+    book = load_workbook(
+        io.BytesIO(download(client, world, f"/api/rounds/{current}/export.xlsx").content), read_only=True
+    )
+    rows = list(book["Trend"].iter_rows(values_only=True))
+    assert rows[0] == ("Arc", "Round", "Score", "95% interval from", "95% interval to")
+    orange = [row for row in rows[1:] if row[0] == "Common values and language"]
+    assert [(row[1], row[2]) for row in orange] == [("2009 baseline", 2.0), ("2010 re-assessment", 4.0)]
+    assert all(row[3] <= row[2] <= row[4] for row in orange)
+    hidden = next(row for row in rows[1:] if row[0] != "Common values and language")
+    assert hidden[2] == "too few answers" and not any(hidden[3:])

@@ -14,7 +14,8 @@ from app.choices import Role
 from app.config import Settings
 from app.db.engine import read_session
 from app.db.tables import Membership, Trust, User
-from app.routes.pages.admin import AuditPage, OverviewPage, UserPage
+from app.routes.pages.admin import OverviewPage, UserPage
+from app.routes.pages.audit import AuditPage
 from tests.apps import build_app
 from tests.factories import World, app_state, browse_as, make_user, make_world
 from tests.mailbox import Mailbox, free_port
@@ -317,12 +318,13 @@ def test_an_admin_gives_changes_and_removes_a_role_and_the_audit_log_lists_it(
 
     audit = get_page(client, "/admin/audit")
     rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in audit.select("table tbody tr")]
-    # Columns: when, who, trust, action, target, outcome, detail; newest first.
-    about_user = [row[1:] for row in rows if row[4] == f"user {user_id}"]
+    # Columns: when, who, action, outcome, about (by name), trust, detail; newest first.
+    about = "user: newcomer@example.org"
+    about_user = [row[1:] for row in rows if row[4] == about]
     assert about_user == [
-        ["admin@example.org", "Trust B", "membership.remove", f"user {user_id}", "ok", ""],
-        ["admin@example.org", "Trust B", "membership.set", f"user {user_id}", "ok", "role lead -> viewer"],
-        ["admin@example.org", "Trust B", "membership.set", f"user {user_id}", "ok", "role none -> lead"],
+        ["admin@example.org", "Removed from a trust", "Succeeded", about, "Trust B", ""],
+        ["admin@example.org", "Gave a role in a trust", "Succeeded", about, "Trust B", "role lead -> viewer"],
+        ["admin@example.org", "Gave a role in a trust", "Succeeded", about, "Trust B", "role none -> lead"],
     ]
 
 

@@ -28,7 +28,7 @@ def as_viewer(client: TestClient, world: World) -> None:
 
 
 def row_of(soup, header: str) -> list[str]:  # type: ignore[no-untyped-def]
-    for row in soup.select("tr"):
+    for row in soup.select("table:not(.heatmap) tr"):
         th = row.find("th")
         if th is not None and text_of(th) == header:
             return [text_of(cell) for cell in row.find_all("td")]
@@ -43,7 +43,7 @@ def test_the_dashboard_shows_the_rainbow_with_a_text_alternative_and_the_same_fi
     soup = get_page(client, f"/trust/rounds/{world.round_a}")
     chart = soup.select_one("figure.chart img")
     assert chart is not None and chart["src"].startswith(f"/api/rounds/{world.round_a}/rainbow.svg")
-    assert "Common values and language: 2.5 out of 5" in chart["alt"]
+    assert "Common values and language: 2.50 out of 5" in chart["alt"]
     # Team is the third viewpoint; the arc score is the only unsuppressed cell's mean.
     assert row_of(soup, "Common values and language")[2] == "2.50"
     assert row_of(soup, "Common values and language")[5] == "2.50"
@@ -182,6 +182,24 @@ def test_the_arc_page_counts_a_small_groups_agreed_rating_but_shows_neither_it_n
     assert "Two team leaders" not in page and "What the two said." not in page
     assert "1 smaller focus group also agreed a rating, kept as evidence and not shown" in page
     assert "Team leaders, east agreed 3" in page
+
+
+def test_the_arc_page_lists_comments_under_their_statement_with_a_count(
+    client: TestClient, world: World
+) -> None:
+    team_session_with_comments(client, world, people=10)
+    publish(client, world, world.round_a)
+    as_viewer(client, world)
+    soup = get_page(client, f"/trust/rounds/{world.round_a}/arcs/orange")
+    statement = app_state(client).surveys.items("orange", "team")[0]
+    item = next(li for li in soup.select("ol.statements > li") if statement.text in text_of(li))
+    details = item.select_one("details.statement-comments")
+    assert details is not None
+    assert text_of(details.summary) == "10 comments on this statement"
+    assert [text_of(li) for li in details.select("li")] == [f"Comment number {n}" for n in range(10)]
+    others = [li for li in soup.select("ol.statements > li") if li is not item]
+    assert not any(li.select_one("details.statement-comments") for li in others)
+    assert "10 comments on this arc's statements." in text_of(soup)
 
 
 def test_the_arc_page_hides_comments_from_groups_under_ten(client: TestClient, world: World) -> None:
