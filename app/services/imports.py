@@ -28,8 +28,11 @@ from surveys import SurveyBook
 
 log = logging.getLogger("rainbow.imports")
 
-#: Answers written per transaction: tens of milliseconds of held writer on SQLite.
+#: The most answers written per transaction: tens of milliseconds of held writer on SQLite. Batches shrink
+#: (to `MIN_BATCH_ANSWERS`) while they hold the writer longer than `TARGET_HOLD_SECONDS`.
 BATCH_ANSWERS = 500
+MIN_BATCH_ANSWERS = 50
+TARGET_HOLD_SECONDS = 0.1
 #: After each batch's commit the import waits as long as the batch held the writer (and at least this), so
 #: the writers queued behind it (a room's group commits) get their turn: an import takes at most half the
 #: writer's time, however busy the machine.
@@ -66,10 +69,7 @@ def import_answers(
             db, actor=actor, db_round=db_round, parsed=parsed, framework=framework
         )
     try:
-        held = [
-            _write_batch(runtime, actor, round_id, sessions, people)
-            for people in import_writes.batches(parsed, max_answers=batch_answers)
-        ]
+        held = _store_batches(runtime, actor, round_id, sessions, parsed.respondents, batch_answers)
         with write_session(runtime.engine) as db:
             db_round = rounds.get_round_for_staff(db, staff=actor, round_id=round_id, roles=LEADS)
             result = import_writes.close_import(
@@ -90,6 +90,33 @@ def import_answers(
 
 def _let_others_run() -> None:
     time.sleep(PARSE_PAUSE_SECONDS)  # releases the GIL: the event loop and the tablets' writes go on
+
+
+def _store_batches(
+    runtime: Runtime,
+    actor: Staff,
+    round_id: int,
+    sessions: dict[str, int],
+    people: list[Respondent],
+    batch_answers: int,
+) -> list[float]:
+    """Every respondent, a batch at a time; how long each batch held the writer, in seconds.
+
+    A batch that held the writer longer than `TARGET_HOLD_SECONDS` (a slow or busy machine) halves the next
+    one, down to `MIN_BATCH_ANSWERS`; a quick one doubles it, up to `batch_answers`.
+    """
+    held: list[float] = []
+    size, start = batch_answers, 0
+    smallest = min(MIN_BATCH_ANSWERS, batch_answers)
+    while start < len(people):
+        end = import_writes.batch_end(people, start, max_answers=size)
+        held.append(_write_batch(runtime, actor, round_id, sessions, people[start:end]))
+        start = end
+        if held[-1] > TARGET_HOLD_SECONDS:
+            size = max(smallest, size // 2)
+        elif held[-1] < TARGET_HOLD_SECONDS / 2:
+            size = min(batch_answers, size * 2)
+    return held
 
 
 def _write_batch(

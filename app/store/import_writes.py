@@ -34,16 +34,20 @@ _INSERT_PARTICIPANTS = insert(_PARTICIPANTS).returning(_PARTICIPANTS.c.id, sort_
 
 def batches(parsed: ParsedImport, *, max_answers: int) -> Iterator[list[Respondent]]:
     """The respondents in groups of about `max_answers` answers (a respondent is never split)."""
-    batch: list[Respondent] = []
-    size = 0
-    for person in parsed.respondents:
-        batch.append(person)
-        size += len(person.answers)
-        if size >= max_answers:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    start = 0
+    while start < len(parsed.respondents):
+        end = batch_end(parsed.respondents, start, max_answers=max_answers)
+        yield parsed.respondents[start:end]
+        start = end
+
+
+def batch_end(people: Sequence[Respondent], start: int, *, max_answers: int) -> int:
+    """Where a batch from `start` ends: once it has `max_answers` answers, or at the end (at least one)."""
+    size, end = 0, start
+    while end < len(people) and (end == start or size < max_answers):
+        size += len(people[end].answers)
+        end += 1
+    return end
 
 
 def open_import_sessions(

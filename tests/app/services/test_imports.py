@@ -147,3 +147,47 @@ def test_a_failure_half_way_takes_back_everything_it_stored(
     with read_session(runtime.engine) as db:
         assert round_tallies(db, round_id=world.round_a) == {}
         assert not any(any(row) for row in statement_tallies(db, round_id=world.round_a).values())
+
+
+class Clock:
+    """`imports.time` for a test: each batch seems to hold the writer `held` seconds; pauses take none."""
+
+    def __init__(self, held: float) -> None:
+        self.now, self.held, self.calls = 0.0, held, 0
+
+    def perf_counter(self) -> float:
+        self.calls += 1
+        if self.calls % 2 == 0:  # the second reading of a batch: after its commit
+            self.now += self.held
+        return self.now
+
+    def sleep(self, _seconds: float) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("held", "expected"), [(0.2, [200, 100, 50, 50]), (0.01, [200, 200, 200, 200])])
+def test_batches_shrink_while_they_hold_the_writer_too_long(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch, held: float, expected: list[int]
+) -> None:
+    sizes: list[int] = []
+    write = import_writes.write_import_batch
+
+    def measured(db: Any, **kwargs: Any) -> None:
+        sizes.append(sum(len(person.answers) for person in kwargs["people"]))
+        write(db, **kwargs)
+
+    monkeypatch.setattr(import_writes, "write_import_batch", measured)
+    monkeypatch.setattr(imports, "time", Clock(held))
+    lines = [f"p{n},practitioner,orange.practitioner.{i},3" for n in range(400) for i in (1, 2)]
+    state = app_state(client)
+    imports.import_answers(
+        state.runtime,
+        actor=lead(world),
+        round_id=world.round_a,
+        content="\n".join(["respondent,viewpoint,item,rating", *lines]).encode(),
+        framework=state.framework,
+        surveys=state.surveys,
+        batch_answers=200,
+    )
+    assert sizes[:4] == expected
+    assert sum(sizes) == 800
