@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +16,7 @@ from sqlalchemy import func, select
 from app.choices import Role
 from app.config import Settings
 from app.db.engine import read_session
+from app.db.identity_tables import AccountLink
 from app.db.tables import Membership, Trust, User
 from app.routes.pages.admin import OverviewPage, UserPage
 from app.routes.pages.audit import AuditPage
@@ -431,3 +435,45 @@ def test_a_refused_form_keeps_what_was_typed_and_shows_the_page_with_its_context
     context = rendered_with(response, "admin/overview.html", OverviewPage)
     assert context["user_form"] == {"email": " not-an-email ", "trust_id": "", "role": "", "is_admin": True}
     assert set(context["user_errors"]) == {"email"}
+
+
+def test_inviting_answers_at_once_while_the_smtp_server_hangs(migrated: Settings) -> None:
+    with socket.socket() as silent:  # takes the connection and never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        hanging = migrated.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "smtp_timeout_seconds": 3,
+            }
+        )
+        with TestClient(build_app(hanging)) as client:
+            world = make_world(app_state(client).engine)
+            browse_as(client, world.users["admin"])
+            form = find_form(get_page(client, "/admin"), "/admin/users")
+            started = time.perf_counter()
+            response = submit(
+                client, form, email="new.person@example.org", trust_id=str(world.trust_a), role="viewer"
+            )
+            answered_in = time.perf_counter() - started
+            app_state(client).mailer.wait_idle()
+            links = text_of(
+                get_page(client, location(response)).select_one('section[aria-labelledby="links-title"]')
+            )
+    assert answered_in < 1.5  # the argon2-free invitation itself; the email waits 3 s on its own thread
+    assert "the SMTP server did not answer" in links
+
+
+def test_only_the_hash_of_an_invitation_token_is_stored(mail_client: TestClient, mailbox: Mailbox) -> None:
+    world = make_world(app_state(mail_client).engine)
+    browse_as(mail_client, world.users["admin"])
+    invite(mail_client, email="new.person@example.org", trust_id=str(world.trust_a), role="viewer")
+    token = mailbox.link_in(mailbox.wait_for(1)[0], "/invitations/").removeprefix("/invitations/")
+
+    with read_session(app_state(mail_client).engine) as db:
+        stored = db.scalars(select(AccountLink.token_hash)).all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert token not in stored
