@@ -25,13 +25,7 @@ from app.permissions import ANY_MEMBER, LEADS, can
 from app.routes.pages.publication import progress_page
 from app.services.disclosure.coverage import ViewpointCoverage, open_sessions, viewpoint_coverage
 from app.services.disclosure.peers import PeerRules, PeerSixths, peer_sixths
-from app.services.disclosure.published import (
-    AgreedRatings,
-    StatementFigures,
-    agreed_ratings,
-    statement_comments,
-    with_comments,
-)
+from app.services.disclosure.published import AgreedRatings, StatementFigures, agreed_ratings, arc_comments
 from app.services.heatmap import HeatMap, heat_map
 from app.services.insights import (
     Moves,
@@ -358,23 +352,13 @@ def arc_page(
         base = _results(db, state, staff, round_id, _baseline_choice(baseline, default=ROUND_BEFORE))
         report = base.results
         published = report.published
-        scores = with_comments(
-            db,
-            published=published,
-            round_id=round_id,
-            arc=arc,
-            comment_min_group_size=thresholds.comment_min_group_size,
+        scores, comments = arc_comments(
+            db, published=published, round_id=round_id, arc=arc, least=thresholds.comment_min_group_size
         )
         agreed = agreed_ratings(
             db, published=published, round_id=round_id, arc=arc, min_group_size=thresholds.min_group_size
         )
-        comments = statement_comments(
-            db,
-            published=published,
-            round_id=round_id,
-            arc=arc,
-            comment_min_group_size=thresholds.comment_min_group_size,
-        )
+
     comparison = report.comparison
     page = ArcPage(
         results=report,

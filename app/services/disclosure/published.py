@@ -256,6 +256,16 @@ def statement_comments(
     return found
 
 
+def arc_comments(
+    db: Session, *, published: PublishedRound, round_id: int, arc: str, least: int
+) -> tuple[Scores, dict[str, list[str]]]:
+    """`with_comments` and `statement_comments` of one arc, for cells of at least `least` raters."""
+    return (
+        with_comments(db, published=published, round_id=round_id, arc=arc, comment_min_group_size=least),
+        statement_comments(db, published=published, round_id=round_id, arc=arc, comment_min_group_size=least),
+    )
+
+
 def _comments(db: Session, published: PublishedRound, round_id: int, cell: Cell) -> list[str]:
     return [comment for _item, comment in _comment_rows(db, published, round_id, cell)]
 
