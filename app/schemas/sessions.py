@@ -83,12 +83,15 @@ class StateChange(BaseModel):
 #: Text typed by staff over several lines: tabs and line breaks, but no other control characters (PostgreSQL
 #: refuses NUL in text, and the rest only hide things).
 NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NOTES_MAX_LENGTH = 5000  # the evidence box says so, and refuses more
 
 
 ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
 
 
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)]
+Notes = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_LENGTH, pattern=NOTES_PATTERN)
+]
 
 
 PaperRating = Literal["1", "2", "3", "4", "5", "dk", "na"]
@@ -104,7 +107,7 @@ class ConsensusIn(BaseModel):
         description="The group's agreed rating, 1 (fragmented) to 5 (integrated); null when not agreed"
     )
     notes: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN)
+        str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_LENGTH, pattern=NOTES_PATTERN)
     ] = Field("", description="The evidence the group discussed")
 
 

@@ -29,7 +29,7 @@ from app.errors import Conflict, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS
 from app.schemas.responses import Progress
-from app.schemas.sessions import ConsensusIn
+from app.schemas.sessions import NOTES_MAX_LENGTH, ConsensusIn
 from app.services.disclosure.room import RoomStatement, reveal_preview, room_results
 from app.store import consensus, focus_sessions, participants, rounds
 from app.web.auth import StaffUser
@@ -77,6 +77,11 @@ def spaced_code(code: str) -> str:
     """A join code split in two for reading across a room: "ABCDEFG" -> "ABC DEFG"."""
     half = len(code) // 2
     return f"{code[:half]} {code[half:]}"
+
+
+def scale_words(scale: list[ScalePoint], *, child: bool) -> dict[int, str]:
+    """Each rating's words on the group's own scale: the children's for a child group."""
+    return {point.value: point.child_label if child else point.label for point in scale}
 
 
 def anchor_of(code: str) -> str:
@@ -146,6 +151,7 @@ class RoomPage:
     child: bool
     live: bool  # polls for progress
     k: int  # raters a statement needs before the room sees its answers
+    notes_limit: int = NOTES_MAX_LENGTH  # characters of evidence a statement takes
     room_error: str | None = None
     entry: StatementEntry | None = None  # the statement a form was about, for its block alone
 
@@ -255,11 +261,14 @@ def record_consensus(
     consensus_in: Annotated[ConsensusForm, Form()],
 ) -> Response:
     """Its facilitator, and leads of its trust: save the group's agreed rating and evidence for a statement.
-    With ``HX-Request``, the answer is only that statement's block."""
-    with write_session(state.engine) as db:
-        focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = participants.session_items(state.framework, state.surveys, focus)
-        consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
+    With ``HX-Request``, the answer is only that statement's block (with what is wrong, when it is)."""
+    try:
+        with write_session(state.engine) as db:
+            focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
+            items = participants.session_items(state.framework, state.surveys, focus)
+            consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
+    except (Invalid, Conflict) as error:
+        return _statement_again(request, staff, state, consensus_in, error)
     with write_session(state.engine) as db:
         page = _room(db, state, staff, session_id)
     entry = _entry(page, consensus_in.item)
@@ -271,6 +280,29 @@ def record_consensus(
     query = {"saved": consensus_in.item}
     return redirect_to(
         request, "facilitate.room_page", session_id=session_id, query=query, fragment=entry.anchor
+    )
+
+
+def _statement_again(
+    request: Request, staff: Staff, state: AppState, consensus_in: ConsensusForm, error: Invalid | Conflict
+) -> Response:
+    """The statement again after the store refused its agreed rating, with the reason at the rating (422,
+    or the conflict's status); a statement not of the session has no block, so it is the error alone."""
+    session_id = int(request.path_params["session_id"])
+    with write_session(state.engine) as db:
+        page = _room(db, state, staff, session_id)
+    entry = page.find(consensus_in.item)
+    if entry is None:
+        raise error
+    message = error.message if isinstance(error, Invalid) else error.detail
+    entry.errors = {"rating": message}
+    entry.form = {"rating": str(consensus_in.rating or ""), "notes": consensus_in.notes}
+    return render_page(
+        request,
+        "facilitate/room.html",
+        replace(page, entry=entry),
+        status=error.status,
+        htmx_block="statement",
     )
 
 
