@@ -21,7 +21,7 @@ from app.db.tables import FocusSession, Round
 from app.errors import Conflict, Forbidden, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS, can
-from app.routes.pages import paper, room, room_screen
+from app.routes.pages import paper, room, room_close, room_screen
 from app.routes.pages.room import LONDON, STATE_WORDS, london_time
 from app.schemas.sessions import SessionCreate
 from app.store import focus_sessions, rounds, trusts
@@ -171,6 +171,7 @@ def create_session(
 
 # The room, its screen and paper questionnaires, under the same /facilitate prefix.
 router.include_router(room.router)
+router.include_router(room_close.router)
 router.include_router(room_screen.router)
 router.include_router(paper.router)
 

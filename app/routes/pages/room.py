@@ -73,6 +73,13 @@ def london_time(moment: datetime | None) -> str:
     return moment.astimezone(LONDON).strftime("%a %-d %b %Y, %H:%M")
 
 
+def active_for(seconds: int) -> str:
+    """RAINBOW_ACTIVE_SECONDS in words: 120 -> "2 minutes", 90 -> "90 seconds"."""
+    if seconds % 60:
+        return f"{seconds} seconds"
+    return "1 minute" if seconds == 60 else f"{seconds // 60} minutes"
+
+
 def spaced_code(code: str) -> str:
     """A join code split in two for reading across a room: "ABCDEFG" -> "ABC DEFG"."""
     half = len(code) // 2
@@ -150,6 +157,7 @@ class RoomPage:
     scale: list[ScalePoint]
     child: bool
     live: bool  # polls for progress
+    active_for: str  # "2 minutes": how recently someone answering was seen
     k: int  # raters a statement needs before the room sees its answers
     notes_limit: int = NOTES_MAX_LENGTH  # characters of evidence a statement takes
     room_error: str | None = None
@@ -157,12 +165,6 @@ class RoomPage:
 
     def find(self, code: str) -> StatementEntry | None:
         return next((e for s in self.sections for e in s.entries if e.item.code == code), None)
-
-
-@dataclass(frozen=True)
-class ClosePage:
-    focus: FocusSession
-    progress: Progress
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
@@ -184,6 +186,7 @@ def change_state(
     state: State,
     to: Annotated[str, Form(alias="state", max_length=20)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
+    then: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Its facilitator, and leads of its trust: open, lock or close the session (closing asks first)."""
     target = SessionState(to) if to in set(SessionState) else None
@@ -202,16 +205,9 @@ def change_state(
         with write_session(state.engine) as db:
             page = _room(db, state, staff, session_id, room_error=message)
         return render_page(request, "facilitate/room.html", page, status=error.status)
+    if then == "close" and target == SessionState.LOCKED:  # lock and wait, on the page that asks to close
+        return redirect_to(request, "facilitate.confirm_close", session_id=session_id)
     return redirect_to(request, "facilitate.room_page", session_id=session_id)
-
-
-@router.get("/sessions/{session_id}/close", response_class=HTMLResponse, name="facilitate.confirm_close")
-def confirm_close(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
-    """Its facilitator, and leads of its trust: ask before closing, which cannot be undone."""
-    with read_session(state.engine) as db:
-        focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        progress = participants.progress(db, session_id=session_id)
-    return render_page(request, "facilitate/close.html", ClosePage(focus=focus, progress=progress))
 
 
 @router.post("/sessions/{session_id}/reveal", response_class=HTMLResponse, name="facilitate.reveal")
@@ -321,7 +317,7 @@ def _room(
         focus=focus,
         round=db_round,
         sections=_sections(db, state, staff, focus),
-        progress=participants.progress(db, session_id=session_id),
+        progress=participants.progress(db, session_id=session_id, active_within=state.settings.active_window),
         state_label=state_label,
         state_hint=state_hint,
         actions=[
@@ -335,6 +331,7 @@ def _room(
         scale=state.framework.scale,
         child=focus.viewpoint == CHILD_VIEWPOINT,
         live=focus.state != SessionState.CLOSED,
+        active_for=active_for(state.settings.active_seconds),
         k=state.settings.min_group_size,
         room_error=room_error,
     )

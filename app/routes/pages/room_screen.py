@@ -60,7 +60,9 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
     many have joined. With ``HX-Request``, only the part that changes."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        progress = participants.progress(db, session_id=session_id)
+        progress = participants.progress(
+            db, session_id=session_id, active_within=state.settings.active_window
+        )
     code = focus.join_code if focus.state != SessionState.CLOSED else None
     url = f"{join_address(request)}?code={code}" if code else ""
     page = ScreenPage(
