@@ -162,6 +162,9 @@ class RoomPage:
     notes_limit: int = NOTES_MAX_LENGTH  # characters of evidence a statement takes
     room_error: str | None = None
     entry: StatementEntry | None = None  # the statement a form was about, for its block alone
+    on_screen: StatementEntry | None = None  # the statement the room screen shows after the reveal
+    statement_total: int = 0
+    screen_error: str | None = None  # a move of the screen that was refused
 
     def find(self, code: str) -> StatementEntry | None:
         return next((e for s in self.sections for e in s.entries if e.item.code == code), None)
@@ -170,8 +173,12 @@ class RoomPage:
 @router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
 def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress."""
+    if is_htmx(request):  # a poll of the progress: nothing else is read
+        with read_session(state.engine) as db:
+            page = room_context(db, state, staff, session_id, with_statements=False)
+        return render_page(request, "facilitate/room.html", page, htmx_block="progress")
     with write_session(state.engine) as db:  # what the room newly sees is recorded in the ledger
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     saved = page.find(request.query_params.get("saved", ""))
     if saved is not None:
         saved.saved = True
@@ -203,7 +210,7 @@ def change_state(
     except (Conflict, Invalid) as error:
         message = error.message if isinstance(error, Invalid) else error.detail
         with write_session(state.engine) as db:
-            page = _room(db, state, staff, session_id, room_error=message)
+            page = room_context(db, state, staff, session_id, room_error=message)
         return render_page(request, "facilitate/room.html", page, status=error.status)
     if then == "close" and target == SessionState.LOCKED:  # lock and wait, on the page that asks to close
         return redirect_to(request, "facilitate.confirm_close", session_id=session_id)
@@ -237,7 +244,7 @@ def _show_consensus_form(request: Request, invalid: InvalidForm) -> Response:
     session_id = int(request.path_params["session_id"])
     state, staff = app_state(request), signed_in(request)
     with write_session(state.engine) as db:
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     entry = _entry(page, invalid.text("item"))
     entry.errors, entry.form = errors, typed
     return render_page(
@@ -266,7 +273,7 @@ def record_consensus(
     except (Invalid, Conflict) as error:
         return _statement_again(request, staff, state, consensus_in, error)
     with write_session(state.engine) as db:
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     entry = _entry(page, consensus_in.item)
     if is_htmx(request):
         entry.saved = True
@@ -286,7 +293,7 @@ def _statement_again(
     or the conflict's status); a statement not of the session has no block, so it is the error alone."""
     session_id = int(request.path_params["session_id"])
     with write_session(state.engine) as db:
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     entry = page.find(consensus_in.item)
     if entry is None:
         raise error
@@ -305,18 +312,27 @@ def _statement_again(
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _room(
-    db: Session, state: AppState, staff: Staff, session_id: int, *, room_error: str | None = None
+def room_context(
+    db: Session,
+    state: AppState,
+    staff: Staff,
+    session_id: int,
+    *,
+    room_error: str | None = None,
+    with_statements: bool = True,
 ) -> RoomPage:
+    """The room page; without its statements (and their figures) for a poll of its progress alone."""
     focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
     db_round = rounds.get_round_for_staff(
         db, staff=staff, round_id=focus.round_id, roles=LEADS_AND_FACILITATORS
     )
     state_label, state_hint = STATE_WORDS[focus.state]
+    sections = _sections(db, state, staff, focus) if with_statements else []
+    entries = [entry for section in sections for entry in section.entries]
     return RoomPage(
         focus=focus,
         round=db_round,
-        sections=_sections(db, state, staff, focus),
+        sections=sections,
         progress=participants.progress(db, session_id=session_id, active_within=state.settings.active_window),
         state_label=state_label,
         state_hint=state_hint,
@@ -334,6 +350,8 @@ def _room(
         active_for=active_for(state.settings.active_seconds),
         k=state.settings.min_group_size,
         room_error=room_error,
+        on_screen=entries[min(focus.screen_position, len(entries) - 1)] if entries else None,
+        statement_total=len(entries),
     )
 
 

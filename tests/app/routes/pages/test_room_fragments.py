@@ -3,7 +3,12 @@ that part, never as a whole page in a page; and the agreed rating is asked on th
 
 from __future__ import annotations
 
+import inspect
+import sys
+from collections.abc import Callable
+
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from app.db.engine import read_session
@@ -120,3 +125,52 @@ def test_a_saved_agreed_rating_is_said_on_the_groups_own_scale(client: TestClien
 
     assert response.status_code == 200
     assert f"Saved: agreed 4 {DASH} Mostly." in text_of(parse(response).select_one(".saved"))
+
+
+#: Every room route that answers htmx with a part of its page, and the test (in this module, or in
+#: test_room_screen) that sends it something wrong and finds the message inside that part.
+FRAGMENT_ROUTES = {
+    "facilitate.room_page": "test_a_polled_fragment_with_a_bad_path_gets_its_message_alone",
+    "facilitate.room_screen": "test_a_polled_fragment_with_a_bad_path_gets_its_message_alone",
+    "facilitate.record_consensus": (
+        "test_twelve_thousand_characters_of_evidence_come_back_inline_in_the_statement_with_what_was_typed"
+    ),
+    "facilitate.move_screen": "test_a_bad_move_is_refused_inline_in_the_panel_and_changes_nothing",
+    "facilitate.confirm_close": "test_the_close_pages_poll_with_a_bad_path_gets_its_message_alone",
+}
+
+
+def test_every_room_fragment_route_is_covered_here() -> None:
+    from app.routes.pages import room, room_close, room_screen
+    from tests.app.routes.pages import test_room_screen
+
+    routes = [*room.router.routes, *room_close.router.routes, *room_screen.router.routes]
+    fragment_routes = {
+        route.name
+        for route in routes
+        if isinstance(route, APIRoute) and "htmx_block=" in _source_with_helpers(route.endpoint)
+    }
+    assert fragment_routes == set(FRAGMENT_ROUTES)
+    tests = {*vars(sys.modules[__name__]), *vars(test_room_screen)}
+    assert set(FRAGMENT_ROUTES.values()) <= tests
+
+
+def _source_with_helpers(endpoint: Callable[..., object]) -> str:
+    """A route's text, with that of the module's private helpers it calls (its refusals, say)."""
+    source = inspect.getsource(endpoint)
+    helpers = vars(inspect.getmodule(endpoint))
+    return source + "".join(
+        inspect.getsource(helper)
+        for name, helper in helpers.items()
+        if name.startswith("_") and inspect.isfunction(helper) and f"{name}(" in source
+    )
+
+
+def test_the_close_pages_poll_with_a_bad_path_gets_its_message_alone(
+    client: TestClient, world: World
+) -> None:
+    browse_as(client, world.users["facilitator_a"])
+
+    response = client.get("/facilitate/sessions/not-a-number/close", headers=HX)
+
+    assert response.status_code == 422 and _is_fragment(response.text)
