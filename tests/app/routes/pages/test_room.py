@@ -128,11 +128,11 @@ def test_the_rooms_answers_are_hidden_until_revealed_then_counted(client: TestCl
     shown = get_page(client, room(world))
     counts = distribution(shown, "orange.practitioner.1")
     assert counts == {
-        "1 Fragmented": "0",
-        "2 Emerging": "1",
-        "3 Developing": "1",
-        "4 Established": "2",
-        "5 Integrated": "1",
+        "1 Not at all true": "0",
+        "2 A little true": "1",
+        "3 Partly true": "1",
+        "4 Mostly true": "2",
+        "5 Completely true": "1",
         "Don't know": "0",
         "Not applicable": "1",
     }

@@ -72,7 +72,7 @@ def test_over_https_the_screen_gives_the_https_address(world_https: tuple[TestCl
 # --- after the reveal: the screen follows the facilitator -------------------------------------------------
 
 HX = {"HX-Request": "true"}
-STAFF_WORDS = ["Fragmented", "Emerging", "Developing", "Established", "Integrated"]
+STAFF_WORDS = ["Not at all true", "A little true", "Partly true", "Mostly true", "Completely true"]
 
 
 def _five_answer(
@@ -176,7 +176,7 @@ def test_the_agreed_rating_appears_on_the_screen_once_recorded(client: TestClien
     )
 
     agreed = parse(client.get(f"{room(world)}/screen", headers=HX)).select_one(".screen-agreed")
-    assert text_of(agreed) == "The group agreed: 4 \u2013 Established"
+    assert text_of(agreed) == "The group agreed: 4 \u2013 Mostly true"
 
 
 def test_a_hidden_statements_agreed_rating_stays_off_the_screen(client: TestClient, world: World) -> None:
@@ -203,7 +203,7 @@ def test_late_answers_reach_the_screen_without_a_reload(client: TestClient, worl
 
     soup = parse(client.get(f"{room(world)}/screen", headers=HX))
     assert text_of(soup.figcaption).endswith("10 answers")
-    assert _bars(soup)["Fragmented"] == "5"
+    assert _bars(soup)["Not at all true"] == "5"
 
 
 def test_a_child_groups_screen_uses_the_childrens_wording_and_scale(client: TestClient, world: World) -> None:
