@@ -139,6 +139,8 @@ class FocusSession(SQLModel, table=True):
     state: SessionState = enum_column(SessionState, SessionState.DRAFT)
     # Unique among sessions that still have one; cleared when the session closes.
     join_code: str | None = Field(default=None, max_length=12, unique=True)
+    #: The code it had before it closed: someone typing it is told the session has finished.
+    retired_code: str | None = Field(default=None, max_length=12, index=True)
     children_comments: bool = False
     results_revealed: bool = False
     #: The statement the room screen shows once the answers are revealed (0 = the session's first).

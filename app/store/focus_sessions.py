@@ -129,7 +129,7 @@ def change_state(db: Session, *, actor: Staff, focus: FocusSession, to: SessionS
     before = focus.state
     focus.state = to
     if to == SessionState.CLOSED:
-        focus.join_code = None
+        focus.retired_code, focus.join_code = focus.join_code, None
     db.flush()
     audit.record(
         db,

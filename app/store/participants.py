@@ -24,7 +24,7 @@ from app.identity import secret_hash
 from app.schemas.responses import Progress
 from app.store.focus_sessions import normalise_code
 from framework.model import Framework
-from surveys import Item, SurveyBook
+from surveys import CHILD_VIEWPOINT, Item, SurveyBook
 
 
 class AsksStatements(Protocol):
@@ -73,13 +73,22 @@ def find_live_session(db: Session, *, code: str) -> LiveSession | None:
     return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)
 
 
+def code_was_retired(db: Session, *, code: str) -> bool:
+    """Whether `code` belonged to a session that has since closed (so joining says it has finished)."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return False
+    found = db.connection().execute(select(_SESSIONS.c.id).where(_SESSIONS.c.retired_code == normalised))
+    return found.first() is not None
+
+
 def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
     """A new anonymous participant in an open session.
 
     :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
     """
     if focus.state != SessionState.OPEN:
-        raise Conflict(_not_open_message(focus.state))
+        raise Conflict(_not_open_message(focus.state, child=focus.viewpoint == CHILD_VIEWPOINT))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     added = db.connection().execute(
@@ -90,12 +99,17 @@ def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
     return Joined(token=token, focus=focus, participant_id=participant_id)
 
 
-def _not_open_message(state: SessionState) -> str:
+def _not_open_message(state: SessionState, *, child: bool) -> str:
+    """Why no one new may join, naming the one to ask as the group's own pages do."""
+    who = "the grown-up running the group" if child else "the person running the group"
     if state == SessionState.DRAFT:
-        return "This session has not started yet. Ask your facilitator when it opens."
+        return f"This session has not started yet. Ask {who} when it opens."
     if state == SessionState.LOCKED:
-        return "This session is not taking anyone new. Ask your facilitator if you should be in it."
-    return "This session has finished."
+        return f"This session is not taking anyone new. Ask {who} if you should be in it."
+    return SESSION_FINISHED
+
+
+SESSION_FINISHED = "This session has finished. Thank you for taking part: no one can join it now."
 
 
 def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
