@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.choices import Role
 from app.errors import TooManyRequests
+from app.identity import Staff
 from app.services.sign_in import FAILED_MESSAGE, LoginFailed, sign_in, sign_out
+from app.store.staff_sessions import staff_from_session
 from app.web.auth import SESSION_COOKIE, MaybeStaff, StaffUser, session_secret_from_cookie, session_signer
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
 from app.web.state import AppState, get_state
@@ -47,7 +51,7 @@ def safe_next(target: str | None, default: str) -> str:
 def login_form(request: Request, staff: MaybeStaff, next: str | None = None) -> Response:
     """Anyone: the sign-in form (signed-in staff go straight on)."""
     if staff is not None:
-        return RedirectResponse(_next(request, next), status_code=303)
+        return RedirectResponse(_next(request, next, staff), status_code=303)
     return _form(request, next=_next(request, next), email="", message=None, status=200)
 
 
@@ -69,7 +73,14 @@ def login(
         response = _form(request, next=_next(request, next), email=email, message=error.detail, status=429)
         response.headers.update(error.headers)
         return response
-    response = RedirectResponse(_next(request, next), status_code=303)
+    staff = staff_from_session(
+        state.engine,
+        secret=secret,
+        idle=timedelta(minutes=state.settings.session_idle_minutes),
+        lifetime=timedelta(hours=state.settings.session_max_hours),
+    )
+    target = _next(request, next, staff) or path_for(request, "trust.my_trusts")
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session_signer(state.secret_key).sign(secret).decode(),
@@ -93,8 +104,17 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     return response
 
 
-def _next(request: Request, target: str | None) -> str:
-    return safe_next(target, default=path_for(request, "trust.my_trusts"))
+def _next(request: Request, target: str | None, staff: Staff | None = None) -> str:
+    """Where to go once signed in: the page asked for, or the staff member's own start (the form carries ""
+    for that, as who is signing in is known only afterwards)."""
+    return safe_next(target, default=_landing(request, staff) if staff is not None else "")
+
+
+def _landing(request: Request, staff: Staff) -> str:
+    """A facilitator (and no lead or administrator) starts on Focus groups; everyone else on their trusts."""
+    if not staff.is_admin and staff.roles and set(staff.roles.values()) == {Role.FACILITATOR}:
+        return path_for(request, "facilitate.sessions_page")
+    return path_for(request, "trust.my_trusts")
 
 
 def _form(request: Request, *, next: str, email: str, message: str | None, status: int) -> Response:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field, field_validator
 from sqlmodel import Session
 
-from app.choices import RoundStatus
+from app.choices import RoundStatus, SessionState
 from app.db.engine import read_session, write_session
 from app.db.tables import FocusSession, Round
 from app.errors import Conflict, Forbidden, Invalid
@@ -223,7 +223,12 @@ def _groups(db: Session, state: AppState, staff: Staff, round_id: int | None) ->
                 state_label=STATE_WORDS[focus.state][0],
             )
         )
+    for group in groups.values():  # sessions still running first, then drafts, closed ones last
+        group.sessions.sort(key=lambda row: SESSION_ORDER[row.focus.state])
     return list(groups.values())
+
+
+SESSION_ORDER = {SessionState.OPEN: 0, SessionState.LOCKED: 1, SessionState.DRAFT: 2, SessionState.CLOSED: 3}
 
 
 def _round_choices(db: Session, staff: Staff) -> list[RoundChoice]:

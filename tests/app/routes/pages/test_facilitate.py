@@ -210,3 +210,30 @@ def test_a_viewpoint_the_framework_lacks_is_refused_at_that_field(client: TestCl
 def test_a_viewer_posting_the_form_is_refused_before_it_is_read(client: TestClient, world: World) -> None:
     headers = browse_as(client, world.users["viewer_a"])
     assert client.post("/facilitate/sessions", data={"title": ""}, headers=headers).status_code == 403
+
+
+def test_create_a_session_comes_first_and_running_sessions_before_closed_ones(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    for title in ("Closed early", "Still a draft"):
+        submit(
+            client,
+            find_form(get_page(client, "/facilitate"), "/facilitate/sessions"),
+            round_id=str(world.round_a),
+            viewpoint="practitioner",
+            arcs="orange",
+            title=title,
+        )
+    closed = next(
+        link["href"]
+        for link in get_page(client, "/facilitate").select("a.session-link")
+        if text_of(link) == "Closed early"
+    )
+    client.post(f"{closed}/state", data={"state": "closed", "confirm": "yes"}, headers=headers)
+
+    soup = get_page(client, "/facilitate")
+
+    assert soup.select_one("main h2").get_text(strip=True) == "Create a session"
+    titles = [text_of(link) for link in soup.select("a.session-link")]
+    assert titles == ["Practitioners, north locality", "Still a draft", "Closed early"]
