@@ -5,6 +5,7 @@ Every field has a description; the README's configuration table lists every fiel
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -134,6 +135,12 @@ class Settings(BaseSettings):
     join_failure_window_seconds: int = Field(
         300, ge=10, le=86_400, description="The window in which wrong join codes are counted, in seconds."
     )
+    active_seconds: int = Field(
+        120,
+        ge=10,
+        le=3_600,
+        description="A participant seen within this long, and not finished, counts as answering in the room.",
+    )
     respondent_idle_seconds: int = Field(
         600,
         ge=30,
@@ -232,6 +239,11 @@ class Settings(BaseSettings):
     @property
     def mfa_required_for(self) -> frozenset[str]:
         return frozenset(part for part in self.require_mfa_for.split(",") if part)
+
+    @property
+    def active_window(self) -> timedelta:
+        """How recently a participant must have been seen to count as answering."""
+        return timedelta(seconds=self.active_seconds)
 
     @model_validator(mode="after")
     def _comments_need_larger_groups(self) -> Settings:

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "P6": "benchmarks.bench_startup:run",
     "P7": "benchmarks.bench_submit:run_p7",
     "P8": "benchmarks.bench_report:run",
+    "P10": "benchmarks.bench_room:run",
 }
 HEADLINE_FIELDS = ("value", "unit", "target", "met", "floor_ratio")
 #: Benchmarks that do not wait for a quiet machine themselves: run.py waits before them and records the load
@@ -115,6 +116,13 @@ def _headline(entry: Result) -> str:
         return (
             f"{one['requests_per_s']:.0f} -> {two['requests_per_s']:.0f} req/s: x{measured['scaling']}; "
             f"floor x{entry['floor']['scaling']}"
+        )
+    if ident == "P10":
+        alone, together = measured["polling_alone"], measured["polling_with_submissions"]
+        return (
+            f"polling {alone['server_cores_used']} cores, p95 {alone['latency_ms'].get('p95')} ms alone, "
+            f"{together['polling']['latency_ms'].get('p95')} ms with submissions at p95 "
+            f"{together['submissions']['latency_ms']['p95']} ms"
         )
     if ident == "P8":
         return (

@@ -29,8 +29,12 @@ class _Frozen(BaseModel):
 
 
 class ScalePoint(_Frozen):
+    """One point of the 1-5 scale: the words staff answer with ("Mostly true"), the journey stage it stands
+    for when scores are read ("Established"), the children's words ("Mostly"), and what the stage means."""
+
     value: int = Field(ge=1, le=5)
     label: Text
+    stage: Text
     child_label: Text
     description: Text
 

@@ -145,8 +145,12 @@ class FocusSession(SQLModel, table=True):
     state: SessionState = enum_column(SessionState, SessionState.DRAFT)
     # Unique among sessions that still have one; cleared when the session closes.
     join_code: str | None = Field(default=None, max_length=12, unique=True)
+    #: The code it had before it closed: someone typing it is told the session has finished.
+    retired_code: str | None = Field(default=None, max_length=12, index=True)
     children_comments: bool = False
     results_revealed: bool = False
+    #: The statement the room screen shows once the answers are revealed (0 = the session's first).
+    screen_position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = timestamp()
 
     @property
@@ -166,6 +170,8 @@ class Participant(SQLModel, table=True):
     joined_at: datetime = timestamp()
     last_seen_at: datetime = timestamp()
     submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    #: When their tablet was handed on (or went idle) before they submitted: they left without submitting.
+    left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     sector: str | None = Field(default=None, max_length=40)
     role_level: str | None = Field(default=None, max_length=20)
     age_band: str | None = Field(default=None, max_length=20)

@@ -58,7 +58,7 @@ from app.exports.rows import (
     targets_by_key,
 )
 from framework.charts.viewpoint_bars import draw_viewpoint_bars
-from framework.model import Arc, Framework
+from framework.model import Arc, Framework, ScalePoint
 from framework.scoring import BOOTSTRAP_SAMPLES, CONFIDENCE, ArcComparison, Cell, CellComparison
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -181,6 +181,11 @@ def _plan_sentence(actions: Sequence[ActionLine]) -> str:
     return f"The action plan has {len(actions)} actions, {risk}."
 
 
+def _point_words(point: ScalePoint) -> str:
+    """A point of the scale as staff answered it and as its stage reads: "not at all true: fragmented"."""
+    return f"{point.label.lower()}: {point.stage.lower()}"
+
+
 def _score_sentence(content: RoundContent) -> str:
     overall = content.scores.overall
     if overall is None:
@@ -188,8 +193,8 @@ def _score_sentence(content: RoundContent) -> str:
     scale = content.framework.scale
     nearest = min(scale, key=lambda point: abs(point.value - overall))
     sentence = (
-        f"The round score is {overall:.2f} on a scale from 1 ({scale[0].label.lower()}) to 5 "
-        f"({scale[-1].label.lower()}), closest to {nearest.value} ({nearest.label.lower()})."
+        f"The round score is {overall:.2f} on a scale from 1 ({_point_words(scale[0])}) to 5 "
+        f"({_point_words(scale[-1])}), closest to {nearest.value} ({_point_words(nearest)})."
     )
     baseline, _delta = overall_change(content)
     if content.baseline_name is not None and baseline is not None:

@@ -126,7 +126,9 @@ def scores_xlsx(content: RoundContent) -> bytes:
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
     summary = _summary_rows(content)
-    headings = {i for i, row in enumerate(summary) if row and row[0] in ("Arc scores", "Arc")}
+    headings = {
+        i for i, row in enumerate(summary) if row and row[0] in ("Arc scores", "Arc", "Scale", "Point")
+    }
     _write_sheet(workbook, taken, "Summary", ["Item", "Value"], summary, bold_rows=headings)
     _write_sheet(workbook, taken, "By arc and viewpoint", score_header(content), score_rows(content))
     for viewpoint in content.framework.viewpoints:
@@ -161,6 +163,8 @@ def _summary_rows(content: RoundContent) -> list[Row]:
     if content.comparison is not None:
         baseline, delta = overall_change(content)
         rows += [["Baseline round score", two_places(baseline)], ["Change in round score", two_places(delta)]]
+    rows += [[], ["Scale"], ["Point", "Staff answer", "Children's answer", "Journey stage"]]
+    rows += [[point.value, point.label, point.child_label, point.stage] for point in content.framework.scale]
     rows += [[], ["Arc scores"]]
     arc_header: Row = ["Arc", "Arc score", "Viewpoints counted"]
     if content.comparison is not None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import (
-    BaseModel,
-)
+from pydantic import BaseModel, Field
 
 
 class ScalePointPublic(BaseModel):
     value: int
-    label: str
+    label: str = Field(description="The words staff answer with, e.g. 'Mostly true'")
+    stage: str = Field(description="The journey stage the point stands for, fragmented (1) to integrated (5)")
     child_label: str
     description: str
 

@@ -74,10 +74,15 @@ class JoinOut(BaseModel):
 
 
 class Progress(BaseModel):
-    joined: int
-    answering: int = Field(description="Joined, answered at least one statement, not yet submitted")
+    """Who is in a session, counted as people (one participant token each): every one joined is exactly one
+    of answering, quiet, submitted or left."""
+
+    joined: int = Field(description="People who joined (or were typed in from paper)")
+    answering: int = Field(description="Not finished, and seen within RAINBOW_ACTIVE_SECONDS")
     submitted: int
     answers: int
+    left: int = Field(0, description="Handed the tablet on (or it went idle) without submitting")
+    quiet: int = Field(0, description="Not finished, not seen within RAINBOW_ACTIVE_SECONDS, not handed on")
 
 
 class ImportResult(BaseModel):

@@ -84,13 +84,16 @@ class StateChange(BaseModel):
 #: Text typed by staff over several lines: tabs and line breaks, but no other control characters (PostgreSQL
 #: refuses NUL in text, and the rest only hide things).
 NOTES_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NOTES_MAX_LENGTH = 5000  # the evidence box says so, and refuses more
 
 
 ITEM_CODE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[1-9][0-9]*$"
 
 
 Notes = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=5000, pattern=NOTES_PATTERN), FREE_TEXT
+    str,
+    StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_LENGTH, pattern=NOTES_PATTERN),
+    FREE_TEXT,
 ]
 
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.db.engine import write_session
-from app.errors import NotFound, TooManyRequests
+from app.errors import Conflict, NotFound, TooManyRequests
 from app.services.runtime import Runtime
-from app.store.participants import Joined, find_live_session, join
+from app.store.participants import SESSION_FINISHED, Joined, code_was_retired, find_live_session, join
 from app.store.throttle import Throttle
 
 WRONG_CODE = "No session has that code. Check the code on the screen and try again."
@@ -53,6 +53,8 @@ def join_by_code(runtime: Runtime, *, code: str, network: str, device: str) -> J
         focus = find_live_session(db, code=code)
         if focus is not None:
             return join(db, focus=focus)
+        if code_was_retired(db, code=code):
+            raise Conflict(SESSION_FINISHED)
         throttles.per_device.record_failure(db, key=device_key)
         throttles.per_network.record_failure(db, key=network_key)
     with write_session(runtime.engine) as db:
@@ -68,7 +70,7 @@ def _refuse_if_throttled(db: Session, throttles: JoinThrottles, device_key: str,
     wait = max((w for w in waits if w is not None), default=None)
     if wait is not None:
         raise TooManyRequests(
-            "Too many wrong codes from this device. Wait a few minutes, then check the code with your "
-            "facilitator.",
+            "Too many wrong codes from this device. Wait a few minutes, then check the code with the person "
+            "running the group.",
             retry_after=wait,
         )

@@ -129,7 +129,7 @@ def change_state(db: Session, *, actor: Staff, focus: FocusSession, to: SessionS
     before = focus.state
     focus.state = to
     if to == SessionState.CLOSED:
-        focus.join_code = None
+        focus.retired_code, focus.join_code = focus.join_code, None
     db.flush()
     audit.record(
         db,
@@ -153,3 +153,13 @@ def set_revealed(db: Session, *, actor: Staff, focus: FocusSession, revealed: bo
         trust_id=focus.trust_id,
         target=f"session {focus.id}",
     )
+
+
+def move_screen(db: Session, *, focus: FocusSession, to: int, statements: int) -> int:
+    """Show statement `to` (0 = the first) on the room screen, kept within the session's `statements`; the
+    position shown. The state is in the database, so every app process serves the same screen."""
+    position = max(0, min(to, statements - 1))
+    if position != focus.screen_position:
+        focus.screen_position = position
+        db.flush()
+    return position

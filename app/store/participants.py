@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
 
 from app.choices import SessionState
@@ -23,7 +24,7 @@ from app.identity import secret_hash
 from app.schemas.responses import Progress
 from app.store.focus_sessions import normalise_code
 from framework.model import Framework
-from surveys import Item, SurveyBook
+from surveys import CHILD_VIEWPOINT, Item, SurveyBook
 
 
 class AsksStatements(Protocol):
@@ -72,13 +73,22 @@ def find_live_session(db: Session, *, code: str) -> LiveSession | None:
     return None if row is None else LiveSession(row.id, SessionState(row.state), row.viewpoint, row.arcs)
 
 
+def code_was_retired(db: Session, *, code: str) -> bool:
+    """Whether `code` belonged to a session that has since closed (so joining says it has finished)."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return False
+    found = db.connection().execute(select(_SESSIONS.c.id).where(_SESSIONS.c.retired_code == normalised))
+    return found.first() is not None
+
+
 def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
     """A new anonymous participant in an open session.
 
     :raises Conflict: when the session is not open (a draft, locked or closed room takes no one new).
     """
     if focus.state != SessionState.OPEN:
-        raise Conflict(_not_open_message(focus.state))
+        raise Conflict(_not_open_message(focus.state, child=focus.viewpoint == CHILD_VIEWPOINT))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     added = db.connection().execute(
@@ -89,12 +99,17 @@ def join(db: Session, *, focus: LiveSession | FocusSession) -> Joined:
     return Joined(token=token, focus=focus, participant_id=participant_id)
 
 
-def _not_open_message(state: SessionState) -> str:
+def _not_open_message(state: SessionState, *, child: bool) -> str:
+    """Why no one new may join, naming the one to ask as the group's own pages do."""
+    who = "the grown-up running the group" if child else "the person running the group"
     if state == SessionState.DRAFT:
-        return "This session has not started yet. Ask your facilitator when it opens."
+        return f"This session has not started yet. Ask {who} when it opens."
     if state == SessionState.LOCKED:
-        return "This session is not taking anyone new. Ask your facilitator if you should be in it."
-    return "This session has finished."
+        return f"This session is not taking anyone new. Ask {who} if you should be in it."
+    return SESSION_FINISHED
+
+
+SESSION_FINISHED = "This session has finished. Thank you for taking part: no one can join it now."
 
 
 def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
@@ -125,31 +140,100 @@ _LIVE_SESSION = select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.viewpoint,
 _NEW_PARTICIPANT = _PARTICIPANTS.insert().returning(_PARTICIPANTS.c.id)
 
 
-def progress(db: Session, *, session_id: int) -> Progress:
-    in_session = col(Participant.session_id) == session_id
-    joined = db.scalar(select(func.count()).select_from(Participant).where(in_session))
-    submitted = db.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .where(in_session, col(Participant.submitted_at).is_not(None))
-    )
-    answers = db.scalar(
-        select(func.count())
-        .select_from(Answer)
-        .join(Participant, col(Participant.id) == Answer.participant_id)
-        .where(in_session)
-    )
-    answering = db.scalar(
-        select(func.count(func.distinct(Answer.participant_id)))
-        .join(Participant, col(Participant.id) == Answer.participant_id)
-        .where(in_session, col(Participant.submitted_at).is_(None))
-    )
+def progress(
+    db: Session, *, session_id: int, active_within: timedelta, now: datetime | None = None
+) -> Progress:
+    """A session's people in one read: joined, answering (not finished and seen within `active_within`),
+    submitted, left without submitting, and quiet (the rest), with the answers so far."""
+    since = (now or utcnow()) - active_within
+    row = db.connection().execute(_PROGRESS, {"session_id": session_id, "since": since}).one()
+    answers = db.connection().execute(_ANSWER_COUNT, {"session_id": session_id}).scalar_one()
+    joined, submitted, left, answering = (int(value or 0) for value in row)
     return Progress(
-        joined=int(joined or 0),
-        answering=int(answering or 0),
-        submitted=int(submitted or 0),
+        joined=joined,
+        answering=answering,
+        submitted=submitted,
         answers=int(answers or 0),
+        left=left,
+        quiet=joined - submitted - left - answering,
     )
+
+
+_UNFINISHED = _PARTICIPANTS.c.submitted_at.is_(None)
+_PROGRESS = select(
+    func.count(),
+    func.count(_PARTICIPANTS.c.submitted_at),
+    func.sum(case((_UNFINISHED & _PARTICIPANTS.c.left_at.is_not(None), 1), else_=0)),
+    func.sum(
+        case(
+            (
+                _UNFINISHED
+                & _PARTICIPANTS.c.left_at.is_(None)
+                & (_PARTICIPANTS.c.last_seen_at >= bindparam("since")),
+                1,
+            ),
+            else_=0,
+        )
+    ),
+).where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
+_ANSWER_COUNT = (
+    select(func.count())
+    .select_from(table(Answer).join(_PARTICIPANTS, _PARTICIPANTS.c.id == table(Answer).c.participant_id))
+    .where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
+)
+
+
+def seen(db: Session, *, participant_id: int, at: datetime, every: timedelta = timedelta(seconds=15)) -> None:
+    """Note that a participant is still there (a page of theirs was asked for), at most once per `every`."""
+    db.connection().execute(
+        _PARTICIPANTS.update()
+        .where(_PARTICIPANTS.c.id == participant_id, _PARTICIPANTS.c.last_seen_at < at - every)
+        .values(last_seen_at=at)
+    )
+
+
+def leave(db: Session, *, token: str | None, at: datetime) -> None:
+    """The person with this token handed the tablet on (or it went idle): unless they had submitted, they
+    left without submitting. Their saved answers stay."""
+    if not token:
+        return
+    db.connection().execute(
+        _PARTICIPANTS.update()
+        .where(
+            _PARTICIPANTS.c.token_hash == secret_hash(token),
+            _PARTICIPANTS.c.submitted_at.is_(None),
+            _PARTICIPANTS.c.left_at.is_(None),
+        )
+        .values(left_at=at)
+    )
+
+
+def still_here(db: Session, *, token: str | None, session_id: int) -> bool:
+    """Whether this token is someone already in session `session_id` who has not handed on: joining again
+    with it is the same person, not a new one."""
+    if not token:
+        return False
+    found = db.connection().execute(
+        select(_PARTICIPANTS.c.id).where(
+            _PARTICIPANTS.c.token_hash == secret_hash(token),
+            _PARTICIPANTS.c.session_id == session_id,
+            _PARTICIPANTS.c.left_at.is_(None),
+        )
+    )
+    return found.first() is not None
+
+
+def saved_count(db: Session, *, token: str | None) -> int:
+    """How many answers the person with this token has saved (to tell them what was kept)."""
+    if not token:
+        return 0
+    answers = table(Answer)
+    count = db.connection().execute(
+        select(func.count())
+        .select_from(answers.join(_PARTICIPANTS, _PARTICIPANTS.c.id == answers.c.participant_id))
+        .where(_PARTICIPANTS.c.token_hash == secret_hash(token))
+    )
+    return int(count.scalar_one() or 0)
 
 
 def answers_of(db: Session, *, participant_id: int) -> dict[str, Answer]:

@@ -73,19 +73,24 @@ def error_response(
         detail if isinstance(detail, str) else "; ".join(f"{e['field']}: {e['message']}" for e in detail)
     )
     templates = request.app.state.rainbow.templates
+    # An htmx request swaps the answer into part of a page: it gets the message alone.
+    fragment = request.headers.get("HX-Request") == "true"
     return templates.TemplateResponse(
         request,
-        "error.html",
+        "error_fragment.html" if fragment else "error.html",
         {"status": status, "title": _TITLES.get(status, "Something went wrong"), "message": message},
         status_code=status,
-        headers=headers,
+        headers={**(headers or {}), "Vary": "HX-Request"},
     )
 
 
 async def _app_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, AppError)
     if isinstance(error, NotAuthenticated) and not wants_json(request):
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        login = f"/login?next={quote(request.url.path)}"
+        if request.headers.get("HX-Request") == "true":  # the whole page goes, not a login form in a part
+            return Response(status_code=401, headers={"HX-Redirect": login, "Vary": "HX-Request"})
+        return RedirectResponse(login, status_code=303)
     if isinstance(error, SecondFactorRequired) and not wants_json(request):
         return RedirectResponse("/account/security?required=1", status_code=303)
     if isinstance(error, Invalid):

@@ -264,6 +264,9 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
         RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
     ),
     ("GET", "/facilitate/sessions/{session_id}/screen"): RUN_SESSION_PAGE,
+    ("POST", "/facilitate/sessions/{session_id}/screen"): only(
+        RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
+    ),
     ("GET", "/facilitate/sessions/{session_id}/paper"): RUN_SESSION_PAGE,
     ("POST", "/facilitate/sessions/{session_id}/paper"): only(
         RUN_SESSION_PAGE, **dict.fromkeys(RUNNERS, "redirect:/facilitate/sessions/")
@@ -339,6 +342,7 @@ def request_body(method: str, path: str, world: World) -> dict[str, Any]:
         },
         ("POST", "/facilitate/sessions/{session_id}/state"): {"data": {"state": "locked"}},
         ("POST", "/facilitate/sessions/{session_id}/reveal"): {"data": {"revealed": "true"}},
+        ("POST", "/facilitate/sessions/{session_id}/screen"): {"data": {"to": "next"}},
         ("POST", "/facilitate/sessions/{session_id}/consensus"): {
             "data": {"item": "orange.practitioner.1", "rating": "3", "notes": "Shared glossary."}
         },

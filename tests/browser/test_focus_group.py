@@ -29,7 +29,8 @@ def _reveal_and_agree(page: Page, room: flows.Room) -> None:
         "Shared assessment forms are used across services."
     )
     statement.get_by_role("button", name="Save").click()
-    expect(page.locator("#item-orange-practitioner-1 .saved")).to_have_text("Saved: agreed 4.")
+    saved = page.locator("#item-orange-practitioner-1 .saved")
+    expect(saved).to_have_text("Saved: agreed 4 \u2013 Mostly true.")
     page.reload()
     expect(page.locator("#item-orange-practitioner-1")).to_contain_text("Recorded: agreed 4")
 

@@ -45,8 +45,8 @@ def test_child_success_is_in_the_first_person() -> None:
 
 def test_scale_has_adult_and_child_labels_for_each_point() -> None:
     assert [point.value for point in FRAMEWORK.scale] == [1, 2, 3, 4, 5]
-    assert FRAMEWORK.scale[0].label == "Fragmented"
-    assert FRAMEWORK.scale[-1].label == "Integrated"
+    assert FRAMEWORK.scale[0].label == "Not at all true" and FRAMEWORK.scale[0].stage == "Fragmented"
+    assert FRAMEWORK.scale[-1].label == "Completely true" and FRAMEWORK.scale[-1].stage == "Integrated"
     assert len({point.child_label for point in FRAMEWORK.scale}) == 5
 
 

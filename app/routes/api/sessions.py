@@ -80,7 +80,7 @@ def session_progress(session_id: SessionId, staff: StaffUser, state: State) -> P
     """Its facilitator, and leads of its trust: how many joined, are answering, submitted; answers so far."""
     with read_session(state.engine) as db:
         focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        return participants.progress(db, session_id=session_id)
+        return participants.progress(db, session_id=session_id, active_within=state.settings.active_window)
 
 
 @router.post("/join", response_model=JoinOut, responses=error_responses(404, 409, 429))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,9 +12,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.choices import Role
 from app.errors import TooManyRequests
+from app.identity import Staff
 from app.services import sign_in
 from app.services.sign_in import FAILED_MESSAGE, LoginFailed, SecondFactorNeeded, sign_out
+from app.store.staff_sessions import staff_from_session
 from app.web.auth import (
     SECOND_FACTOR_COOKIE,
     SECOND_FACTOR_SECONDS,
@@ -64,7 +68,7 @@ def safe_next(target: str | None, default: str) -> str:
 def login_form(request: Request, staff: MaybeStaff, next: str | None = None) -> Response:
     """Anyone: the sign-in form (signed-in staff go straight on)."""
     if staff is not None:
-        return RedirectResponse(_next(request, next), status_code=303)
+        return RedirectResponse(_next(request, next, staff), status_code=303)
     return _form(request, next=_next(request, next), email="", message=None, status=200)
 
 
@@ -96,8 +100,17 @@ async def login(
         response.headers.update(error.headers)
         return response
     except SecondFactorNeeded as needed:
-        return ask_for_second_factor(request, state.secret_key, needed.user_id, next=_next(request, next))
-    response = RedirectResponse(_next(request, next), status_code=303)
+        target = _next(request, next) or path_for(request, "trust.my_trusts")
+        return ask_for_second_factor(request, state.secret_key, needed.user_id, next=target)
+    staff = staff_from_session(
+        state.engine,
+        secret=signed_in.session_secret,
+        idle=timedelta(minutes=state.settings.session_idle_minutes),
+        lifetime=timedelta(hours=state.settings.session_max_hours),
+    )
+    response = RedirectResponse(
+        _next(request, next, staff) or path_for(request, "trust.my_trusts"), status_code=303
+    )
     set_session_cookie(response, request, state.secret_key, signed_in.session_secret)
     response.set_cookie(
         DEVICE_COOKIE,
@@ -143,8 +156,17 @@ def _sso_label(request: Request) -> str | None:
     return str(settings.oidc_label) if settings.oidc_configured else None
 
 
-def _next(request: Request, target: str | None) -> str:
-    return safe_next(target, default=path_for(request, "trust.my_trusts"))
+def _next(request: Request, target: str | None, staff: Staff | None = None) -> str:
+    """Where to go once signed in: the page asked for, or the staff member's own start (the form carries ""
+    for that, as who is signing in is known only afterwards)."""
+    return safe_next(target, default=_landing(request, staff) if staff is not None else "")
+
+
+def _landing(request: Request, staff: Staff) -> str:
+    """A facilitator (and no lead or administrator) starts on Focus groups; everyone else on their trusts."""
+    if not staff.is_admin and staff.roles and set(staff.roles.values()) == {Role.FACILITATOR}:
+        return path_for(request, "facilitate.sessions_page")
+    return path_for(request, "trust.my_trusts")
 
 
 def _form(request: Request, *, next: str, email: str, message: str | None, status: int) -> Response:

@@ -15,13 +15,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field, field_validator
 from sqlmodel import Session
 
-from app.choices import RoundStatus
+from app.choices import RoundStatus, SessionState
 from app.db.engine import read_session, write_session
 from app.db.tables import FocusSession, Round
 from app.errors import Conflict, Forbidden, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS, can
-from app.routes.pages import paper, room, room_screen
+from app.routes.pages import paper, room, room_close, room_screen
 from app.routes.pages.room import LONDON, STATE_WORDS, london_time
 from app.schemas.sessions import SessionCreate
 from app.store import focus_sessions, rounds, trusts
@@ -171,6 +171,7 @@ def create_session(
 
 # The room, its screen and paper questionnaires, under the same /facilitate prefix.
 router.include_router(room.router)
+router.include_router(room_close.router)
 router.include_router(room_screen.router)
 router.include_router(paper.router)
 
@@ -222,7 +223,12 @@ def _groups(db: Session, state: AppState, staff: Staff, round_id: int | None) ->
                 state_label=STATE_WORDS[focus.state][0],
             )
         )
+    for group in groups.values():  # sessions still running first, then drafts, closed ones last
+        group.sessions.sort(key=lambda row: SESSION_ORDER[row.focus.state])
     return list(groups.values())
+
+
+SESSION_ORDER = {SessionState.OPEN: 0, SessionState.LOCKED: 1, SessionState.DRAFT: 2, SessionState.CLOSED: 3}
 
 
 def _round_choices(db: Session, staff: Staff) -> list[RoundChoice]:

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.choices import SessionState
-from app.db.engine import read_session
+from app.db.columns import utcnow
+from app.db.engine import read_session, write_session
 from app.errors import Conflict, NotFound, TooManyRequests
 from app.routes.pages.respondent import forget_participant
 from app.services.joining import join_by_code
@@ -47,6 +48,8 @@ def join(request: Request, state: State, code: Annotated[str, Form(max_length=20
     if not code.strip():
         page = JoinPage(code="", error="Enter the code on the screen.")
         return render_page(request, "respond/join.html", page, status=422)
+    if _already_in(state, request.cookies.get(PARTICIPANT_COOKIE), code[:40]):
+        return redirect_to(request, "respond.privacy")  # the same person again, not one more
     try:
         joined = join_by_code(state.runtime, code=code[:40], **join_origin(request))
     except (NotFound, Conflict, TooManyRequests) as error:
@@ -73,9 +76,23 @@ def idle(request: Request, state: State) -> Response:
     return _hand_on(request, state)
 
 
+def _already_in(state: AppState, token: str | None, code: str) -> bool:
+    """Whether this browser's participant is already in the session with `code`, still answering."""
+    if not token:
+        return False
+    with read_session(state.engine) as db:
+        focus = participants.find_live_session(db, code=code)
+        live = focus is not None and focus.state in (SessionState.OPEN, SessionState.LOCKED)
+        return live and focus is not None and participants.still_here(db, token=token, session_id=focus.id)
+
+
 def _hand_on(request: Request, state: AppState) -> Response:
-    """Back to the join page (with the session's code while it takes people), the participant forgotten."""
+    """Back to the join page (with the session's code while it takes people), the participant forgotten:
+    unless they had submitted, they left without submitting (their saved answers stay)."""
     token = request.cookies.get(PARTICIPANT_COOKIE)
+    if token:
+        with write_session(state.engine) as db:
+            participants.leave(db, token=token, at=utcnow())
     with read_session(state.engine) as db:
         focus = participants.session_of_token(db, token=token)
         code = focus.join_code if focus is not None and focus.state != SessionState.CLOSED else None

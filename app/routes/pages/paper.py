@@ -124,7 +124,9 @@ def _paper_page(
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
         items = participants.session_items(state.framework, state.surveys, focus)
-        progress = participants.progress(db, session_id=session_id)
+        progress = participants.progress(
+            db, session_id=session_id, active_within=state.settings.active_window
+        )
     sections = [
         PaperSection(
             title=state.framework.arc(arc).title,

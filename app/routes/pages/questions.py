@@ -93,7 +93,15 @@ async def answer(step: Step, request: Request, state: State) -> Response:
         return await _tapped_twice(request, state, step)
     if refused is not None:
         return refused
+    if _offer_words(me, form, chosen[group[0].code]):  # the face is saved; now they may say more
+        return redirect_to(request, "respond.question_page", step=step, fragment="field-comment")
     return _onwards(request, me, step, form_text(form, "go"))
+
+
+def _offer_words(me: Respondent, form: FormData, chosen: Saved) -> bool:
+    """Whether a child just tapped an answer on a page whose comment box was not yet offered: the box comes
+    after the face, so the page shows it next (with the face chosen)."""
+    return me.child and me.children_comments and "comment" not in form and chosen.value not in ("", "skip")
 
 
 async def _tapped_twice(request: Request, state: AppState, step: int) -> Response:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -20,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.choices import SessionState
-from app.db.engine import read_session
+from app.db.columns import utcnow
+from app.db.engine import read_session, write_session
 from app.errors import BadRequest, NotAuthenticated
 from app.schemas.responses import ResponsesIn
 from app.store import participants
@@ -31,6 +34,7 @@ from app.web.state import AppState
 from surveys import CHILD_VIEWPOINT, Item
 
 KEY_FIELD = "key"
+SEEN_EVERY = timedelta(seconds=15)  # how often a page view notes that its participant is still there
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Saved:
 class Respondent:
     """A participant and their session, read once per request, as plain data for the templates."""
 
+    participant_id: int
     session_id: int
     title: str
     viewpoint: str
@@ -78,7 +83,11 @@ class RespondentPage:
 
 @dataclass(frozen=True)
 class FinishedPage:
-    """The page saying a session has finished: it shows nothing of the session."""
+    """The page saying a session has finished: nothing of the session, only what was kept of this person's
+    own answers, and whether the page they had just sent came too late."""
+
+    kept: int  # answers this person had saved before the session closed
+    too_late: bool  # they had just sent a page, which arrived after the session closed
 
 
 def new_form_key() -> str:
@@ -93,8 +102,9 @@ def current_respondent(state: AppState, request: Request) -> Respondent | Respon
         try:
             participant, focus = participants.participant_for_token(db, token=token)
         except NotAuthenticated:
-            return not_answering(request, state, token)
+            return not_answering(request, state, token, sent=request.method == "POST")
         assert participant.id is not None and focus.id is not None
+        stale = utcnow() - participant.last_seen_at > SEEN_EVERY
         saved = {
             code: Saved(
                 value=str(answer.rating) if answer.kind == "rating" else answer.kind,
@@ -102,7 +112,8 @@ def current_respondent(state: AppState, request: Request) -> Respondent | Respon
             )
             for code, answer in participants.answers_of(db, participant_id=participant.id).items()
         }
-        return Respondent(
+        me = Respondent(
+            participant_id=participant.id,
             session_id=focus.id,
             title=focus.title,
             viewpoint=focus.viewpoint,
@@ -119,15 +130,22 @@ def current_respondent(state: AppState, request: Request) -> Respondent | Respon
             },
             saved=saved,
         )
+    if stale:  # still here: the room counts them as answering for a while
+        with write_session(state.engine) as db:
+            participants.seen(db, participant_id=me.participant_id, at=utcnow(), every=SEEN_EVERY)
+    return me
 
 
-def not_answering(request: Request, state: AppState, token: str | None) -> Response:
-    """No participant, or their session no longer takes answers: a finished session says so kindly."""
+def not_answering(request: Request, state: AppState, token: str | None, *, sent: bool = False) -> Response:
+    """No participant, or their session no longer takes answers: a finished session says so kindly, and
+    says what was kept of their answers (and, when `sent`, that the page just sent was not)."""
     with read_session(state.engine) as db:
         focus = participants.session_of_token(db, token=token)
         finished = focus is not None and focus.state == SessionState.CLOSED
+        kept = participants.saved_count(db, token=token) if finished else 0
     if finished:
-        response = render_page(request, "respond/finished.html", FinishedPage())
+        page = FinishedPage(kept=kept, too_late=sent)
+        response = render_page(request, "respond/finished.html", page)
     else:
         response = redirect_to(request, "respond.join_page")
     if token:
@@ -156,7 +174,7 @@ async def save_answers(
     try:
         await state.submissions.save(Submission(token=token, key=key.strip()[:200], body=body))
     except NotAuthenticated:
-        return await run_in_threadpool(not_answering, request, state, token)
+        return await run_in_threadpool(partial(not_answering, request, state, token, sent=True))
     return None
 
 

@@ -29,7 +29,7 @@ from app.errors import Conflict, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS
 from app.schemas.responses import Progress
-from app.schemas.sessions import ConsensusIn
+from app.schemas.sessions import NOTES_MAX_LENGTH, ConsensusIn
 from app.services.disclosure.room import RoomStatement, reveal_preview, room_results
 from app.store import consensus, focus_sessions, participants, rounds
 from app.web.auth import StaffUser
@@ -73,10 +73,22 @@ def london_time(moment: datetime | None) -> str:
     return moment.astimezone(LONDON).strftime("%a %-d %b %Y, %H:%M")
 
 
+def active_for(seconds: int) -> str:
+    """RAINBOW_ACTIVE_SECONDS in words: 120 -> "2 minutes", 90 -> "90 seconds"."""
+    if seconds % 60:
+        return f"{seconds} seconds"
+    return "1 minute" if seconds == 60 else f"{seconds // 60} minutes"
+
+
 def spaced_code(code: str) -> str:
     """A join code split in two for reading across a room: "ABCDEFG" -> "ABC DEFG"."""
     half = len(code) // 2
     return f"{code[:half]} {code[half:]}"
+
+
+def scale_words(scale: list[ScalePoint], *, child: bool) -> dict[int, str]:
+    """Each rating's words on the group's own scale: the children's for a child group."""
+    return {point.value: point.child_label if child else point.label for point in scale}
 
 
 def anchor_of(code: str) -> str:
@@ -145,25 +157,28 @@ class RoomPage:
     scale: list[ScalePoint]
     child: bool
     live: bool  # polls for progress
+    active_for: str  # "2 minutes": how recently someone answering was seen
     k: int  # raters a statement needs before the room sees its answers
+    notes_limit: int = NOTES_MAX_LENGTH  # characters of evidence a statement takes
     room_error: str | None = None
     entry: StatementEntry | None = None  # the statement a form was about, for its block alone
+    on_screen: StatementEntry | None = None  # the statement the room screen shows after the reveal
+    statement_total: int = 0
+    screen_error: str | None = None  # a move of the screen that was refused
 
     def find(self, code: str) -> StatementEntry | None:
         return next((e for s in self.sections for e in s.entries if e.item.code == code), None)
 
 
-@dataclass(frozen=True)
-class ClosePage:
-    focus: FocusSession
-    progress: Progress
-
-
 @router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
 def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress."""
+    if is_htmx(request):  # a poll of the progress: nothing else is read
+        with read_session(state.engine) as db:
+            page = room_context(db, state, staff, session_id, with_statements=False)
+        return render_page(request, "facilitate/room.html", page, htmx_block="progress")
     with write_session(state.engine) as db:  # what the room newly sees is recorded in the ledger
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     saved = page.find(request.query_params.get("saved", ""))
     if saved is not None:
         saved.saved = True
@@ -178,6 +193,7 @@ def change_state(
     state: State,
     to: Annotated[str, Form(alias="state", max_length=20)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
+    then: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Its facilitator, and leads of its trust: open, lock or close the session (closing asks first)."""
     target = SessionState(to) if to in set(SessionState) else None
@@ -194,18 +210,11 @@ def change_state(
     except (Conflict, Invalid) as error:
         message = error.message if isinstance(error, Invalid) else error.detail
         with write_session(state.engine) as db:
-            page = _room(db, state, staff, session_id, room_error=message)
+            page = room_context(db, state, staff, session_id, room_error=message)
         return render_page(request, "facilitate/room.html", page, status=error.status)
+    if then == "close" and target == SessionState.LOCKED:  # lock and wait, on the page that asks to close
+        return redirect_to(request, "facilitate.confirm_close", session_id=session_id)
     return redirect_to(request, "facilitate.room_page", session_id=session_id)
-
-
-@router.get("/sessions/{session_id}/close", response_class=HTMLResponse, name="facilitate.confirm_close")
-def confirm_close(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
-    """Its facilitator, and leads of its trust: ask before closing, which cannot be undone."""
-    with read_session(state.engine) as db:
-        focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        progress = participants.progress(db, session_id=session_id)
-    return render_page(request, "facilitate/close.html", ClosePage(focus=focus, progress=progress))
 
 
 @router.post("/sessions/{session_id}/reveal", response_class=HTMLResponse, name="facilitate.reveal")
@@ -235,7 +244,7 @@ def _show_consensus_form(request: Request, invalid: InvalidForm) -> Response:
     session_id = int(request.path_params["session_id"])
     state, staff = app_state(request), signed_in(request)
     with write_session(state.engine) as db:
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     entry = _entry(page, invalid.text("item"))
     entry.errors, entry.form = errors, typed
     return render_page(
@@ -255,13 +264,16 @@ def record_consensus(
     consensus_in: Annotated[ConsensusForm, Form()],
 ) -> Response:
     """Its facilitator, and leads of its trust: save the group's agreed rating and evidence for a statement.
-    With ``HX-Request``, the answer is only that statement's block."""
+    With ``HX-Request``, the answer is only that statement's block (with what is wrong, when it is)."""
+    try:
+        with write_session(state.engine) as db:
+            focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
+            items = participants.session_items(state.framework, state.surveys, focus)
+            consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
+    except (Invalid, Conflict) as error:
+        return _statement_again(request, staff, state, consensus_in, error)
     with write_session(state.engine) as db:
-        focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
-        items = participants.session_items(state.framework, state.surveys, focus)
-        consensus.record_consensus(db, actor=staff, focus=focus, items=items, consensus_in=consensus_in)
-    with write_session(state.engine) as db:
-        page = _room(db, state, staff, session_id)
+        page = room_context(db, state, staff, session_id)
     entry = _entry(page, consensus_in.item)
     if is_htmx(request):
         entry.saved = True
@@ -274,22 +286,54 @@ def record_consensus(
     )
 
 
+def _statement_again(
+    request: Request, staff: Staff, state: AppState, consensus_in: ConsensusForm, error: Invalid | Conflict
+) -> Response:
+    """The statement again after the store refused its agreed rating, with the reason at the rating (422,
+    or the conflict's status); a statement not of the session has no block, so it is the error alone."""
+    session_id = int(request.path_params["session_id"])
+    with write_session(state.engine) as db:
+        page = room_context(db, state, staff, session_id)
+    entry = page.find(consensus_in.item)
+    if entry is None:
+        raise error
+    message = error.message if isinstance(error, Invalid) else error.detail
+    entry.errors = {"rating": message}
+    entry.form = {"rating": str(consensus_in.rating or ""), "notes": consensus_in.notes}
+    return render_page(
+        request,
+        "facilitate/room.html",
+        replace(page, entry=entry),
+        status=error.status,
+        htmx_block="statement",
+    )
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _room(
-    db: Session, state: AppState, staff: Staff, session_id: int, *, room_error: str | None = None
+def room_context(
+    db: Session,
+    state: AppState,
+    staff: Staff,
+    session_id: int,
+    *,
+    room_error: str | None = None,
+    with_statements: bool = True,
 ) -> RoomPage:
+    """The room page; without its statements (and their figures) for a poll of its progress alone."""
     focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
     db_round = rounds.get_round_for_staff(
         db, staff=staff, round_id=focus.round_id, roles=LEADS_AND_FACILITATORS
     )
     state_label, state_hint = STATE_WORDS[focus.state]
+    sections = _sections(db, state, staff, focus) if with_statements else []
+    entries = [entry for section in sections for entry in section.entries]
     return RoomPage(
         focus=focus,
         round=db_round,
-        sections=_sections(db, state, staff, focus),
-        progress=participants.progress(db, session_id=session_id),
+        sections=sections,
+        progress=participants.progress(db, session_id=session_id, active_within=state.settings.active_window),
         state_label=state_label,
         state_hint=state_hint,
         actions=[
@@ -303,8 +347,11 @@ def _room(
         scale=state.framework.scale,
         child=focus.viewpoint == CHILD_VIEWPOINT,
         live=focus.state != SessionState.CLOSED,
+        active_for=active_for(state.settings.active_seconds),
         k=state.settings.min_group_size,
         room_error=room_error,
+        on_screen=entries[min(focus.screen_position, len(entries) - 1)] if entries else None,
+        statement_total=len(entries),
     )
 
 

@@ -90,22 +90,8 @@ def room_results(
 
     :raises Conflict: while the answers are hidden, or once the session is closed.
     """
-    if focus.state not in (SessionState.OPEN, SessionState.LOCKED):
-        raise Conflict(SESSION_CLOSED)
-    if not focus.results_revealed:
-        raise Conflict(NOT_REVEALED)
     assert focus.id is not None
-    live = _live(db, focus.id, items)
-    last = disclosures.last_reveal_of_session(db, session_id=focus.id)
-    outcome = decide_reveal(
-        {item.code: live[item.code].raters for item in items},
-        k=k,
-        nestings=_nestings(live, last),
-        revealed_before=frozenset(last),
-    )
-    new = [
-        code for code, kind in outcome.items() if kind is Shown.NEW and _differs(live[code], last.get(code))
-    ]
+    live, last, outcome, new = _assess(db, focus, items, k)
     if new:
         figures = [
             _record(item, focus, live[item.code], outcome[item.code], last.get(item.code)) for item in items
@@ -123,6 +109,46 @@ def room_results(
     return [
         _view(db, item.code, live[item.code], outcome[item.code], last.get(item.code), k) for item in items
     ]
+
+
+def recorded_room_results(
+    db: Session, *, focus: FocusSession, items: Sequence[Item], k: int
+) -> list[RoomStatement] | None:
+    """As `room_results`, reading only: None when the room would newly see a figure, which must first be
+    recorded in the ledger (then call `room_results` in a writing transaction). A room screen polls this.
+
+    :raises Conflict: while the answers are hidden, or once the session is closed.
+    """
+    live, last, outcome, new = _assess(db, focus, items, k)
+    if new:
+        return None
+    return [
+        _view(db, item.code, live[item.code], outcome[item.code], last.get(item.code), k) for item in items
+    ]
+
+
+def _assess(
+    db: Session, focus: FocusSession, items: Sequence[Item], k: int
+) -> tuple[dict[str, _Live], dict[str, DisclosedFigure], dict[str, Outcome], list[str]]:
+    """The room's answers now, the figures it saw last, what it may see of each statement, and which
+    statements would show a figure not yet in the ledger."""
+    if focus.state not in (SessionState.OPEN, SessionState.LOCKED):
+        raise Conflict(SESSION_CLOSED)
+    if not focus.results_revealed:
+        raise Conflict(NOT_REVEALED)
+    assert focus.id is not None
+    live = _live(db, focus.id, items)
+    last = disclosures.last_reveal_of_session(db, session_id=focus.id)
+    outcome = decide_reveal(
+        {item.code: live[item.code].raters for item in items},
+        k=k,
+        nestings=_nestings(live, last),
+        revealed_before=frozenset(last),
+    )
+    new = [
+        code for code, kind in outcome.items() if kind is Shown.NEW and _differs(live[code], last.get(code))
+    ]
+    return live, last, outcome, new
 
 
 def reveal_preview(db: Session, *, focus: FocusSession, items: Sequence[Item], k: int) -> list[RoomStatement]:

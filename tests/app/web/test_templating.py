@@ -27,6 +27,7 @@ from app.routes.pages import (
     results,
     review,
     room,
+    room_close,
     room_screen,
     security,
     targets,
@@ -148,7 +149,7 @@ PAGES: dict[str, type[Any]] = {
     "plans/coverage.html": targets.CoveragePage,
     "facilitate/index.html": facilitate.SessionsPage,
     "facilitate/room.html": room.RoomPage,
-    "facilitate/close.html": room.ClosePage,
+    "facilitate/close.html": room_close.ClosePage,
     "facilitate/screen.html": room_screen.ScreenPage,
     "facilitate/paper.html": paper.PaperPage,
     "respond/join.html": join.JoinPage,
@@ -172,7 +173,10 @@ PARTS = (
     "plans/_action_fields.html",
     "facilitate/_head.html",
 )
-ERROR_PAGE = {"error.html": {"status", "title", "message"}}
+ERROR_PAGE = {
+    "error.html": {"status", "title", "message"},
+    "error_fragment.html": {"status", "title", "message"},
+}
 
 
 @pytest.fixture(scope="module")

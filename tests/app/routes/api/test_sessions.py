@@ -193,10 +193,14 @@ def test_a_draft_session_refuses_people_until_it_opens(client: TestClient, world
     assert "has not started yet" in response.json()["detail"]
 
 
-def test_a_closed_session_s_code_is_unknown(client: TestClient, world: World) -> None:
+def test_a_closed_sessions_code_joins_no_one_and_says_the_session_has_finished(
+    client: TestClient, world: World
+) -> None:
     session = new_session(client, world, state="closed")
     code = session["join_code"]
-    assert client.post("/api/join", json={"code": code}).status_code == 404
+    response = client.post("/api/join", json={"code": code})
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("This session has finished.")
 
 
 def test_a_flood_of_wrong_codes_is_answered_429(client: TestClient, world: World) -> None:

@@ -56,3 +56,25 @@ def distribution(soup: BeautifulSoup, code: str) -> dict[str, str]:
         text_of(row.select_one("th")): text_of(row.select_one("td.count"))
         for row in article.select("table.distribution tbody tr")
     }
+
+
+def child_session(client: TestClient, world: World, *, code: str = "CHILDRN") -> int:
+    """An open child group of facilitator A in round A (orange), with join code `code`; its id."""
+    from app.choices import SessionState
+    from app.db.engine import write_session
+
+    with write_session(app_state(client).engine) as db:
+        focus = FocusSession(
+            round_id=world.round_a,
+            trust_id=world.trust_a,
+            facilitator_id=world.users["facilitator_a"],
+            viewpoint="child",
+            arcs="orange",
+            title="Children, Oak school",
+            state=SessionState.OPEN,
+            join_code=code,
+        )
+        db.add(focus)
+        db.flush()
+        assert focus.id is not None
+        return focus.id

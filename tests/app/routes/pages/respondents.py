@@ -15,7 +15,7 @@ from tests.pages import find_form, get_page, location, submit
 
 DONT_KNOW = "Don\u2019t know"  # as the pages write it, with a typographic apostrophe
 CHILD_WORDS = ["Never", "Not often", "Sometimes", "Mostly", "Always"]
-STAFF_WORDS = ["Fragmented", "Emerging", "Developing", "Established", "Integrated"]
+STAFF_WORDS = ["Not at all true", "A little true", "Partly true", "Mostly true", "Completely true"]
 
 
 def staff_headers(world: World, role: str = "lead_a") -> dict[str, str]:

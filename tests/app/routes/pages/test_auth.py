@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.routes.pages.auth import LoginPage, safe_next
 from tests.factories import PASSWORD, World, browse_as
-from tests.pages import find_form, get_page, location, rendered_with, submit
+from tests.pages import find_form, get_page, location, rendered_with, submit, text_of
 
 pytestmark = pytest.mark.database
 
@@ -46,3 +46,25 @@ def test_signing_in_goes_to_the_trusts_when_no_page_was_asked_for(client: TestCl
 def test_signed_in_staff_go_straight_on_from_the_sign_in_page(client: TestClient, world: World) -> None:
     browse_as(client, world.users["viewer_a"])
     assert location(client.get("/login?next=/facilitate", follow_redirects=False)) == "/facilitate"
+
+
+def test_a_facilitator_lands_on_focus_groups_after_signing_in(client: TestClient, world: World) -> None:
+    form = find_form(get_page(client, "/login"), "/login")
+
+    response = submit(client, form, email=world.emails["facilitator_a"], password=PASSWORD)
+
+    assert location(response) == "/facilitate"
+
+
+def test_a_lead_lands_on_their_trusts_after_signing_in(client: TestClient, world: World) -> None:
+    form = find_form(get_page(client, "/login"), "/login")
+
+    response = submit(client, form, email=world.emails["lead_a"], password=PASSWORD)
+
+    assert location(response) == "/trust"
+
+
+def test_the_home_and_sign_in_pages_lead_people_answering_to_join(client: TestClient) -> None:
+    for path in ("/", "/login"):
+        link = get_page(client, path).select_one('main a[href="/join"]')
+        assert link is not None and text_of(link) == "Answer a questionnaire", path

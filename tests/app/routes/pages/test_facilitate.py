@@ -219,3 +219,30 @@ def test_a_round_of_digits_from_other_scripts_is_ignored_not_a_500(
     client.headers.update(browse_as(client, world.users["facilitator_a"]))
     response = client.get("/facilitate", params={"round": digits})
     assert response.status_code == 200
+
+
+def test_create_a_session_comes_first_and_running_sessions_before_closed_ones(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    for title in ("Closed early", "Still a draft"):
+        submit(
+            client,
+            find_form(get_page(client, "/facilitate"), "/facilitate/sessions"),
+            round_id=str(world.round_a),
+            viewpoint="practitioner",
+            arcs="orange",
+            title=title,
+        )
+    closed = next(
+        link["href"]
+        for link in get_page(client, "/facilitate").select("a.session-link")
+        if text_of(link) == "Closed early"
+    )
+    client.post(f"{closed}/state", data={"state": "closed", "confirm": "yes"}, headers=headers)
+
+    soup = get_page(client, "/facilitate")
+
+    assert soup.select_one("main h2").get_text(strip=True) == "Create a session"
+    titles = [text_of(link) for link in soup.select("a.session-link")]
+    assert titles == ["Practitioners, north locality", "Still a draft", "Closed early"]

@@ -13,6 +13,7 @@ from app.web.auth import PARTICIPANT_COOKIE
 from tests.app.routes.pages.respondents import (
     join,
     joined,
+    open_child_session,
     saved_answers,
     send_answers,
     staff_headers,
@@ -162,3 +163,25 @@ def test_the_join_page_gets_exactly_its_page_context(client: TestClient, world: 
     assert (context["code"], context["error"]) == ("ABCDEFG", None)
     refused = rendered_with(join(client, "NOPE"), "respond/join.html", JoinPage)
     assert refused["code"] == "NOPE" and refused["error"]
+
+
+def test_a_closed_sessions_code_says_the_session_has_finished(client: TestClient, world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.tokens['lead_a']}"}
+    client.post(f"/api/sessions/{world.session_a}/state", json={"state": "closed"}, headers=headers)
+
+    response = submit(client, find_form(get_page(client, "/join"), "/join"), code=world.session_a_code)
+
+    assert response.status_code == 409
+    assert "This session has finished" in text_of(parse(response).select_one("#error-code"))
+
+
+def test_a_locked_childrens_session_sends_them_to_the_grown_up_running_the_group(
+    client: TestClient, world: World
+) -> None:
+    session_id, code = open_child_session(client, world, arcs=("orange",))
+    headers = {"Authorization": f"Bearer {world.tokens['lead_a']}"}
+    client.post(f"/api/sessions/{session_id}/state", json={"state": "locked"}, headers=headers)
+
+    response = submit(client, find_form(get_page(client, "/join"), "/join"), code=code)
+
+    assert "Ask the grown-up running the group" in text_of(parse(response).select_one("#error-code"))

@@ -50,7 +50,7 @@ def test_a_paper_questionnaire_becomes_one_submitted_anonymous_participant(
     ]
     assert audited == "2 answers"
     counts = progress_counts(parse(client.get(room(world), headers={"HX-Request": "true"})))
-    assert counts == {"Joined": "1", "Answering": "0", "Submitted": "1"}
+    assert counts == {"Joined": "1", "Answering": "0", "Submitted": "1", "Left without submitting": "0"}
 
 
 def test_a_blank_paper_is_refused_with_422_and_stores_nothing(client: TestClient, world: World) -> None:

@@ -68,18 +68,24 @@ def test_a_child_answers_one_statement_per_screen_skips_one_says_i_dont_know_rev
     assert saved[f"{arcs[0]}.child.1"] == ("dk", None, None) and f"{arcs[0]}.child.2" not in saved
 
 
-def test_children_see_no_comment_box_unless_the_session_takes_their_words(
+def test_a_child_is_offered_the_comment_box_after_tapping_a_face_with_its_limit_shown(
     client: TestClient, world: World
 ) -> None:
     _, code = open_child_session(client, world, arcs=("orange",), comments=True)
     joined(client, code)
     soup = get_page(client, "/respond/questions/1")
-    assert soup.select_one('textarea[name="comment"]') is not None
+    assert soup.select_one('textarea[name="comment"]') is None
 
+    tapped = submit(client, find_form(soup, "/respond/questions/1"), button=("rating", "4"))
+
+    assert location(tapped) == "/respond/questions/1#field-comment"
+    again = get_page(client, "/respond/questions/1")
+    box = again.select_one('textarea[name="comment"]')
+    assert box is not None and box["maxlength"] == "2000"
+    assert "up to 2,000 letters and spaces" in text_of(again.select_one("#comment-limit"))
     response = submit(
-        client, find_form(soup, "/respond/questions/1"), button=("rating", "4"), comment="They listen to me."
+        client, find_form(again, "/respond/questions/1"), button=("rating", "4"), comment="They listen to me."
     )
-
     assert location(response) == "/respond/questions/2"
     assert saved_answers(client)["orange.child.1"] == ("rating", 4, "They listen to me.")
 
@@ -248,3 +254,19 @@ def test_a_question_page_gets_exactly_its_page_context(client: TestClient, world
     joined(client, code)
     child = rendered_with(client.get("/respond/questions/2"), "respond/child_question.html", QuestionPage)
     assert child["back"] == "/respond/questions/1" and len(child["group"]) == 1
+
+
+def test_a_childs_page_hands_on_from_a_small_control_at_the_end_that_asks_first_and_has_no_adult_footer(
+    client: TestClient, world: World
+) -> None:
+    _, code = open_child_session(client, world, arcs=("orange",))
+    joined(client, code)
+
+    soup = get_page(client, "/respond/questions/1")
+
+    assert soup.select_one('header form[action="/respond/finish"]') is None
+    assert soup.select_one("footer") is None
+    ask = soup.select("main details.hand-on-child")
+    assert len(ask) == 1 and text_of(ask[0].summary) == "Finished? Hand on"
+    assert [text_of(b) for b in ask[0].select('form[action="/respond/finish"] button')] == ["Yes, hand on"]
+    assert soup.select("main form")[-1].parent is ask[0]  # the last thing on the page

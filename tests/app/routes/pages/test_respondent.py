@@ -95,6 +95,7 @@ def test_a_participant_row_holds_nothing_that_identifies_the_respondent(
         "joined_at",
         "last_seen_at",
         "submitted_at",
+        "left_at",
         "sector",
         "role_level",
         "age_band",
@@ -118,6 +119,7 @@ def test_a_finished_session_page_gets_nothing_of_the_session(client: TestClient,
 def respondent(viewpoint: str, arcs: list[str], codes: list[str]) -> Respondent:
     items = [Item(code=code, text=code) for code in codes]
     return Respondent(
+        participant_id=1,
         session_id=1,
         title="Group",
         viewpoint=viewpoint,

@@ -31,7 +31,7 @@ def test_the_last_arc_page_leads_to_the_review_and_staff_submit_there(
     form = find_form(get_page(client, "/respond/questions/2"), "/respond/questions/2")
     assert location(submit(client, form, **{f"rating-{code}": "3"})) == "/respond/review"
     review = get_page(client, "/respond/review")
-    assert "3 Developing" in text_of(review.find(id=f"review-{code}"))
+    assert "3 Partly true" in text_of(review.find(id=f"review-{code}"))
 
     assert location(submit(client, find_form(review, "/respond/submit"))) == "/respond/thanks"
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from app.choices import Role, SessionState
 from app.db.engine import read_session
 from app.db.tables import AuditEvent
-from app.routes.pages.room import ClosePage, RoomPage, anchor_of, london_time, spaced_code
+from app.routes.pages.room import RoomPage, anchor_of, london_time, spaced_code
+from app.routes.pages.room_close import ClosePage
 from tests.app.routes.pages.focus_groups import (
     answer_by_device,
     distribution,
@@ -98,7 +99,12 @@ def test_progress_polling_with_hx_request_returns_only_the_progress_block(
     assert response.status_code == 200
     assert "HX-Request" in response.headers["vary"]
     assert "<html" not in response.text and "<h1" not in response.text
-    assert progress_counts(parse(response)) == {"Joined": "1", "Answering": "0", "Submitted": "1"}
+    assert progress_counts(parse(response)) == {
+        "Joined": "1",
+        "Answering": "0",
+        "Submitted": "1",
+        "Left without submitting": "0",
+    }
 
 
 def test_the_full_room_page_polls_its_own_url_for_progress(client: TestClient, world: World) -> None:
@@ -122,11 +128,11 @@ def test_the_rooms_answers_are_hidden_until_revealed_then_counted(client: TestCl
     shown = get_page(client, room(world))
     counts = distribution(shown, "orange.practitioner.1")
     assert counts == {
-        "1 Fragmented": "0",
-        "2 Emerging": "1",
-        "3 Developing": "1",
-        "4 Established": "2",
-        "5 Integrated": "1",
+        "1 Not at all true": "0",
+        "2 A little true": "1",
+        "3 Partly true": "1",
+        "4 Mostly true": "2",
+        "5 Completely true": "1",
         "Don't know": "0",
         "Not applicable": "1",
     }

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from app.routes.pages.room_screen import ScreenPage, qr_svg
-from tests.app.routes.pages.focus_groups import (
-    answer_by_device,
-    room,
-)
-from tests.factories import World, browse_as
+from tests.app.routes.pages.focus_groups import answer_by_device, child_session, room, session_row
+from tests.factories import World, app_state, browse_as
 from tests.pages import get_page, parse, rendered_with, text_of
 
 pytestmark = pytest.mark.database
@@ -69,3 +67,153 @@ def test_over_https_the_screen_gives_the_https_address(world_https: tuple[TestCl
     browse_as(client, world.users["facilitator_a"])
     soup = get_page(client, f"{room(world)}/screen")
     assert text_of(soup.select_one(".join-url")) == "https://testserver/join?code=ABCDEFG"
+
+
+# --- after the reveal: the screen follows the facilitator -------------------------------------------------
+
+HX = {"HX-Request": "true"}
+STAFF_WORDS = ["Not at all true", "A little true", "Partly true", "Mostly true", "Completely true"]
+
+
+def _five_answer(
+    client: TestClient, code: str, item: str, ratings: tuple[int, ...] = (4, 4, 2, 5, 3)
+) -> None:
+    for rating in ratings:
+        answer_by_device(client, code, [{"item": item, "rating": rating}])
+
+
+def _reveal(client: TestClient, session_id: int, headers: dict[str, str]) -> None:
+    response = client.post(
+        f"/facilitate/sessions/{session_id}/reveal", data={"revealed": "true"}, headers=headers
+    )
+    assert response.status_code in (200, 303)
+
+
+def _bars(soup: BeautifulSoup) -> dict[str, str]:
+    return {
+        text_of(row.select_one("th")): text_of(row.select_one(".screen-bar-count"))
+        for row in soup.select(".screen-bars tbody tr")
+    }
+
+
+def test_after_the_reveal_the_screen_shows_the_statement_and_its_answers_on_its_own_scale(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+
+    soup = parse(client.get(f"{room(world)}/screen", headers=HX))
+
+    assert "Statement 1 of" in text_of(soup.select_one(".screen-step"))
+    first = app_state(client).surveys.items("orange", "practitioner")[0]
+    assert text_of(soup.select_one(".screen-statement-text")) == first.text
+    assert _bars(soup) == {
+        **dict(zip(STAFF_WORDS, ["0", "1", "1", "2", "1"], strict=True)),
+        "Don\u2019t know": "0",
+        "Not applicable": "0",
+    }
+    assert soup.select_one(".screen-code") is None
+
+
+def test_next_and_previous_move_the_screen_and_answer_with_the_panel_alone(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _reveal(client, world.session_a, headers)
+
+    moved = client.post(f"{room(world)}/screen", data={"to": "next"}, headers={**headers, **HX})
+
+    assert moved.status_code == 200 and "<h1" not in moved.text
+    assert "Showing statement 2 of" in text_of(parse(moved))
+    second = app_state(client).surveys.items("orange", "practitioner")[1]
+    screen = parse(client.get(f"{room(world)}/screen", headers=HX))
+    assert text_of(screen.select_one(".screen-statement-text")) == second.text
+    assert "Too few answers to show" in text_of(screen.select_one(".screen-too-few"))
+    back = client.post(
+        f"{room(world)}/screen", data={"to": "previous"}, headers=headers, follow_redirects=False
+    )
+    assert back.headers["location"] == f"{room(world)}#onscreen"
+    assert session_row(client, world.session_a).screen_position == 0
+
+
+def test_the_screen_never_moves_before_the_first_or_after_the_last_statement(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    client.post(f"{room(world)}/screen", data={"to": "previous"}, headers=headers)
+    assert session_row(client, world.session_a).screen_position == 0
+    total = len(app_state(client).surveys.items("orange", "practitioner")) + len(
+        app_state(client).surveys.items("green", "practitioner")
+    )
+    client.post(f"{room(world)}/screen", data={"to": str(total)}, headers=headers)
+    client.post(f"{room(world)}/screen", data={"to": "next"}, headers=headers)
+    assert session_row(client, world.session_a).screen_position == total - 1
+
+
+def test_a_bad_move_is_refused_inline_in_the_panel_and_changes_nothing(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+
+    response = client.post(f"{room(world)}/screen", data={"to": "sideways"}, headers={**headers, **HX})
+
+    assert response.status_code == 422 and "<html" not in response.text
+    assert "Choose Previous, Next or a statement from 1 to" in text_of(
+        parse(response).select_one("[role=alert]")
+    )
+    assert session_row(client, world.session_a).screen_position == 0
+
+
+def test_the_agreed_rating_appears_on_the_screen_once_recorded(client: TestClient, world: World) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+    assert parse(client.get(f"{room(world)}/screen", headers=HX)).select_one(".screen-agreed") is None
+
+    client.post(
+        f"{room(world)}/consensus", data={"item": "orange.practitioner.1", "rating": "4"}, headers=headers
+    )
+
+    agreed = parse(client.get(f"{room(world)}/screen", headers=HX)).select_one(".screen-agreed")
+    assert text_of(agreed) == "The group agreed: 4 \u2013 Mostly true"
+
+
+def test_a_hidden_statements_agreed_rating_stays_off_the_screen(client: TestClient, world: World) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1", ratings=(4, 2))
+    _reveal(client, world.session_a, headers)
+    client.post(
+        f"{room(world)}/consensus", data={"item": "orange.practitioner.1", "rating": "4"}, headers=headers
+    )
+
+    soup = parse(client.get(f"{room(world)}/screen", headers=HX))
+
+    assert soup.select_one(".screen-agreed") is None
+    assert "Too few answers to show" in text_of(soup.select_one(".screen-too-few"))
+
+
+def test_late_answers_reach_the_screen_without_a_reload(client: TestClient, world: World) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+    assert text_of(parse(client.get(f"{room(world)}/screen", headers=HX)).figcaption).endswith("5 answers")
+
+    _five_answer(client, world.session_a_code, "orange.practitioner.1", ratings=(1, 1, 1, 1, 1))
+
+    soup = parse(client.get(f"{room(world)}/screen", headers=HX))
+    assert text_of(soup.figcaption).endswith("10 answers")
+    assert _bars(soup)["Not at all true"] == "5"
+
+
+def test_a_child_groups_screen_uses_the_childrens_wording_and_scale(client: TestClient, world: World) -> None:
+    session_id = child_session(client, world)
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, "CHILDRN", "orange.child.1", ratings=(1, 2, 3, 4, 5))
+    _reveal(client, session_id, headers)
+
+    soup = parse(client.get(f"/facilitate/sessions/{session_id}/screen", headers=HX))
+
+    first = app_state(client).surveys.items("orange", "child")[0]
+    assert text_of(soup.select_one(".screen-statement-text")) == first.child_text
+    assert list(_bars(soup)) == ["Never", "Not often", "Sometimes", "Mostly", "Always", "Don\u2019t know"]
