@@ -5,7 +5,7 @@ the trust's action plan and the support needs; the writers in `app.exports` only
 add the raw anonymous answers of the cells shown. Every download is recorded in the audit log here, so the
 API and the CLI cannot forget it.
 
-The writers bring openpyxl, reportlab and matplotlib, most of a second of imports, so each is imported when
+The writers bring openpyxl, weasyprint and matplotlib, most of a second of imports, so each is imported when
 first used: the first download after a start pays once, rather than every start-up.
 """
 

@@ -12,6 +12,7 @@ from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.choices import ACTION_STATUS_LABELS, SUPPORT_KIND_LABELS
+from app.formatting import figure, signed
 from app.web.csrf import CSRF_FIELD, csrf_token
 from framework.model import Framework
 
@@ -36,24 +37,6 @@ def url_for(context: Context, name: str, /, **params: Any) -> str:
     """
     request: Request = context["request"]
     return str(request.app.url_path_for(name, **params))
-
-
-MINUS = "\u2212"
-
-
-def figure(value: float | None, places: int = 2) -> str:
-    """A score as pages show it: two decimals; an empty string for no figure (templates say why)."""
-    return "" if value is None else f"{value:.{places}f}"
-
-
-def signed(value: float | None, places: int = 2) -> str:
-    """A change with its sign, e.g. +0.25, or -0.10 with a real minus sign, which screen readers say."""
-    if value is None:
-        return ""
-    text = f"{abs(value):.{places}f}"
-    if float(text) == 0:
-        return f"±{text}"
-    return f"+{text}" if value > 0 else f"{MINUS}{text}"
 
 
 def create_templates(framework: Framework) -> Jinja2Blocks:
