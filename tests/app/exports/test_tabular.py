@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -433,3 +433,28 @@ def test_xlsx_support_needs_sheet_lists_needs_by_arc_in_framework_order(plan_con
         ("Strong leadership, management and supervision", "Leadership"),
     ]
     assert rows[0]["Description"] == "Joint safeguarding training for schools & early years."
+
+
+# --- signs and dates --------------------------------------------------------------------------------------
+
+
+def test_xlsx_changes_and_intervals_are_numbers_shown_with_their_sign(compared_content: RoundContent) -> None:
+    sheet = workbook(compared_content)["By arc and viewpoint"]
+    header = [c.value for c in sheet[1]]
+    for column in ("delta", "ci_low", "ci_high", "gap"):
+        cells = [row[header.index(column)] for row in sheet.iter_rows(min_row=2)]
+        assert all(cell.number_format == SIGNED for cell in cells if cell.value is not None), column
+    assert any(cell.data_type == "n" for cell in cells)
+
+
+def test_xlsx_was_created_when_the_content_was_generated(content: RoundContent) -> None:
+    created = workbook(content).properties.created
+    assert created == content.generated_at.astimezone(UTC).replace(tzinfo=None)
+    assert created.year != 2000 and created.year > 2006
+
+
+def test_csv_changes_and_gaps_carry_their_sign(plan_content: RoundContent) -> None:
+    rows = csv_rows(plan_content)
+    signed = [row[column] for row in rows for column in ("delta", "ci_low", "ci_high", "gap") if row[column]]
+    assert signed
+    assert all(value[0] in "+-" or value == "0.00" for value in signed), signed
