@@ -189,6 +189,7 @@ def _arc_table(content: RoundContent) -> Table:
         head=[[Entry(h, header=True, numeric=i > 0) for i, h in enumerate(head)]],
         classes="arcs",
         swatches=[arc.colour for arc in content.framework.arcs] + [None],
+        total_last=True,
     )
     table.rows = [_arc_row(content, arc) for arc in content.framework.arcs] + [_round_row(content)]
     return table

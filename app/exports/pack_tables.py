@@ -42,6 +42,8 @@ class Table:
     classes: str = ""
     #: A colour swatch before each row (the arc's), or None.
     swatches: list[str | None] = field(default_factory=list)
+    #: Whether the last row is a total (the round score, the whole arc), set off by a rule and bold type.
+    total_last: bool = False
 
 
 def numbers(values: Sequence[str]) -> list[Entry]:
@@ -65,7 +67,9 @@ def viewpoint_table(content: RoundContent, arc: Arc) -> Table:
     """A row per viewpoint; with targets, a Target column and a last row for the arc as a whole."""
     compared = content.comparison is not None
     with_targets = bool(content.targets)
-    top = [Entry("", header=True, span=5), Entry("Ratings given", header=True, span=5), Entry(header=True)]
+    # Over the five rating columns (after the viewpoint, people, mean, median and spread), "Ratings given".
+    top = [Entry(header=True, span=5), Entry("Ratings given", header=True, span=5)]
+    top.append(Entry(header=True, span=2))
     top += [Entry(header=True)] * ((2 if compared else 0) + (1 if with_targets else 0))
     head = ["Viewpoint", *FIGURE_HEAD, *(["Baseline", "Change"] if compared else [])]
     head += ["Target"] if with_targets else []
@@ -85,6 +89,7 @@ def viewpoint_table(content: RoundContent, arc: Arc) -> Table:
         table.rows.append(row)
     if with_targets:
         table.rows.append(_whole_arc_row(content, arc, len(head)))
+        table.total_last = True
     return table
 
 
