@@ -3,10 +3,9 @@
 Both files hold one row per cell (arc x viewpoint), then a row per arc (viewpoint "all", the arc score) and a
 row for the round score. A suppressed cell says so and leaves every figure empty, its gap to target included
 (the target itself is the trust's, not a figure from answers, so it stays). Trust and round names, arc
-titles and the action plan are text that people typed, and a spreadsheet would run a value such as
-``=HYPERLINK(...)`` as a formula: the CSV puts a zero-width space in front of such text (`neutralise`), which
-no spreadsheet shows; the workbook writes it as a string cell, which is never a formula and needs no prefix.
-Changes and gaps carry their sign (+0.74) in both, as on the pages.
+titles and the action plan are text that people typed, and a spreadsheet would run ``=HYPERLINK(...)`` as a
+formula: the CSV puts an invisible zero-width space before such text (`neutralise`); the workbook writes it as
+a string cell, never a formula. Changes and gaps carry their sign (+0.74) in both, as on the pages.
 
 The CSV is headed in words ("People counted", "Change"), or by the codes below with ``headers="codes"``
 (the API's ``?headers=codes``) for scripts. Its columns, always in this order (new columns are added only at
@@ -55,7 +54,6 @@ from app.exports.rows import (
     cell_comparisons,
     cell_row,
     generated_text,
-    is_formula_like,
     neutralise,
     overall_change,
     period_text,
@@ -327,7 +325,7 @@ def _write_sheet(
 ) -> None:
     """A sheet with a bold, frozen header row and columns wide enough for their contents; `bold_rows` are
     indexes into `rows` of headings further down."""
-    body = [list(row) for row in rows]
+    body = list(rows)
     sheet: WriteOnlyWorksheet = workbook.create_sheet(sheet_title(name, taken))
     _size_columns(sheet, header, body)
     sheet.freeze_panes = "A2"
@@ -351,7 +349,7 @@ def _body_cell(sheet: WriteOnlyWorksheet, title: str, value: Value) -> Cell | Va
         return _styled(sheet, value, number_format=SIGNED)
     if title in FLOAT_COLUMNS and isinstance(value, int | float):
         return _styled(sheet, value, number_format=TWO_PLACES)
-    if title in WRAPPED_COLUMNS or (isinstance(value, str) and is_formula_like(value)):
+    if isinstance(value, str):  # a string cell, even when it starts like a formula; sentences wrapped
         return _styled(sheet, value, alignment=WRAP if title in WRAPPED_COLUMNS else None)
     return value
 
@@ -367,9 +365,7 @@ def _styled(
     cell = WriteOnlyCell(sheet)
     cell.value = value  # as WriteOnlyCell(sheet, value=value) would, but typed for dates too
     if isinstance(value, str):
-        # A string cell, whatever it starts with: never a formula, and with no prefix to show (openpyxl
-        # would make "=..." a formula). This is how the workbook neutralises text.
-        cell.data_type = "s"
+        cell.data_type = "s"  # text, never a formula (as openpyxl would guess "=..." to be)
     if font is not None:
         cell.font = font
     if number_format is not None:
