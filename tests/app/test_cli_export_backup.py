@@ -281,7 +281,7 @@ def test_export_replaces_a_file_only_when_forced(
     assert export_events(demo_sqlite) == []
     forced = rainbow("export", str(current), "--format", "csv", "-o", str(output), "--force")
     assert forced.exit_code == 0, forced.output
-    assert output.read_bytes().startswith(b"\xef\xbb\xbfarc,")
+    assert output.read_bytes().startswith(b"\xef\xbb\xbfArc,")
     assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".partial")] == []
 
 
