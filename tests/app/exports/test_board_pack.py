@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from app.exports.board_pack import board_pack_pdf
+from app.exports.board_pack import _viewpoint_bars, board_pack_pdf
 from app.exports.content import ActionLine, RoundContent
 from app.exports.pack_words import by_urgency, summary_text, when_text
 from framework.scoring import ArcComparison
@@ -382,3 +382,13 @@ def test_the_summary_does_not_mention_a_plan_there_is_not(content: RoundContent)
 
 def test_the_cover_lists_the_plan_sections(plan_pages: list[str]) -> None:
     assert "then the action plan and the support needed" in plan_pages[0]
+
+
+def test_a_pack_built_again_draws_no_arc_chart_again(make_content: MakeContent) -> None:
+    content = make_content(trust_name="Cached Trust")
+    board_pack_pdf(content)
+    before = _viewpoint_bars.cache_info()
+    board_pack_pdf(content)
+    after = _viewpoint_bars.cache_info()
+    assert after.misses == before.misses
+    assert after.hits - before.hits == len(content.framework.arcs)
