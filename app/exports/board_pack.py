@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from app.exports.content import RoundContent
 from app.exports.pack_tables import (
@@ -68,7 +69,8 @@ def board_pack_pdf(content: RoundContent) -> bytes:
     """The board pack as PDF bytes; the same content gives the same bytes."""
     html = _environment().get_template(TEMPLATE).render(_context(content))
     identifier = hashlib.sha256(html.encode()).digest()[:16]
-    document = HTML(string=html).render()
+    # The pack's pictures are in it (data: URIs); nothing, whatever someone typed, fetches anything else.
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).render()
     return bytes(
         document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier, finisher=_scope_headers)
     )
@@ -97,8 +99,8 @@ def _scope_headers(_document: Any, pdf: Any) -> None:
 
     WeasyPrint tags header cells as /TH and links data cells to them by /Headers; the scope says the same
     for readers and checkers that look at the header cell itself."""
-    objects = {obj.number: obj for obj in pdf.objects if hasattr(obj, "get") and obj.get("S") == "/TH"}
-    for element in objects.values():
+    headers = [obj for obj in pdf.objects if hasattr(obj, "get") and obj.get("S") == "/TH"]
+    for element in headers:
         row = _parent(pdf, element)
         part = _parent(pdf, row) if row is not None else None
         scope = "/Column" if part is not None and part.get("S") == "/THead" else "/Row"

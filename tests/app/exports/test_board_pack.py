@@ -152,9 +152,21 @@ def test_the_method_page_states_the_suppression_thresholds(pages: list[str]) -> 
 
 
 def test_the_rainbow_picture_is_included_when_given(make_content: MakeContent, pdf: bytes) -> None:
-    with_rainbow = figures(board_pack_pdf(make_content(rainbow=True)))
+    drawn = board_pack_pdf(make_content(rainbow=True))
+    with_rainbow = figures(drawn)
     assert sum(alt.startswith("The rainbow") for alt in with_rainbow) == 1
     assert not any(alt.startswith("The rainbow") for alt in figures(pdf))
+    assert images(drawn) == images(pdf) + 1  # the picture itself, not only its place
+
+
+def images(pdf: bytes) -> int:
+    """How many pictures the PDF holds (WeasyPrint shares them all among the pages)."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return sum(
+            1
+            for obj in document.objects
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" and "/SMask" in obj
+        )
 
 
 def test_the_same_content_gives_the_same_pdf(content: RoundContent, pdf: bytes) -> None:
