@@ -51,7 +51,8 @@ chromium:
 # the PDF): `make setup` (so `make run` too) installs them where it can (as root, with apt-get).
 PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 pdf-libs:
-	@if ldconfig -p | grep -q libpangoft2-1.0.so.0 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	@if { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q libpangoft2-1.0.so.0 \
+	  && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian's pango and DejaVu fonts for the PDF board pack"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) \
