@@ -24,6 +24,10 @@ RUN python -m pip wheel --wheel-dir /wheels . \
 FROM python:3.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0 PORT=8000
+# WeasyPrint lays out the PDF board pack with pango, in DejaVu Sans (embedded in each PDF).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-index --find-links=/wheels ocw-rainbow

@@ -12,7 +12,7 @@ HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 HTMX     := app/static/vendor/htmx.min.js
 AXE      := node_modules/axe-core/axe.min.js
 
-.PHONY: run test bench wheel setup setup-dev chromium wrk lint format check-framework clean help
+.PHONY: run test bench wheel setup setup-dev chromium pdf-libs document-tools wrk lint format check-framework clean help
 
 help:
 	@echo "make run    set up .venv, migrate, load the demo trust on first run, serve on http://$(HOST):$(PORT)"
@@ -30,7 +30,7 @@ run: setup
 # with apt-get); elsewhere they skip, saying why, or fail when CI is set. axe-core, which they run on every
 # page, is a devDependency from npm. The suite runs on every core (pytest-xdist); each test has its own
 # database, so they do not meet.
-test: setup-dev $(AXE) chromium
+test: setup-dev $(AXE) chromium document-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/rainbow check-framework
@@ -47,12 +47,40 @@ chromium:
 	  echo "no /usr/bin/chromium, and installing it needs root and apt-get: the browser tests will skip"; \
 	fi
 
+# The board pack is laid out by WeasyPrint, which needs Debian's pango, and is set in DejaVu Sans (embedded in
+# the PDF): `make setup` (so `make run` too) installs them where it can (as root, with apt-get).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-libs:
+	@if { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q libpangoft2-1.0.so.0 \
+	  && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's pango and DejaVu fonts for the PDF board pack"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) \
+	    || echo "could not install $(PDF_LIBS): the PDF board pack will fail until they are there"; \
+	else \
+	  echo "the PDF board pack needs Debian's $(PDF_LIBS) (apt-get install -y $(PDF_LIBS)), which needs root"; \
+	fi
+
+# Tests read the downloads back with real tools: pdfinfo and pdffonts (poppler-utils) for the board pack, and
+# LibreOffice (soffice) converting the CSV and XLSX as a spreadsheet opens them. Installed where it can, as
+# Chromium is; elsewhere those tests skip, saying why, and fail in CI.
+DOCUMENT_TOOLS := poppler-utils libreoffice-calc-nogui
+document-tools:
+	@if command -v pdfinfo >/dev/null && command -v soffice >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's $(DOCUMENT_TOOLS) for the download tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DOCUMENT_TOOLS) \
+	    || echo "could not install $(DOCUMENT_TOOLS): the tests that use them will skip (and fail in CI)"; \
+	else \
+	  echo "no pdfinfo or soffice, and installing them needs root and apt-get: the tests that use them will skip"; \
+	fi
+
 # Normally already there: `npm ci` for htmx installs it. Only when node_modules has gone since.
 $(AXE): | $(HTMX)
 	npm ci --no-audit --no-fund --loglevel=error
 
-setup: $(VENV)/.runtime-installed $(HTMX)
-setup-dev: $(VENV)/.dev-installed $(HTMX)
+setup: $(VENV)/.runtime-installed $(HTMX) pdf-libs
+setup-dev: $(VENV)/.dev-installed $(HTMX) pdf-libs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OCW Rainbow needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'

@@ -3,7 +3,7 @@
 The database is ``rainbow demo``'s (a trust with a 2009 baseline and a 2010 re-assessment, their focus
 groups, answers, targets and actions), in a fresh SQLite file; the request is the demo lead's (a token from
 ``rainbow create-token``) for the 2010 round against the 2009 baseline. One untimed request first (it pays
-the process's one-off costs: matplotlib's fonts, reportlab's set-up; reported as `first_request_s`), then 5
+the process's one-off costs: matplotlib's fonts, weasyprint's set-up; reported as `first_request_s`), then 5
 timed ones, one at a time; the median is the figure. The floor is the same round's CSV export with the same
 baseline: the same reading of scores, targets and actions and the same audit record, without the chart and
 the PDF.

@@ -25,7 +25,7 @@ MAX_FUNCTION_LINES = 60
 #: A comment that lets a module or function be longer, with the reason after the colon.
 LONG_MODULE = "# long-module:"
 LONG_FUNCTION = "# long-function:"
-HEAVY_LIBRARIES = ("matplotlib", "numpy", "openpyxl", "reportlab")
+HEAVY_LIBRARIES = ("matplotlib", "numpy", "openpyxl", "weasyprint")
 DATABASE_CALLS = {"execute", "scalar", "scalars", "exec", "add", "add_all", "merge", "flush", "commit", "get"}
 
 
@@ -242,7 +242,7 @@ def probe(code: str) -> str:
 
 
 def test_starting_the_service_does_not_wait_for_the_chart_and_export_libraries() -> None:
-    """matplotlib, reportlab and openpyxl take most of a second to import, numpy a tenth: the first chart,
+    """matplotlib, weasyprint and openpyxl take most of a second to import, numpy a tenth: the first chart,
     comparison or download loads them, so a restarted server answers a room of tablets sooner."""
     loaded = probe("import sys, app.main; print(sorted(HEAVY & {m.split('.')[0] for m in sys.modules}))")
     assert loaded == "[]"

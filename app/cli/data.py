@@ -95,6 +95,13 @@ class Format(StrEnum):
     PDF = "pdf"
 
 
+class Headers(StrEnum):
+    """How a CSV heads its columns: in words for people, or by short codes for scripts."""
+
+    WORDS = "words"
+    CODES = "codes"
+
+
 _WHAT = {Format.CSV: "scores (CSV)", Format.XLSX: "scores (XLSX workbook)", Format.PDF: "board pack (PDF)"}
 
 
@@ -127,15 +134,34 @@ def export(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")] = False,
+    headers: Annotated[
+        Headers | None,
+        typer.Option(
+            "--headers",
+            case_sensitive=False,
+            help="CSV only: head the columns in words (the default) or by short codes, for scripts.",
+        ),
+    ] = None,
 ) -> None:
     """Write a round's download to a file: the same file the API gives a trust lead (export.csv, export.xlsx,
     report.pdf), with no suppressed figure. Recorded in the audit log as the command line's download."""
     if baseline == round_id:
         die(f"--baseline must be another round of the trust, not round {round_id} itself")
+    if headers is not None and file_format != Format.CSV:
+        die(f"--headers: only a CSV has column headings, not {file_format.value}")
     settings = Settings()
     engine = open_database(settings)
     try:
-        _write_download(engine, settings, round_id, baseline, file_format, output, force=force)
+        _write_download(
+            engine,
+            settings,
+            round_id,
+            baseline,
+            file_format,
+            output,
+            force=force,
+            headers=headers or Headers.WORDS,
+        )
     finally:
         engine.dispose()
 
@@ -149,6 +175,7 @@ def _write_download(
     output: Path | None,
     *,
     force: bool,
+    headers: Headers,
 ) -> None:
     from app.errors import AppError, NotFound
     from app.services.exports import download_name, round_download
@@ -172,6 +199,7 @@ def _write_download(
                 baseline_id=baseline,
                 fmt=file_format.value,
                 context=ReportContext(framework, surveys, Thresholds.of(settings)),
+                csv_headers=headers.value,
             )
         except NotFound:
             die(f"--baseline: round {round_id}'s trust has no round {baseline} to compare with")

@@ -12,7 +12,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from app.exports.content import RoundContent, SupportLine
 from framework.model import Framework
@@ -20,6 +20,7 @@ from framework.scoring import RATINGS, ArcComparison, Cell, CellComparison
 
 #: What a spreadsheet reads as the start of a formula (tab and carriage return can hide one after them).
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+HIDDEN_PREFIX = "\u200b"  # zero-width space
 
 CELL_COLUMNS = (
     "arc",
@@ -37,6 +38,32 @@ CELL_COLUMNS = (
 )
 TARGET_COLUMNS = ("target", "gap")
 COMPARISON_COLUMNS = ("baseline_mean", "delta", "ci_low", "ci_high", "comparable")
+#: Each column of the scores in words, as the CSV heads them unless a script asks for the codes.
+HEADER_WORDS = {
+    "arc": "Arc",
+    "arc_title": "Arc title",
+    "viewpoint": "Viewpoint",
+    "viewpoint_label": "Viewpoint name",
+    "suppressed": "Too few answers to show",
+    "n": "People counted",
+    "mean": "Mean",
+    "median": "Median",
+    "spread": "Spread (standard deviation)",
+    **{f"rated_{rating}": f"Times rated {rating}" for rating in RATINGS},
+    "dont_know": "Don't know",
+    "not_applicable": "Not applicable",
+    "target": "Target",
+    "gap": "Gap (target minus score)",
+    "baseline_mean": "Baseline mean",
+    "delta": "Change",
+    "ci_low": "Change, 95% interval low",
+    "ci_high": "Change, 95% interval high",
+    "comparable": "Comparable with the baseline",
+}
+#: How the CSV heads its columns: in words (HEADER_WORDS), or by their codes for scripts.
+CsvHeaders = Literal["words", "codes"]
+#: Columns of changes and gaps, written with their sign ("+0.74") as the pages and the board pack write them.
+SIGNED_COLUMNS = frozenset({"gap", "delta", "ci_low", "ci_high"})
 ALL = "all"
 ALL_VIEWPOINTS = "All viewpoints"
 ALL_ARCS = "All arcs (round score)"
@@ -49,24 +76,34 @@ Compared = TypeVar("Compared", CellComparison, ArcComparison)
 
 
 def neutralise(value: V) -> V | str:
-    """`value` made safe for a spreadsheet cell: a string that starts like a formula gets a leading
-    apostrophe, which spreadsheets show as text; anything else (numbers included) is returned unchanged."""
-    if isinstance(value, str) and _looks_like_formula(value):
-        return "'" + value
+    """`value` made safe for a spreadsheet cell: a string that starts like a formula gets a zero-width space
+    in front (HIDDEN_PREFIX), which no spreadsheet shows and which stops it being read as a formula; anything
+    else (numbers included) is returned unchanged. (An apostrophe, the usual prefix, shows in the cell when
+    Excel or LibreOffice opens a CSV file.)"""
+    if isinstance(value, str) and is_formula_like(value):
+        return HIDDEN_PREFIX + value
     return value
 
 
-def _looks_like_formula(text: str) -> bool:
+def is_formula_like(value: str) -> bool:
     # Spreadsheets fold compatibility forms (full-width U+FF1D, small U+FE62) to the plain sign, so the first
     # character is compared as NFKC folds it: a full-width "=1+1" is a formula as much as the plain one.
-    return unicodedata.normalize("NFKC", text[:1]).startswith(DANGEROUS_FIRST_CHARACTERS)
+    return unicodedata.normalize("NFKC", value[:1]).startswith(DANGEROUS_FIRST_CHARACTERS)
 
 
 # --- the rows both files share ------------------------------------------------------------------------------
 
 
 def score_header(content: RoundContent) -> list[str]:
+    """The columns' codes (see HEADER_WORDS for the words)."""
     return [*CELL_COLUMNS, *TARGET_COLUMNS, *(COMPARISON_COLUMNS if content.comparison is not None else ())]
+
+
+def signed_text(value: float) -> str:
+    """A change or gap with its sign, to two places: +0.74, -0.50 (a hyphen-minus, so that spreadsheets and
+    scripts read it as a number), 0.00 for none."""
+    text = f"{value:+.2f}"
+    return "0.00" if float(text) == 0 else text
 
 
 def score_rows(content: RoundContent) -> list[Row]:

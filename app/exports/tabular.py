@@ -3,11 +3,13 @@
 Both files hold one row per cell (arc x viewpoint), then a row per arc (viewpoint "all", the arc score) and a
 row for the round score. A suppressed cell says so and leaves every figure empty, its gap to target included
 (the target itself is the trust's, not a figure from answers, so it stays). Trust and round names, arc
-titles and the action plan are text that people typed, so every text value goes through `neutralise` first:
-a spreadsheet would otherwise run a value such as ``=HYPERLINK(...)`` as a formula.
+titles and the action plan are text that people typed, and a spreadsheet would run ``=HYPERLINK(...)`` as a
+formula: the CSV puts an invisible zero-width space before such text (`neutralise`); the workbook writes it as
+a string cell, never a formula. Changes and gaps carry their sign (+0.74) in both, as on the pages.
 
-The CSV's columns, always in this order (new columns are added only at the end of a group, so that a reader
-going by position keeps working):
+The CSV is headed in words ("People counted", "Change"), or by the codes below with ``headers="codes"``
+(the API's ``?headers=codes``) for scripts. Its columns, always in this order (new columns are added only at
+the end of a group, so that a reader going by position keeps working):
 
 1. arc, arc_title, viewpoint, viewpoint_label, suppressed, n, mean, median, spread, rated_1 to rated_5,
    dont_know, not_applicable (`CELL_COLUMNS`);
@@ -26,7 +28,7 @@ import csv
 import io
 import re
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -40,6 +42,9 @@ from app.exports.content import ActionLine, RawAnswer, RoundContent, TrendSheet
 from app.exports.rows import (
     ALL,
     ALL_VIEWPOINTS,
+    HEADER_WORDS,
+    SIGNED_COLUMNS,
+    CsvHeaders,
     Row,
     TargetRow,
     Value,
@@ -54,6 +59,7 @@ from app.exports.rows import (
     period_text,
     score_header,
     score_rows,
+    signed_text,
     support_in_order,
     suppression_rule,
     target_rows,
@@ -67,14 +73,24 @@ from framework.trend import TrendPoint
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
-def scores_csv(content: RoundContent) -> str:
-    """The scores as CSV text (UTF-8 when encoded; no byte order mark, which is the caller's to add)."""
+def scores_csv(content: RoundContent, *, headers: CsvHeaders = "words") -> str:
+    """The scores as CSV text (UTF-8 when encoded; no byte order mark, which is the caller's to add), headed
+    in words for people or by the columns' codes for scripts. Changes and gaps carry their sign."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(score_header(content))
+    codes = score_header(content)
+    writer.writerow(codes if headers == "codes" else [HEADER_WORDS[code] for code in codes])
     for row in score_rows(content):
-        writer.writerow(["" if value is None else neutralise(value) for value in row])
+        writer.writerow([_csv_value(code, value) for code, value in zip(codes, row, strict=True)])
     return buffer.getvalue()
+
+
+def _csv_value(code: str, value: Value) -> Value:
+    if value is None:
+        return ""
+    if code in SIGNED_COLUMNS and isinstance(value, float | int):
+        return signed_text(value)
+    return neutralise(value)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------
@@ -82,6 +98,10 @@ def scores_csv(content: RoundContent) -> str:
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TWO_PLACES = "0.00"
+#: Changes and gaps with their sign, as the pages write them: +0.74, -0.50 with a real minus sign (U+2212),
+#: and ±0.00; the cells stay numbers.
+SIGNED = '"+"0.00;"\u2212"0.00;"\u00b1"0.00'
+SIGNED_SHEET_COLUMNS = SIGNED_COLUMNS | {"Gap"}
 DATE_FORMAT = "yyyy-mm-dd"
 FLOAT_COLUMNS = {"mean", "median", "spread", "baseline_mean", "delta", "ci_low", "ci_high", "baseline"}
 FLOAT_COLUMNS |= {"current", "arc_score", "score", "target", "gap", "Target", "Current score", "Gap"}
@@ -124,6 +144,10 @@ def scores_xlsx(content: RoundContent) -> bytes:
     (with a baseline), Targets, Action plan and Support needs (each only when there are any) and Answers
     (only when `content.raw_answers` is given)."""
     workbook = Workbook(write_only=True)
+    # The true time it was made (openpyxl would stamp its own clock's, or a fixed one under some settings).
+    made = content.generated_at.astimezone(UTC).replace(tzinfo=None)
+    workbook.properties.created = workbook.properties.modified = made
+    workbook.properties.title = f"{content.trust_name}, {content.round_name}: scores"
     taken: set[str] = set()
     summary = _summary_rows(content)
     headings = {
@@ -325,11 +349,11 @@ def _write_sheet(
 ) -> None:
     """A sheet with a bold, frozen header row and columns wide enough for their contents; `bold_rows` are
     indexes into `rows` of headings further down."""
-    body = [[neutralise(value) for value in row] for row in rows]
+    body = list(rows)
     sheet: WriteOnlyWorksheet = workbook.create_sheet(sheet_title(name, taken))
     _size_columns(sheet, header, body)
     sheet.freeze_panes = "A2"
-    sheet.append([_styled(sheet, neutralise(title), font=BOLD) for title in header])
+    sheet.append([_styled(sheet, title, font=BOLD) for title in header])
     for index, row in enumerate(body):
         if index in bold_rows:
             sheet.append([_styled(sheet, value, font=BOLD) for value in row])
@@ -339,15 +363,18 @@ def _write_sheet(
 
 
 def _body_cell(sheet: WriteOnlyWorksheet, title: str, value: Value) -> Cell | Value:
-    """The value, formatted for its column: dates as dates, scores to two places, sentences wrapped."""
+    """The value, formatted for its column: dates as dates, scores to two places, changes and gaps signed,
+    sentences wrapped, and text that looks like a formula kept as text."""
     if value is None:
         return None
     if isinstance(value, date):
         return _styled(sheet, value, number_format=DATE_FORMAT)
+    if title in SIGNED_SHEET_COLUMNS and isinstance(value, int | float):
+        return _styled(sheet, value, number_format=SIGNED)
     if title in FLOAT_COLUMNS and isinstance(value, int | float):
         return _styled(sheet, value, number_format=TWO_PLACES)
-    if title in WRAPPED_COLUMNS:
-        return _styled(sheet, value, alignment=WRAP)
+    if isinstance(value, str):  # a string cell, even when it starts like a formula; sentences wrapped
+        return _styled(sheet, value, alignment=WRAP if title in WRAPPED_COLUMNS else None)
     return value
 
 
@@ -361,6 +388,8 @@ def _styled(
 ) -> Cell:
     cell = WriteOnlyCell(sheet)
     cell.value = value  # as WriteOnlyCell(sheet, value=value) would, but typed for dates too
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula (as openpyxl would guess "=..." to be)
     if font is not None:
         cell.font = font
     if number_format is not None:

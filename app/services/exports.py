@@ -5,7 +5,7 @@ the trust's action plan and the support needs; the writers in `app.exports` only
 add the raw anonymous answers of the cells shown. Every download is recorded in the audit log here, so the
 API and the CLI cannot forget it.
 
-The writers bring openpyxl, reportlab and matplotlib, most of a second of imports, so each is imported when
+The writers bring openpyxl, weasyprint and matplotlib, most of a second of imports, so each is imported when
 first used: the first download after a start pays once, rather than every start-up.
 """
 
@@ -22,6 +22,7 @@ from app.db.columns import utcnow
 from app.db.engine import read_session, write_session
 from app.db.tables import Action
 from app.exports.content import ActionLine, EnteredLine, RoundContent, SupportLine, TargetLine, TrendSheet
+from app.exports.rows import CsvHeaders
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.services.disclosure.raw_answers import raw_answers
@@ -57,9 +58,11 @@ def round_download(
     baseline_id: int | None,
     fmt: Format,
     context: ReportContext,
+    csv_headers: CsvHeaders = "words",
 ) -> Download:
     """The round's download in `fmt` for `staff` (None: the command line, which reads as a lead), recorded in
-    the audit log as ``round.export.<fmt>``.
+    the audit log as ``round.export.<fmt>``. A CSV is headed in words, or by the columns' codes
+    (`csv_headers`).
 
     :raises NotFound: an unknown round or baseline, one of another trust; :raises Invalid: the round as
         its own baseline.
@@ -71,7 +74,7 @@ def round_download(
         from app.exports.tabular import scores_csv
 
         # The byte order mark makes Excel read the file as UTF-8 (arc titles, names with accents).
-        body = ("\ufeff" + scores_csv(content)).encode()
+        body = ("\ufeff" + scores_csv(content, headers=csv_headers)).encode()
         return Download(f"{stem}-{_SUFFIXES[fmt]}", "text/csv; charset=utf-8", body)
     if fmt == "xlsx":
         from app.exports.tabular import scores_xlsx

@@ -12,8 +12,9 @@ from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.choices import ACTION_STATUS_LABELS, SUPPORT_KIND_LABELS
+from app.formatting import figure, signed
 from app.web.csrf import CSRF_FIELD, csrf_token
-from framework.figures import PLACES, change_between, change_text, score_text
+from framework.figures import change_between, change_text
 from framework.model import Framework
 
 # Package data: found beside the code, so an installed wheel serves its pages as a source tree does.
@@ -39,31 +40,12 @@ def url_for(context: Context, name: str, /, **params: Any) -> str:
     return str(request.app.url_path_for(name, **params))
 
 
-MINUS = "\u2212"
-
-
-def figure(value: float | None, places: int = PLACES) -> str:
-    """A score as pages show it: two decimals, rounded as the charts round them (`framework.figures`); an
-    empty string for no figure (templates say why)."""
-    return "" if value is None else score_text(value, places)
-
-
 def change(current: float | None, baseline: float | None) -> str:
     """The change from `baseline` to `current` as the charts write it (``+0.25``, a real minus, or "no
     change"), from the two printed figures; an empty string when either is missing."""
     if current is None or baseline is None:
         return ""
     return change_text(change_between(current, baseline))
-
-
-def signed(value: float | None, places: int = 2) -> str:
-    """A change with its sign, e.g. +0.25, or -0.10 with a real minus sign, which screen readers say."""
-    if value is None:
-        return ""
-    text = f"{abs(value):.{places}f}"
-    if float(text) == 0:
-        return f"±{text}"
-    return f"+{text}" if value > 0 else f"{MINUS}{text}"
 
 
 def create_templates(framework: Framework) -> Jinja2Blocks:

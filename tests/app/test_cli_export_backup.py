@@ -135,6 +135,28 @@ def test_export_writes_the_csv_the_api_gives_a_lead(
         assert f"wrote round {current}'s scores (CSV)" in done.stdout
 
 
+def test_export_heads_the_csv_by_codes_when_asked_as_the_api_does(
+    api: tuple[TestClient, dict[str, str], int, int], tmp_path: Path
+) -> None:
+    client, lead, _baseline, current = api
+    output = tmp_path / "codes.csv"
+    done = rainbow("export", str(current), "--format", "csv", "--headers", "codes", "--output", str(output))
+    assert done.exit_code == 0, done.output
+    from_api = client.get(f"/api/rounds/{current}/export.csv", params={"headers": "codes"}, headers=lead)
+    assert output.read_bytes() == from_api.content
+    assert output.read_bytes().startswith(b"\xef\xbb\xbfarc,arc_title,")
+
+
+def test_export_refuses_headers_for_a_file_without_columns(demo_sqlite: str, tmp_path: Path) -> None:
+    done = rainbow(
+        "export", "2", "--format", "pdf", "--headers", "codes", "--output", str(tmp_path / "x.pdf")
+    )
+    assert done.exit_code != 0
+    assert "--headers: only a CSV has column headings, not pdf" in done.output + done.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    assert export_events(demo_sqlite) == []
+
+
 def test_export_names_the_file_as_the_api_does_in_the_current_folder(
     api: tuple[TestClient, dict[str, str], int, int], tmp_path: Path
 ) -> None:
@@ -281,7 +303,7 @@ def test_export_replaces_a_file_only_when_forced(
     assert export_events(demo_sqlite) == []
     forced = rainbow("export", str(current), "--format", "csv", "-o", str(output), "--force")
     assert forced.exit_code == 0, forced.output
-    assert output.read_bytes().startswith(b"\xef\xbb\xbfarc,")
+    assert output.read_bytes().startswith(b"\xef\xbb\xbfArc,")
     assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".partial")] == []
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from app.exports.rows import CsvHeaders
 from app.identity import Staff
 from app.services.exports import XLSX_MEDIA_TYPE, Format, round_download
 from app.web.auth import StaffUser
@@ -30,7 +31,20 @@ def _responses(media_type: str) -> dict[int | str, dict[str, object]]:
     return {**error_responses(401, 403, 404, 409), 200: the_file}
 
 
-def _download(state: AppState, staff: Staff, round_id: int, baseline: int | None, fmt: Format) -> Response:
+CsvHeadersQuery = Annotated[
+    CsvHeaders,
+    Query(description="words (the default): column headings for people; codes: short names for scripts"),
+]
+
+
+def _download(
+    state: AppState,
+    staff: Staff,
+    round_id: int,
+    baseline: int | None,
+    fmt: Format,
+    csv_headers: CsvHeaders = "words",
+) -> Response:
     found = round_download(
         state.engine,
         staff=staff,
@@ -38,6 +52,7 @@ def _download(state: AppState, staff: Staff, round_id: int, baseline: int | None
         baseline_id=baseline,
         fmt=fmt,
         context=state.report_context,
+        csv_headers=csv_headers,
     )
     return Response(
         found.body,
@@ -50,12 +65,19 @@ def _download(state: AppState, staff: Staff, round_id: int, baseline: int | None
     "/rounds/{round_id}/export.csv",
     response_class=Response,
     responses=_responses("text/csv"),
-    dependencies=[Depends(known_query("baseline"))],
+    dependencies=[Depends(known_query("baseline", "headers"))],
 )
-def export_csv(round_id: RoundId, staff: StaffUser, state: State, baseline: BaselineId = None) -> Response:
-    """Members of the round's trust: the scores as CSV, a row per cell, arc and the round; suppressed cells
-    have no figures; text that a spreadsheet would run as a formula is neutralised."""
-    return _download(state, staff, round_id, baseline, "csv")
+def export_csv(
+    round_id: RoundId,
+    staff: StaffUser,
+    state: State,
+    baseline: BaselineId = None,
+    headers: CsvHeadersQuery = "words",
+) -> Response:
+    """Members of the round's trust: the scores as CSV, a row per cell, arc and the round, headed in words
+    (``?headers=codes``: by short codes, for scripts); changes and gaps signed; suppressed cells have no
+    figures; text that a spreadsheet would run as a formula is neutralised."""
+    return _download(state, staff, round_id, baseline, "csv", headers)
 
 
 @router.get(

@@ -7,7 +7,7 @@ import csv
 import dataclasses
 import io
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -20,10 +20,12 @@ from app.exports.rows import (
     CELL_COLUMNS,
     COMPARISON_COLUMNS,
     DANGEROUS_FIRST_CHARACTERS,
+    HEADER_WORDS,
+    HIDDEN_PREFIX,
     TARGET_COLUMNS,
     neutralise,
 )
-from app.exports.tabular import scores_csv, scores_xlsx, sheet_title
+from app.exports.tabular import SIGNED, scores_csv, scores_xlsx, sheet_title
 from framework.model import Framework
 from tests.app.exports.conftest import (
     ACTIONS,
@@ -46,7 +48,7 @@ GREEN = "Integrated working practices"
 
 
 def csv_rows(content: RoundContent) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(scores_csv(content))))
+    return list(csv.DictReader(io.StringIO(scores_csv(content, headers="codes"))))
 
 
 def csv_row(content: RoundContent, arc: str, viewpoint: str) -> dict[str, str]:
@@ -71,8 +73,8 @@ def with_arc_title(framework: Framework, title: str) -> Framework:
 
 
 @pytest.mark.parametrize("text", [ATTACK, "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
-def test_neutralise_prefixes_formula_like_text_with_an_apostrophe(text: str) -> None:
-    assert neutralise(text) == "'" + text
+def test_neutralise_puts_a_zero_width_space_before_formula_like_text(text: str) -> None:
+    assert neutralise(text) == "\u200b" + text
 
 
 @pytest.mark.parametrize("value", ["Northshire", "", " =1", 3, -2.5, None])
@@ -82,7 +84,7 @@ def test_neutralise_leaves_other_values_alone(value: object) -> None:
 
 @given(st.sampled_from(DANGEROUS_FIRST_CHARACTERS), st.text())
 def test_any_text_starting_with_a_dangerous_character_gets_the_prefix(first: str, rest: str) -> None:
-    assert neutralise(first + rest) == "'" + first + rest
+    assert neutralise(first + rest) == HIDDEN_PREFIX + first + rest
 
 
 @pytest.mark.parametrize(
@@ -109,13 +111,28 @@ def test_numbers_stay_numbers(number: float) -> None:
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
-def test_csv_starts_with_the_header_and_no_byte_order_mark(content: RoundContent) -> None:
-    first_line = scores_csv(content).splitlines()[0]
+def test_csv_with_codes_starts_with_the_header_and_no_byte_order_mark(content: RoundContent) -> None:
+    first_line = scores_csv(content, headers="codes").splitlines()[0]
     assert first_line == ",".join([*CELL_COLUMNS, *TARGET_COLUMNS])
 
 
+def test_csv_is_headed_in_words_unless_codes_are_asked_for(compared_content: RoundContent) -> None:
+    header = next(csv.reader(io.StringIO(scores_csv(compared_content))))
+    codes = [*CELL_COLUMNS, *TARGET_COLUMNS, *COMPARISON_COLUMNS]
+    assert header == [HEADER_WORDS[code] for code in codes]
+    first = ["Arc", "Arc title", "Viewpoint", "Viewpoint name", "Too few answers to show", "People counted"]
+    assert header[:6] == first
+    assert "Change" in header and "Times rated 1" in header
+
+
+def test_csv_rows_are_the_same_whichever_headers(compared_content: RoundContent) -> None:
+    words = scores_csv(compared_content).splitlines()
+    codes = scores_csv(compared_content, headers="codes").splitlines()
+    assert words[1:] == codes[1:]
+
+
 def test_csv_comparison_columns_come_after_the_target_columns(compared_content: RoundContent) -> None:
-    header = scores_csv(compared_content).splitlines()[0]
+    header = scores_csv(compared_content, headers="codes").splitlines()[0]
     assert header == ",".join([*CELL_COLUMNS, *TARGET_COLUMNS, *COMPARISON_COLUMNS])
 
 
@@ -155,7 +172,7 @@ def test_csv_arc_rows_hold_the_arc_score_and_the_last_row_the_round_score(conten
 
 def test_csv_neutralises_formula_like_arc_titles(content: RoundContent) -> None:
     hostile = dataclasses.replace(content, framework=with_arc_title(content.framework, ATTACK))
-    assert {r["arc_title"] for r in csv_rows(hostile) if r["arc"] == "red"} == {"'" + ATTACK}
+    assert {r["arc_title"] for r in csv_rows(hostile) if r["arc"] == "red"} == {HIDDEN_PREFIX + ATTACK}
 
 
 def test_csv_has_comparison_columns_only_with_a_comparison(
@@ -168,7 +185,7 @@ def test_csv_has_comparison_columns_only_with_a_comparison(
     )
     assert (row["baseline_mean"], row["delta"], row["comparable"]) == (
         str(round(compared.baseline, 2)),
-        str(round(compared.delta, 2)),
+        f"{round(compared.delta, 2):+.2f}",
         "yes",
     )
 
@@ -227,17 +244,15 @@ def test_xlsx_suppressed_cell_has_no_figures(content: RoundContent, sheet: str) 
 def test_xlsx_neutralises_formula_like_names(make_content: MakeContent) -> None:
     content = make_content(trust_name=ATTACK, round_name="@round", compared=True, baseline_name="-base")
     summary = {row[0]: row[1] for row in workbook(content)["Summary"].iter_rows(values_only=True)}
-    assert (summary["Trust"], summary["Round"], summary["Compared with"]) == (
-        "'" + ATTACK,
-        "'@round",
-        "'-base",
-    )
+    assert (summary["Trust"], summary["Round"], summary["Compared with"]) == (ATTACK, "@round", "-base")
+    cells = {row[0].value: row[1] for row in workbook(content)["Summary"].iter_rows()}
+    assert {cells[item].data_type for item in ("Trust", "Round", "Compared with")} == {"s"}
 
 
 def test_xlsx_neutralises_formula_like_arc_titles(content: RoundContent) -> None:
     hostile = dataclasses.replace(content, framework=with_arc_title(content.framework, ATTACK))
     rows = sheet_rows(workbook(hostile)["By arc and viewpoint"])
-    assert {r["arc_title"] for r in rows if r["arc"] == "red"} == {"'" + ATTACK}
+    assert {r["arc_title"] for r in rows if r["arc"] == "red"} == {ATTACK}
 
 
 def test_xlsx_numbers_are_numeric_cells(compared_content: RoundContent) -> None:
@@ -290,13 +305,13 @@ def test_xlsx_comparison_sheet_keeps_only_the_baseline_figure_of_a_suppressed_ce
 
 def expected_gap(level: float, score: float) -> str:
     """Target minus score, from the score as shown (to two places)."""
-    return str(round(level - round(score, 2), 2))
+    return f"{round(level - round(score, 2), 2):+.2f}"
 
 
 def test_csv_arc_row_has_the_whole_arc_target_and_gap(plan_content: RoundContent) -> None:
     row = csv_row(plan_content, "red", "all")
     assert (row["target"], row["gap"]) == ("4.0", expected_gap(4.0, plan_content.scores.arcs["red"]))
-    assert row["gap"] == "0.49"
+    assert row["gap"] == "+0.49"
 
 
 def test_csv_gap_is_negative_when_the_target_is_passed(plan_content: RoundContent) -> None:
@@ -347,8 +362,10 @@ def test_xlsx_targets_sheet_shows_no_score_or_gap_for_a_suppressed_cell(plan_con
 
 def test_xlsx_target_figures_are_numbers_to_two_places(plan_content: RoundContent) -> None:
     sheet = workbook(plan_content)["Targets"]
-    for cell in sheet[2][2:]:
+    for cell in sheet[2][2:4]:
         assert cell.data_type == "n" and cell.number_format == "0.00", cell.coordinate
+    gap = sheet[2][4]
+    assert gap.data_type == "n" and gap.number_format == SIGNED
 
 
 def test_xlsx_cell_sheet_has_target_and_gap_columns(plan_content: RoundContent) -> None:
@@ -410,15 +427,14 @@ def test_xlsx_action_due_date_is_a_date_cell(plan_content: RoundContent) -> None
 def test_xlsx_neutralises_formula_like_action_text(plan_content: RoundContent, field: str) -> None:
     hostile = dataclasses.replace(JOINT_INDUCTION, **{field: ATTACK})
     book = workbook(dataclasses.replace(plan_content, actions=[hostile]))
-    values = [cell.value for cell in book["Action plan"][2]]
-    assert "'" + ATTACK in values
-    assert ATTACK not in values
+    cell = next(cell for cell in book["Action plan"][2] if cell.value == ATTACK)
+    assert cell.data_type == "s"  # text, never a formula, with no prefix to show
 
 
 def test_xlsx_neutralises_formula_like_support_needs(plan_content: RoundContent) -> None:
     hostile = dataclasses.replace(SUPPORT_NEEDS[0], description="@SUM(A1:A9)")
     rows = sheet_rows(workbook(dataclasses.replace(plan_content, support_needs=[hostile]))["Support needs"])
-    assert rows[0]["Description"] == "'@SUM(A1:A9)"
+    assert rows[0]["Description"] == "@SUM(A1:A9)"
 
 
 def test_xlsx_support_needs_sheet_lists_needs_by_arc_in_framework_order(plan_content: RoundContent) -> None:
@@ -429,3 +445,28 @@ def test_xlsx_support_needs_sheet_lists_needs_by_arc_in_framework_order(plan_con
         ("Strong leadership, management and supervision", "Leadership"),
     ]
     assert rows[0]["Description"] == "Joint safeguarding training for schools & early years."
+
+
+# --- signs and dates --------------------------------------------------------------------------------------
+
+
+def test_xlsx_changes_and_intervals_are_numbers_shown_with_their_sign(compared_content: RoundContent) -> None:
+    sheet = workbook(compared_content)["By arc and viewpoint"]
+    header = [c.value for c in sheet[1]]
+    for column in ("delta", "ci_low", "ci_high", "gap"):
+        cells = [row[header.index(column)] for row in sheet.iter_rows(min_row=2)]
+        assert all(cell.number_format == SIGNED for cell in cells if cell.value is not None), column
+    assert any(cell.data_type == "n" for cell in cells)
+
+
+def test_xlsx_was_created_when_the_content_was_generated(content: RoundContent) -> None:
+    created = workbook(content).properties.created
+    assert created == content.generated_at.astimezone(UTC).replace(tzinfo=None)
+    assert created.year != 2000 and created.year > 2006
+
+
+def test_csv_changes_and_gaps_carry_their_sign(plan_content: RoundContent) -> None:
+    rows = csv_rows(plan_content)
+    signed = [row[column] for row in rows for column in ("delta", "ci_low", "ci_high", "gap") if row[column]]
+    assert signed
+    assert all(value[0] in "+-" or value == "0.00" for value in signed), signed

@@ -177,6 +177,8 @@ ERROR_PAGE = {
     "error.html": {"status", "title", "message"},
     "error_fragment.html": {"status", "title", "message"},
 }
+#: Templates that are not pages: documents laid out elsewhere (the board pack, as a PDF by app.exports).
+DOCUMENTS = {"exports/board_pack.html"}
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +204,7 @@ def field_names(page: type[Any]) -> set[str]:
 
 def test_every_template_is_a_page_a_part_or_the_error_page() -> None:
     templates = {str(path.relative_to(TEMPLATES_DIR)) for path in TEMPLATES_DIR.rglob("*.html")}
-    assert templates == set(PAGES) | set(PARTS) | set(ERROR_PAGE)
+    assert templates == set(PAGES) | set(PARTS) | set(ERROR_PAGE) | DOCUMENTS
 
 
 @pytest.mark.parametrize("template", sorted(PAGES))

@@ -37,7 +37,7 @@ def rename_trust(client: TestClient, world: World, name: str) -> None:
 def test_the_csv_has_a_row_per_cell_with_suppressed_cells_empty(client: TestClient, world: World) -> None:
     import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)])
     import_csv(client, world, world.round_a, [f"c{n},child,orange.child.1,2" for n in range(3)])
-    response = download(client, world, f"/api/rounds/{world.round_a}/export.csv")
+    response = download(client, world, f"/api/rounds/{world.round_a}/export.csv", headers="codes")
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -54,13 +54,37 @@ def test_spreadsheet_formulas_in_names_are_neutralised_in_csv_and_xlsx(
     rename_trust(client, world, FORMULA_NAME)
     import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)])
     text = download(client, world, f"/api/rounds/{world.round_a}/export.csv").content.decode("utf-8-sig")
-    assert FORMULA_NAME not in text.replace(f"'{FORMULA_NAME}", "")
+    assert FORMULA_NAME not in text.replace(f"\u200b{FORMULA_NAME}", "")
     workbook = load_workbook(
         io.BytesIO(download(client, world, f"/api/rounds/{world.round_a}/export.xlsx").content)
     )
-    values = [cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row]
-    assert f"'{FORMULA_NAME}" in values
-    assert FORMULA_NAME not in values
+    named = [
+        cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value == FORMULA_NAME
+    ]
+    assert named
+    assert {cell.data_type for cell in named} == {"s"}  # text, never a formula, and no apostrophe shown
+
+
+def test_the_csv_is_headed_in_words_or_by_codes_for_scripts(client: TestClient, world: World) -> None:
+    import_csv(client, world, world.round_a, [f"t{n},team,orange.team.1,4" for n in range(5)])
+    path = f"/api/rounds/{world.round_a}/export.csv"
+    words = download(client, world, path).content.decode("utf-8-sig").splitlines()
+    codes = download(client, world, path, headers="codes").content.decode("utf-8-sig").splitlines()
+    assert words[0].startswith(
+        "Arc,Arc title,Viewpoint,Viewpoint name,Too few answers to show,People counted"
+    )
+    assert codes[0].startswith("arc,arc_title,viewpoint,viewpoint_label,suppressed,n,mean")
+    assert words[1:] == codes[1:]
+
+
+def test_the_csv_refuses_headers_it_does_not_know(client: TestClient, world: World) -> None:
+    response = client.get(
+        f"/api/rounds/{world.round_a}/export.csv",
+        params={"headers": "snake"},
+        headers=bearer(world, "viewer_a"),
+    )
+    assert response.status_code == 422
+    assert "words" in response.text and "codes" in response.text
 
 
 def test_the_xlsx_gives_leads_the_raw_answers_of_shown_cells_only(client: TestClient, world: World) -> None:

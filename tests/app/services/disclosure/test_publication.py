@@ -239,7 +239,7 @@ def test_dont_know_counts_towards_no_figure(client: TestClient, world: World) ->
     publish_by_api(client, world, world.round_a)
     assert cell(client, world.round_a, viewpoint="child").hidden_because == TOO_FEW
     assert set(statement_reasons(client, world.round_a, "child").values()) == {TOO_FEW}
-    csv_text = client.get(f"/api/rounds/{world.round_a}/export.csv", headers=bearer(world)).text
+    csv_text = client.get(f"/api/rounds/{world.round_a}/export.csv?headers=codes", headers=bearer(world)).text
     rows = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     child = next(row for row in rows if (row["arc"], row["viewpoint"]) == ("orange", "child"))
     assert (child["suppressed"], child["n"], child["mean"], child["rated_2"]) == ("yes", "", "", "")
