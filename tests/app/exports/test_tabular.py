@@ -25,7 +25,8 @@ from app.exports.rows import (
     TARGET_COLUMNS,
     neutralise,
 )
-from app.exports.tabular import SIGNED, scores_csv, scores_xlsx, sheet_title
+from app.exports.sheets import SIGNED, sheet_title
+from app.exports.tabular import scores_csv, scores_xlsx
 from framework.model import Framework
 from tests.app.exports.conftest import (
     ACTIONS,
@@ -91,7 +92,7 @@ def test_any_text_starting_with_a_dangerous_character_gets_the_prefix(first: str
     "text", ["\uff1d1+1", "\ufe621", "\uff0b1", "\uff0d2+3", "\uff20SUM(A1)", "\ufe6bSUM(A1)"]
 )
 def test_neutralise_prefixes_compatibility_forms_of_formula_signs(text: str) -> None:
-    assert neutralise(text) == "'" + text
+    assert neutralise(text) == HIDDEN_PREFIX + text
 
 
 @given(
