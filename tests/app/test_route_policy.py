@@ -94,7 +94,12 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/arcs/{arc}"): PUBLIC,
     ("GET", "/framework.css"): PUBLIC,
     # Signing in and out.
-    ("GET", "/login"): {"anonymous": 200, **dict.fromkeys(ROLES[1:], "redirect:/trust")},
+    # Signed-in staff go straight on: a facilitator to Focus groups, everyone else to their trusts.
+    ("GET", "/login"): {
+        "anonymous": 200,
+        **dict.fromkeys(ROLES[1:], "redirect:/trust"),
+        "facilitator_a": "redirect:/facilitate",
+    },
     ("POST", "/login"): dict.fromkeys(ROLES, 401),  # sent with a wrong password
     ("POST", "/logout"): {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], "redirect:/login?signed_out=1")},
     # Staff API.
