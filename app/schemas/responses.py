@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -66,6 +67,11 @@ class JoinOut(BaseModel):
     token: str
     session: dict[str, object]
     items: list[dict[str, str | None]]
+    offline_pass: str = Field(
+        description="A signed pass the tablet keeps: with it, the next people on the tablet may join while "
+        "it is offline (send it as the Join-Pass header with their answers)"
+    )
+    offline_until: datetime = Field(description="When the pass expires; queued answers older are dropped")
 
 
 class Progress(BaseModel):
@@ -73,6 +79,9 @@ class Progress(BaseModel):
     answering: int = Field(description="Joined, answered at least one statement, not yet submitted")
     submitted: int
     answers: int
+    waiting_on_tablets: int = Field(
+        0, description="Answers the session's tablets last said they still hold in their offline outbox"
+    )
 
 
 class ImportResult(BaseModel):

@@ -22,6 +22,7 @@ from app.errors import Conflict, NotAuthenticated
 from app.identity import secret_hash
 from app.schemas.responses import Progress
 from app.store.focus_sessions import normalise_code
+from app.store.tablet_outboxes import waiting_on_tablets
 from framework.model import Framework
 from surveys import Item, SurveyBook
 
@@ -149,6 +150,7 @@ def progress(db: Session, *, session_id: int) -> Progress:
         answering=int(answering or 0),
         submitted=int(submitted or 0),
         answers=int(answers or 0),
+        waiting_on_tablets=waiting_on_tablets(db, session_id=session_id),
     )
 
 
