@@ -31,12 +31,14 @@ from app.routes.api import staff as staff_api
 from app.routes.pages import admin as admin_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
+from app.routes.pages import offline as offline_pages
 from app.routes.pages import plans as plan_pages
 from app.routes.pages import publication as publication_pages
 from app.routes.pages import respond as respond_pages
 from app.routes.pages import results as results_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trust as trust_pages
+from app.routes.pages.offline import OfflineCopyMiddleware
 from app.services.submissions import SubmissionWriter
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
 from app.web.error_pages import install_error_handlers
@@ -96,6 +98,7 @@ def create_app(
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_middleware(OfflineCopyMiddleware)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -119,6 +122,7 @@ ROUTERS = (
     publication_api,
     walkthrough,
     theme,
+    offline_pages,
     auth_pages,
     trust_pages,
     results_pages,

@@ -21,8 +21,10 @@ from starlette.datastructures import FormData
 
 from app.choices import SessionState
 from app.db.engine import read_session
+from app.db.tables import FocusSession
 from app.errors import BadRequest, NotAuthenticated
 from app.schemas.responses import ResponsesIn
+from app.services import offline
 from app.store import participants
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE
@@ -55,6 +57,8 @@ class Respondent:
     submitted: bool
     profile: dict[str, Any]
     saved: dict[str, Saved] = field(default_factory=dict)
+    #: A blank copy of the session's pages for a tablet to keep offline (no one's answers in it).
+    offline_copy: bool = False
 
     @property
     def child(self) -> bool:
@@ -87,7 +91,12 @@ def new_form_key() -> str:
 
 
 def current_respondent(state: AppState, request: Request) -> Respondent | Response:
-    """The participant this browser is, or the page to send it to instead (join, or "session finished")."""
+    """The participant this browser is, or the page to send it to instead (join, or "session finished").
+
+    A tablet's service worker asking with its join pass (``Join-Pass``) gets the blank copy it keeps offline.
+    """
+    if request.method == "GET" and offline.PASS_HEADER.lower() in request.headers:
+        return offline_copy(state, request)
     token = request.cookies.get(PARTICIPANT_COOKIE)
     with read_session(state.engine) as db:
         try:
@@ -118,6 +127,28 @@ def current_respondent(state: AppState, request: Request) -> Respondent | Respon
                 "assisted": participant.assisted,
             },
             saved=saved,
+        )
+
+
+def offline_copy(state: AppState, request: Request) -> Respondent | Response:
+    """The session of a valid join pass as a respondent with no answers and no profile: the pages a tablet
+    keeps so that the next person can answer while it is offline. Nothing in them is anyone's."""
+    verified = offline.read_pass(state.runtime, request.headers.get(offline.PASS_HEADER))
+    with read_session(state.engine) as db:
+        focus = db.get(FocusSession, verified.session_id) if verified else None
+        if focus is None or focus.id is None or focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+            return redirect_to(request, "respond.join_page")
+        return Respondent(
+            session_id=focus.id,
+            title=focus.title,
+            viewpoint=focus.viewpoint,
+            arcs=focus.arc_keys,
+            join_code=focus.join_code,
+            children_comments=focus.children_comments,
+            items=participants.session_items(state.framework, state.surveys, focus),
+            submitted=False,
+            profile={"sector": None, "role_level": None, "age_band": None, "assisted": None},
+            offline_copy=True,
         )
 
 
