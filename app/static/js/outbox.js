@@ -40,7 +40,19 @@
       : "Saved on this tablet, will send when connected (" + count + " waiting).";
   }
 
+  function thanksText(count) {
+    return child
+      ? "Your answers are safe on this tablet. They will be sent by themselves when the internet is back. " +
+        "You can give the tablet to the next person."
+      : "Your answers are saved on this tablet and will be sent by themselves when it reconnects (" + count +
+        " waiting). It is fine to hand the tablet on now.";
+  }
+
   function showSummary(summary, justSaved) {
+    if (summary.waiting > 0 && window.location.pathname === "/respond/thanks") {
+      status(thanksText(summary.waiting));
+      return;
+    }
     if (summary.waiting > 0) { status(waitingText(summary.waiting)); return; }
     if (justSaved) { status("Saved"); return; }
     if (summary.sent > 0) { status(child ? "Sent! Your answers have arrived." : "Sent"); }
@@ -345,20 +357,14 @@
         if (comment && saved.comment) { comment.value = saved.comment; }
       }
     }
-    if (window.location.pathname === "/respond/thanks") {
-      outbox.entries().then(function (queued) {
-        if (queued.length) {
-          status(child
-            ? "Your answers are safe on this tablet. They will be sent by themselves when the internet is " +
-              "back. You can give the tablet to the next person."
-            : "Your answers are saved on this tablet and will be sent by themselves when it reconnects " +
-              "(" + queued.length + " waiting). It is fine to hand the tablet on now.");
-        }
-      });
-    }
   }
 
   // --- wiring ---------------------------------------------------------------------------------------------
+
+  // The join page kept for offline has no code in it: take it from the address, as the server would.
+  var codeField = document.querySelector(".join-form input[name=code]");
+  var codeGiven = new URLSearchParams(window.location.search).get("code");
+  if (codeField && !codeField.value && codeGiven) { codeField.value = codeGiven.trim().toUpperCase().slice(0, 40); }
 
   Promise.all([outbox.get("current"), outbox.get("tablet")]).then(function (both) {
     var current = both[0];
