@@ -253,7 +253,7 @@ def test_answers_queued_while_the_server_answers_503_all_arrive_once_it_recovers
     expect(status_line(tablet)).to_contain_text("waiting")
     assert failing["refused"] >= STEPS and queued(tablet) == STEPS
     failing["on"] = False
-    wait_for(lambda: queued(tablet) == 0, "the outbox to empty once the server is back", seconds=40)
+    wait_for(lambda: queued(tablet) == 0, "the outbox to empty once the server is back", seconds=60)
     assert len(answers_in(database, session.id)) == STEPS
 
 

@@ -15,9 +15,10 @@
   var store = kv.createStore("rainbow-offline", "kv");
   var MAX_ENTRIES = 1000;         // at the cap, new answers are not queued and the page says so
   var MAX_BYTES = 2 * 1024 * 1024;
-  var PARALLEL = 8;               // sends in flight at once: the server commits them together
+  var PARALLEL = 6;               // requests in flight at once (a browser's connections to one server)
+  var MAX_ANSWERS = 200;          // the most answers one request may carry (PUT /api/responses)
   var BASE_DELAY_MS = 1000;
-  var MAX_DELAY_MS = 60000;
+  var MAX_DELAY_MS = 20000;        // a tablet retries at least this often while a page is open
   var draining = null;
 
   function now() { return Date.now(); }
@@ -94,57 +95,121 @@
     });
   }
 
-  // Send one entry: "sent", "dropped-closed", "dropped-refused", or "retry".
-  function send(entry, waiting) {
-    var headers = {
-      "Content-Type": "application/json",
-      "Authorization": "Bearer " + entry.token,
-      "Idempotency-Key": entry.key,
-      "Outbox-Waiting": String(Math.max(0, waiting))
-    };
-    if (entry.pass) { headers["Join-Pass"] = entry.pass; }
-    return root.fetch("/api/responses", {
-      method: "PUT", headers: headers, body: JSON.stringify(entry.body), credentials: "same-origin"
+  // Queued saves of one person are sent together, as one request: their answers (the latest for each
+  // statement), their profile and whether they submitted. Answers are stored once per person and statement
+  // whatever happens, so sending a save twice, alone or merged with others, changes nothing.
+  function batches(due) {
+    var byToken = {};
+    var order = [];
+    due.forEach(function (entry) {
+      if (!byToken[entry.token]) { byToken[entry.token] = []; order.push(entry.token); }
+      byToken[entry.token].push(entry);
+    });
+    var out = [];
+    order.forEach(function (token) {
+      var batch = [];
+      var items = {};
+      var count = 0;
+      byToken[token].forEach(function (entry) {
+        var fresh = entry.body.answers.filter(function (a) { return !items[a.item]; }).length;
+        if (batch.length && (count + fresh > MAX_ANSWERS || entry.pass !== batch[0].pass)) {
+          out.push(batch); batch = []; items = {}; count = 0;
+        }
+        entry.body.answers.forEach(function (a) { if (!items[a.item]) { items[a.item] = true; count += 1; } });
+        batch.push(entry);
+      });
+      if (batch.length) { out.push(batch); }
+    });
+    return out;
+  }
+
+  function merged(batch) {
+    var answers = {};
+    var body = { answers: [], submit: false };
+    batch.forEach(function (entry) {
+      entry.body.answers.forEach(function (a) { answers[a.item] = a; });
+      if (entry.body.profile) { body.profile = Object.assign(body.profile || {}, entry.body.profile); }
+      if (entry.body.submit) { body.submit = true; }
+    });
+    body.answers = Object.keys(answers).map(function (item) { return answers[item]; });
+    return body;
+  }
+
+  // The batch's idempotency key: the entry's own, or one made from all of theirs (the same batch sent again
+  // is the same request).
+  function batchKey(batch) {
+    if (batch.length === 1) { return Promise.resolve(batch[0].key); }
+    var joined = new TextEncoder().encode(batch.map(function (e) { return e.key; }).join("|"));
+    return root.crypto.subtle.digest("SHA-256", joined).then(function (digest) {
+      var bytes = new Uint8Array(digest);
+      var text = "";
+      for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
+      return "m-" + root.btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    });
+  }
+
+  function delAll(batch, outcome) {
+    return Promise.all(batch.map(function (e) { return del(e.id); })).then(function () { return outcome; });
+  }
+
+  // Send one batch: "sent", "dropped-closed", "dropped-refused", or "retry".
+  function send(batch, waiting) {
+    var first = batch[0];
+    return batchKey(batch).then(function (key) {
+      var headers = {
+        "Content-Type": "application/json",
+        "Authorization": "Bearer " + first.token,
+        "Idempotency-Key": key,
+        "Outbox-Waiting": String(Math.max(0, waiting))
+      };
+      if (first.pass) { headers["Join-Pass"] = first.pass; }
+      return root.fetch("/api/responses", {
+        method: "PUT", headers: headers, body: JSON.stringify(merged(batch)), credentials: "same-origin"
+      });
     }).then(function (response) {
-      if (response.ok) { return del(entry.id).then(function () { return "sent"; }); }
+      if (response.ok) { return delAll(batch, "sent"); }
       if (response.status === 410 || response.headers.get("Outbox-Action") === "drop") {
-        return del(entry.id).then(function () { return "dropped-closed"; });
+        return delAll(batch, "dropped-closed");
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 408 &&
           response.status !== 429) {
-        return del(entry.id).then(function () { return "dropped-refused"; });
+        return delAll(batch, "dropped-refused");
       }
-      return reschedule(entry);
-    }, function () { return reschedule(entry); });
+      return reschedule(batch);
+    }, function () { return reschedule(batch); });
   }
 
-  function reschedule(entry) {
-    entry.tries += 1;
-    entry.next = now() + delay(entry.tries);
-    return set(entry.id, entry).then(function () { return "retry"; });
+  function reschedule(batch) {
+    return Promise.all(batch.map(function (entry) {
+      entry.tries += 1;
+      entry.next = now() + delay(entry.tries);
+      return set(entry.id, entry);
+    })).then(function () { return "retry"; });
   }
 
-  // Send what is due (everything, when `force`), a few at a time. Resolves to a summary; never rejects.
+  // Send what is due (everything, when `force`), a few requests at a time. Resolves to a summary (counted
+  // in queued saves); never rejects.
   function drain(force) {
     if (draining) { return draining; }
-    var summary = { sent: 0, closed: 0, refused: 0, expired: 0, waiting: 0 };
+    var summary = { sent: 0, closed: 0, refused: 0, expired: 0, waiting: 0, requests: 0 };
     draining = forgetOnServer().then(function () { return entries(); }).then(function (queued) {
       var stale = queued.filter(function (e) { return e.until && Date.parse(e.until) < now(); });
       summary.expired = stale.length;
-      var due = queued.filter(function (e) {
+      var due = batches(queued.filter(function (e) {
         return stale.indexOf(e) < 0 && (force || e.next <= now());
-      });
+      }));
       var left = queued.length - stale.length;
       var stop = false;
       function worker() {
         if (stop || due.length === 0) { return Promise.resolve(); }
-        var entry = due.shift();
-        left -= 1;
-        return send(entry, left).then(function (outcome) {
-          if (outcome === "sent") { summary.sent += 1; }
-          else if (outcome === "dropped-closed") { summary.closed += 1; }
-          else if (outcome === "dropped-refused") { summary.refused += 1; }
-          else { left += 1; stop = true; }  // the network or the server is down: try later
+        var batch = due.shift();
+        left -= batch.length;
+        summary.requests += 1;
+        return send(batch, left).then(function (outcome) {
+          if (outcome === "sent") { summary.sent += batch.length; }
+          else if (outcome === "dropped-closed") { summary.closed += batch.length; }
+          else if (outcome === "dropped-refused") { summary.refused += batch.length; }
+          else { left += batch.length; stop = true; }  // the network or the server is down: try later
           return worker();
         });
       }
