@@ -98,6 +98,14 @@ def _not_open_message(state: SessionState) -> str:
     return "This session has finished."
 
 
+def live_session(db: Session, *, session_id: int) -> FocusSession | None:
+    """The session, while it is open or locked (it takes answers); None otherwise."""
+    focus = db.get(FocusSession, session_id)
+    if focus is None or focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+        return None
+    return focus
+
+
 def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
     """The participant and session a token belongs to, while the session still takes answers.
 

@@ -124,6 +124,7 @@ def start(page: Page) -> None:
     page.get_by_role("link", name="Start").click()
     expect(page).to_have_url(flows.path_is("/respond/about-you"))
     page.get_by_role("button", name="Next").click()
+    expect(page).to_have_url(flows.path_is("/respond/questions/1"))
 
 
 def answer(page: Page, numbers: range) -> None:
@@ -286,3 +287,75 @@ def test_without_javascript_the_online_flow_is_unchanged(
     flows.child_flow(page, session.code)
     assert len(answers_in(database, session.id)) == STEPS
     assert submitted_in(database, session.id) == (1, 1)
+
+
+def test_answers_kept_longer_than_the_session_lasts_are_dropped_and_the_tablet_says_so(
+    contexts: Contexts, room: tuple[Page, flows.Room], database: sqlite3.Connection
+) -> None:
+    _, session = room
+    tablet = contexts.page("tablet")
+    context = tablet.context
+    join_online(tablet, session.code)
+    start(tablet)
+    context.set_offline(True)
+    answer(tablet, range(1, 3))
+    tablet.evaluate(
+        """async () => {
+          for (const entry of await RainbowOutbox.entries()) {
+            entry.until = new Date(Date.now() - 60000).toISOString();  // the pass has expired since
+            await RainbowOutbox.set(entry.id, entry);
+          }
+        }"""
+    )
+    context.set_offline(False)
+    expect(status_line(tablet)).to_contain_text("kept longer than the session lasts")
+    expect(status_line(tablet)).to_have_attribute("role", "alert")
+    assert queued(tablet) == 0
+    assert answers_in(database, session.id) == []
+
+
+def test_a_full_outbox_saves_nothing_more_and_says_so(
+    contexts: Contexts, room: tuple[Page, flows.Room]
+) -> None:
+    _, session = room
+    tablet = contexts.page("tablet")
+    join_online(tablet, session.code)
+    start(tablet)
+    tablet.context.set_offline(True)
+    tablet.evaluate(
+        """async () => {
+          const tablet = await RainbowOutbox.get("tablet");
+          for (let n = 0; n < RainbowOutbox.MAX_ENTRIES; n++) {
+            await RainbowOutbox.set("e:" + String(n).padStart(15, "0"), {
+              id: "e:" + String(n).padStart(15, "0"), key: "k" + n, token: "t".repeat(43),
+              pass: tablet.pass, until: tablet.until, body: {answers: [], submit: false},
+              created: n, tries: 0, next: 0
+            });
+          }
+        }"""
+    )
+    flows.tap_face(tablet, flows.CHILD_ANSWERS[0])
+    expect(status_line(tablet)).to_contain_text("This tablet is full")
+    expect(tablet).to_have_url(flows.path_is("/respond/questions/1"))
+    assert queued(tablet) == 1000
+
+
+def test_storage_cleared_by_the_browser_loses_only_what_it_held(
+    contexts: Contexts, room: tuple[Page, flows.Room], database: sqlite3.Connection, server: str
+) -> None:
+    _, session = room
+    tablet = contexts.page("tablet")
+    context = tablet.context
+    join_online(tablet, session.code)
+    start(tablet)
+    answer(tablet, range(1, 2))
+    context.set_offline(True)
+    answer(tablet, range(2, 3))
+    devtools = context.new_cdp_session(tablet)
+    devtools.send("Storage.clearDataForOrigin", {"origin": server, "storageTypes": "indexeddb"})
+    context.set_offline(False)
+    tablet.reload()
+    flows.tap_face(tablet, flows.CHILD_ANSWERS[2])  # the page still works: the answer goes as a form
+    expect(tablet).to_have_url(flows.path_is("/respond/questions/4"))
+    statements = [item for _, item, _ in answers_in(database, session.id)]
+    assert statements == ["orange.child.1", "orange.child.3"]  # the second was only on the tablet

@@ -21,7 +21,6 @@ from starlette.datastructures import FormData
 
 from app.choices import SessionState
 from app.db.engine import read_session
-from app.db.tables import FocusSession
 from app.errors import BadRequest, NotAuthenticated
 from app.schemas.responses import ResponsesIn
 from app.services import offline
@@ -135,8 +134,8 @@ def offline_copy(state: AppState, request: Request) -> Respondent | Response:
     keeps so that the next person can answer while it is offline. Nothing in them is anyone's."""
     verified = offline.read_pass(state.runtime, request.headers.get(offline.PASS_HEADER))
     with read_session(state.engine) as db:
-        focus = db.get(FocusSession, verified.session_id) if verified else None
-        if focus is None or focus.id is None or focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+        focus = participants.live_session(db, session_id=verified.session_id) if verified else None
+        if focus is None or focus.id is None:
             return redirect_to(request, "respond.join_page")
         return Respondent(
             session_id=focus.id,
