@@ -371,7 +371,8 @@
     var tablet = both[1];
     var copy = document.querySelector("[data-offline-copy]");
     if (copy && !current) { window.location.replace("/join"); return; }
-    if (current && tablet && document.querySelector(".respond:not(.respond-join)")) { showGiven(current, tablet); }
+    // A page the server rendered shows the answers it has; a kept copy shows none, so fill in this person's.
+    if (copy && current && tablet) { showGiven(current, tablet); }
     document.addEventListener("submit", function (event) {
       if (event.defaultPrevented) { return; }
       var form = event.target;
