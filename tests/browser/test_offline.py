@@ -109,14 +109,10 @@ def current_token(page: Page) -> str:
 def join_online(page: Page, code: str) -> None:
     """Join with the code while online; the tablet keeps the session's pages before going on."""
     flows.join(page, code)
-    wait_for(
-        lambda: (
-            page.evaluate("async () => (await (await caches.open('rainbow-session')).keys()).length")
-            >= KEPT_PAGES
-        ),
-        "the questionnaire kept on the tablet",
-    )
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    kept = "async () => (await (await caches.open('rainbow-session')).keys()).length"
+    wait_for(lambda: page.evaluate(kept) >= KEPT_PAGES, "the questionnaire kept on the tablet", seconds=45)
+    # The service worker installs (keeping the shell) and takes the page over; slow on a busy machine.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=45_000)
 
 
 def start(page: Page) -> None:
