@@ -185,6 +185,7 @@ def test_two_children_answer_through_a_dropped_connection_and_every_answer_arriv
 
     context.set_offline(False)
     wait_for(lambda: queued(tablet) == 0, "the outbox to empty")
+    expect(status_line(tablet)).to_have_text("Sent")
     stored = answers_in(database, session.id)
     assert len(stored) == 2 * STEPS and len({pid for pid, _, _ in stored}) == 2
     assert submitted_in(database, session.id) == (2, 2)
@@ -355,3 +356,39 @@ def test_storage_cleared_by_the_browser_loses_only_what_it_held(
     expect(tablet).to_have_url(flows.path_is("/respond/questions/4"))
     statements = [item for _, item, _ in answers_in(database, session.id)]
     assert statements == ["orange.child.1", "orange.child.3"]  # the second was only on the tablet
+
+
+def test_queued_saves_sent_again_after_a_lost_acknowledgement_change_nothing(
+    contexts: Contexts, room: tuple[Page, flows.Room], database: sqlite3.Connection
+) -> None:
+    _, session = room
+    tablet = contexts.page("tablet")
+    context = tablet.context
+    join_online(tablet, session.code)
+    start(tablet)
+    context.set_offline(True)
+    answer(tablet, range(1, STEPS + 1))
+    saved = tablet.evaluate("async () => JSON.stringify(await RainbowOutbox.entries())")
+    context.set_offline(False)
+    wait_for(lambda: queued(tablet) == 0, "the outbox to empty")
+    before = answers_in(database, session.id), requests_in(database, session.id)
+    sent_again = tablet.evaluate(
+        """async (saved) => {
+          for (const entry of JSON.parse(saved)) { await RainbowOutbox.set(entry.id, entry); }
+          return (await RainbowOutbox.drain(true)).sent;
+        }""",
+        saved,
+    )
+    assert sent_again == STEPS  # acknowledged again, as replays
+    assert (answers_in(database, session.id), requests_in(database, session.id)) == before
+    assert len(before[0]) == STEPS
+
+
+def requests_in(database: sqlite3.Connection, session_id: int) -> int:
+    """Replies kept for idempotency keys of the session's participants."""
+    row = database.execute(
+        "SELECT COUNT(*) FROM idempotent_requests r JOIN participants p ON p.id = r.participant_id"
+        " WHERE p.session_id = ?",
+        (session_id,),
+    ).fetchone()
+    return int(row[0])
