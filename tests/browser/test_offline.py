@@ -106,11 +106,11 @@ def current_token(page: Page) -> str:
     return token
 
 
-def join_online(page: Page, code: str) -> None:
-    """Join with the code while online; the tablet keeps the session's pages before going on."""
+def join_online(page: Page, code: str, pages: int = KEPT_PAGES) -> None:
+    """Join with the code while online; the tablet keeps the session's `pages` before going on."""
     flows.join(page, code)
     kept = "async () => (await (await caches.open('rainbow-session')).keys()).length"
-    wait_for(lambda: page.evaluate(kept) >= KEPT_PAGES, "the questionnaire kept on the tablet", seconds=45)
+    wait_for(lambda: page.evaluate(kept) >= pages, "the questionnaire kept on the tablet", seconds=45)
     # The service worker installs (keeping the shell) and takes the page over; slow on a busy machine.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=45_000)
 
@@ -392,3 +392,50 @@ def requests_in(database: sqlite3.Connection, session_id: int) -> int:
         (session_id,),
     ).fetchone()
     return int(row[0])
+
+
+def test_a_practitioner_answers_two_arcs_offline_with_a_comment_and_it_all_arrives(
+    contexts: Contexts, database: sqlite3.Connection
+) -> None:
+    staff = contexts.page("tablet")
+    flows.sign_in(staff, flows.FACILITATOR)
+    session = flows.create_session(
+        staff, viewpoint="practitioner", arcs=["orange", "green"], title="Offline practitioners"
+    )
+    tablet = contexts.page("tablet")
+    join_online(tablet, session.code, pages=2 + 5)  # two arcs' pages, and the five others
+    tablet.context.set_offline(True)
+    tablet.get_by_role("link", name="Start").click()
+    tablet.locator('input[name="role_level"][value="frontline"]').check()
+    tablet.get_by_role("button", name="Next").click()
+    first, second = flows.STAFF_ANSWERS
+    expect(tablet).to_have_url(flows.path_is("/respond/questions/1"))
+    flows.rate(tablet, first)
+    tablet.get_by_role("button", name="Save and continue").click()
+    expect(tablet).to_have_url(flows.path_is("/respond/questions/2"))
+    flows.rate(tablet, second)
+    tablet.locator("fieldset.statement-card").first.locator("summary").click()
+    tablet.get_by_label("Comment on statement 1 (optional)").fill(flows.STAFF_COMMENT)
+    tablet.get_by_role("button", name="Save and go back").click()
+    expect(tablet).to_have_url(flows.path_is("/respond/questions/1"))
+    flows.expect_rated(tablet, first)  # offline, the kept page shows what was given on this tablet
+    tablet.get_by_role("button", name="Save and continue").click()
+    flows.expect_rated(tablet, second)
+    tablet.get_by_role("button", name="Save and check your answers").click()
+    expect(tablet).to_have_url(flows.path_is("/respond/review"))
+    answered = sum(1 for group in flows.STAFF_ANSWERS for value in group if value)
+    expect(tablet.locator(".lede")).to_contain_text(f"{answered} of 10")
+    expect(tablet.locator(".review-comment")).to_have_text(f"\u201c{flows.STAFF_COMMENT}\u201d")
+    tablet.get_by_role("button", name="Submit your answers").click()
+    expect(status_line(tablet)).to_contain_text("It is fine to hand the tablet on now")
+
+    tablet.context.set_offline(False)
+    wait_for(lambda: queued(tablet) == 0, "the outbox to empty")
+    assert len(answers_in(database, session.id)) == answered
+    assert submitted_in(database, session.id) == (1, 1)
+    comment, role_level = database.execute(
+        "SELECT a.comment, p.role_level FROM answers a JOIN participants p ON p.id = a.participant_id"
+        " WHERE p.session_id = ? AND a.item_code = 'green.practitioner.1'",
+        (session.id,),
+    ).fetchone()
+    assert (comment, role_level) == (flows.STAFF_COMMENT, "frontline")

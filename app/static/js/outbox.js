@@ -12,6 +12,7 @@
   if (!outbox || !window.indexedDB || !window.fetch) { return; }
   var COPIES = "rainbow-session";
   var SEND_WAIT_MS = 3000;
+  var KEEP_WAIT_MS = 10000;
   var child = !!document.querySelector(".respond-child");
   var statusLine = null;
 
@@ -150,7 +151,7 @@
       };
       return outbox.set("tablet", tablet)
         .then(function () { return outbox.set("current", { token: joined.token, answers: {}, profile: {} }); })
-        .then(function () { return keepCopies(tablet); });
+        .then(function () { return withTimeout(keepCopies(tablet), KEEP_WAIT_MS); });
     });
   }
 
@@ -340,6 +341,12 @@
       if (review) {
         var words = review.querySelector(".review-answer");
         if (words) { words.textContent = wordsFor(saved, tablet); }
+        if (saved.comment && !review.querySelector(".review-comment")) {
+          var said = document.createElement("p");
+          said.className = "review-comment";
+          said.textContent = "\u201c" + saved.comment + "\u201d";
+          review.insertBefore(said, review.querySelector(".change-link"));
+        }
         return;
       }
       var radio = document.querySelector("input[name='rating-" + code + "'][value='" + saved.value + "']");
@@ -347,6 +354,11 @@
       var area = document.querySelector("textarea[name='comment-" + code + "']");
       if (area && saved.comment) { area.value = saved.comment; }
     });
+    var lede = document.querySelector(".lede");
+    if (window.location.pathname === "/respond/review" && lede) {
+      var given = tablet.items.filter(function (code) { return current.answers[code]; }).length;
+      lede.innerHTML = lede.innerHTML.replace(/\d+ of \d+/, given + " of " + tablet.items.length);
+    }
     var match = /^\/respond\/questions\/(\d+)$/.exec(window.location.pathname);
     if (tablet.child && match) {
       var saved = current.answers[tablet.items[parseInt(match[1], 10) - 1]];
