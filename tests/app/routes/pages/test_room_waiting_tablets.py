@@ -60,3 +60,12 @@ def test_close_does_not_warn_when_no_tablet_holds_answers(client: TestClient, wo
     confirm = get_page(client, f"{room(world)}/close")
     assert "Tablets still hold" not in text_of(confirm)
     assert confirm.select_one("form input[name=state][value=locked]") is None
+
+
+def test_close_of_a_locked_session_says_to_wait_for_the_tablets(client: TestClient, world: World) -> None:
+    tablet_reports(client, world, 5)
+    headers = browse_as(client, world.users["facilitator_a"])
+    client.post(f"{room(world)}/state", data={"state": "locked"}, headers=headers)
+    confirm = get_page(client, f"{room(world)}/close")
+    assert "The session is locked" in text_of(confirm)
+    assert confirm.select_one("form input[name=state][value=locked]") is None
