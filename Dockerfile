@@ -18,6 +18,14 @@ COPY app ./app
 COPY framework ./framework
 COPY surveys ./surveys
 COPY --from=assets /src/node_modules/htmx.org/dist/htmx.min.js ./app/static/vendor/htmx.min.js
+# The tablets' outbox (idb-keyval) and service worker (Workbox), as the Makefile copies them.
+COPY --from=assets /src/node_modules/idb-keyval/dist/umd.js ./app/static/vendor/idb-keyval.js
+COPY --from=assets /src/node_modules/workbox-core/build/workbox-core.prod.js \
+     /src/node_modules/workbox-routing/build/workbox-routing.prod.js \
+     /src/node_modules/workbox-strategies/build/workbox-strategies.prod.js \
+     /src/node_modules/workbox-precaching/build/workbox-precaching.prod.js \
+     /src/node_modules/workbox-cacheable-response/build/workbox-cacheable-response.prod.js \
+     ./app/static/vendor/
 RUN python -m pip wheel --wheel-dir /wheels . \
  && python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('/wheels/ocw_rainbow-*.whl')[0]).namelist(); sys.exit(0 if 'app/static/vendor/htmx.min.js' in names else 'the wheel has no htmx')"
 

@@ -11,6 +11,8 @@ export HOST PORT
 HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 HTMX     := app/static/vendor/htmx.min.js
 AXE      := node_modules/axe-core/axe.min.js
+# The service worker's Workbox modules (static/js/sw.js loads them from static/vendor, in this order).
+WORKBOX  := core routing strategies precaching cacheable-response
 
 .PHONY: run test bench wheel setup setup-dev chromium pdf-libs document-tools wrk lint format check-framework clean help
 
@@ -95,13 +97,16 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.runtime-installed
 
-# htmx comes from npm (pinned in package.json and package-lock.json) and is served by the app itself:
+# htmx, idb-keyval (the tablets' outbox) and Workbox (their service worker) come from npm (pinned in
+# package.json and package-lock.json) and are served by the app itself:
 # tablets in a school hall may have no internet, so pages never load anything from a CDN.
 $(HTMX): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed to fetch htmx: install Node.js (e.g. apt-get install -y nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p app/static/vendor
 	cp $(HTMX_SRC) $@
+	cp node_modules/idb-keyval/dist/umd.js app/static/vendor/idb-keyval.js
+	cp $(foreach m,$(WORKBOX),node_modules/workbox-$(m)/build/workbox-$(m).prod.js) app/static/vendor/
 
 # The service as a wheel in dist/, with htmx inside, to install elsewhere (`pip install dist/ocw_rainbow-*.whl`;
 # the Dockerfile builds its own the same way). build/ goes first: files deleted from the source linger there.

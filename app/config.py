@@ -147,6 +147,22 @@ class Settings(BaseSettings):
         le=86_400,
         description="A respondent's page returns to the start after this long untouched.",
     )
+    offline_pass_hours: int = Field(
+        12,
+        ge=1,
+        le=7 * 24,
+        description=(
+            "How long a tablet's offline join pass lasts after it joins a session: the next people on it "
+            "may join offline, and its queued answers are kept, for this long (and only while the session "
+            "is open or locked)."
+        ),
+    )
+    offline_pass_participants: int = Field(
+        60,
+        ge=1,
+        le=1000,
+        description="The most people one tablet's offline join pass may bring into its session.",
+    )
 
     public_url: str | None = Field(
         None,

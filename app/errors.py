@@ -3,6 +3,7 @@
     AppError (500)
     ├── BadRequest (400)
     ├── NotAuthenticated (401)   pages answer it with a redirect to /login
+    │   └── SessionClosed (410)  answers for a closed session: the tablet drops them (``Outbox-Action``)
     ├── Forbidden (403)
     │   └── SecondFactorRequired (403)   pages answer it with a redirect to /account/security
     ├── NotFound (404)           also for objects of another trust: their existence is not revealed
@@ -38,6 +39,17 @@ class BadRequest(AppError):
 class NotAuthenticated(AppError):
     status = 401
     title = "Please sign in"
+
+
+class SessionClosed(NotAuthenticated):
+    """Answers for a session that has closed: they will never be taken, so a tablet's outbox should drop them
+    rather than retry (the ``Outbox-Action: drop`` header says so)."""
+
+    status = 410
+    title = "This session has finished"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Outbox-Action": "drop"})
 
 
 class Forbidden(AppError):

@@ -35,6 +35,7 @@ from app.routes.pages import audit as audit_pages
 from app.routes.pages import auth as auth_pages
 from app.routes.pages import facilitate as facilitate_pages
 from app.routes.pages import invitations as invitation_pages
+from app.routes.pages import offline as offline_pages
 from app.routes.pages import oidc as oidc_pages
 from app.routes.pages import plans as plan_pages
 from app.routes.pages import publication as publication_pages
@@ -44,6 +45,7 @@ from app.routes.pages import security as security_pages
 from app.routes.pages import theme, walkthrough
 from app.routes.pages import trend as trend_pages
 from app.routes.pages import trust as trust_pages
+from app.routes.pages.offline import OfflineCopyMiddleware
 from app.services.mail import Mailer
 from app.services.submissions import SubmissionWriter
 from app.web.body_limit import IMPORT_PATH, BodyLimit, BodyLimitMiddleware
@@ -109,6 +111,7 @@ def create_app(
     install_error_handlers(app)
     limits = BodyLimit(settings.max_body_bytes, ((IMPORT_PATH, settings.max_import_bytes),))
     app.add_middleware(BodyLimitMiddleware, limits=limits)  # innermost: its 413 gets the headers below
+    app.add_middleware(OfflineCopyMiddleware)
     app.add_middleware(CsrfCookieMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -133,6 +136,7 @@ ROUTERS = (
     publication_api,
     walkthrough,
     theme,
+    offline_pages,
     auth_pages,
     account_pages,
     security_pages,

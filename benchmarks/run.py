@@ -30,6 +30,7 @@ BENCHMARKS = {
     "P7": "benchmarks.bench_submit:run_p7",
     "P8": "benchmarks.bench_report:run",
     "P10": "benchmarks.bench_room:run",
+    "P11": "benchmarks.bench_offline:run",
 }
 HEADLINE_FIELDS = ("value", "unit", "target", "met", "floor_ratio")
 #: Benchmarks that do not wait for a quiet machine themselves: run.py waits before them and records the load
@@ -128,6 +129,12 @@ def _headline(entry: Result) -> str:
         return (
             f"median {measured['median_s']:.2f} s, first {measured['first_request_s']:.2f} s, "
             f"{measured['pdf_bytes'] // 1000} kB; x{entry['ratio']} floor"
+        )
+    if ident == "P11":
+        stored, sent = measured["stored_after"], measured["summary"]["sent"]
+        return (
+            f"{sent}/{measured['queued']} acknowledged in {measured['seconds']:.2f} s, "
+            f"{stored['answers']} answers stored, a replay changed nothing; x{entry['ratio']} floor"
         )
     return ""
 

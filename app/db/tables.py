@@ -179,6 +179,22 @@ class Participant(SQLModel, table=True):
     source: str = Field(default="device", max_length=10, description="device, paper or import")
     #: Who typed in (paper) or imported this participant's answers: they know them (design.md section 3a).
     entered_by_id: int | None = owner("users.id", nullable=True, on_delete="SET NULL")
+    #: The hash of the offline join pass that brought this participant in, when a tablet made them offline
+    #: (`app.services.offline`): how many people one pass has brought in is capped.
+    join_pass: str | None = Field(default=None, max_length=64, index=True)
+
+
+class TabletOutbox(SQLModel, table=True):
+    """How many answers a tablet last said it still holds for a session (its offline outbox), so the room can
+    count answers "waiting on tablets". A tablet is known only by the hash of its random join pass, which is
+    bound to one session and expires with it: no device id."""
+
+    __tablename__ = "tablet_outboxes"
+
+    join_pass: str = Field(max_length=64, primary_key=True)
+    session_id: int = owner("focus_sessions.id")
+    waiting: int = Field(default=0, ge=0)
+    reported_at: datetime = timestamp()
 
 
 class Answer(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -71,6 +72,11 @@ class JoinOut(BaseModel):
     token: str
     session: dict[str, object]
     items: list[dict[str, str | None]]
+    offline_pass: str = Field(
+        description="A signed pass the tablet keeps: with it, the next people on the tablet may join while "
+        "it is offline (send it as the Join-Pass header with their answers)"
+    )
+    offline_until: datetime = Field(description="When the pass expires; queued answers older are dropped")
 
 
 class Progress(BaseModel):
@@ -83,6 +89,9 @@ class Progress(BaseModel):
     answers: int
     left: int = Field(0, description="Handed the tablet on (or it went idle) without submitting")
     quiet: int = Field(0, description="Not finished, not seen within RAINBOW_ACTIVE_SECONDS, not handed on")
+    waiting_on_tablets: int = Field(
+        0, description="Answers the session's tablets last said they still hold in their offline outbox"
+    )
 
 
 class ImportResult(BaseModel):

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from app.db.engine import write_session
 from app.schemas.responses import ResponsesOut
 from app.store.responses import Submission, save_submissions
+from app.store.tablet_outboxes import record_waiting
 from framework.model import Framework
 from surveys import SurveyBook
 
@@ -117,8 +118,8 @@ class SubmissionWriter:
 
     def _transaction(self, submissions: Sequence[Submission]) -> list[ResponsesOut | BaseException]:
         with write_session(self._engine) as db:
-            return list(
-                save_submissions(
-                    db, submissions=submissions, framework=self._framework, surveys=self._surveys
-                )
+            outcomes = save_submissions(
+                db, submissions=submissions, framework=self._framework, surveys=self._surveys
             )
+            record_waiting(db, reports=[s.outbox for s in submissions if s.outbox is not None])
+            return list(outcomes)

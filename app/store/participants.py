@@ -23,6 +23,7 @@ from app.errors import Conflict, NotAuthenticated
 from app.identity import secret_hash
 from app.schemas.responses import Progress
 from app.store.focus_sessions import normalise_code
+from app.store.tablet_outboxes import waiting_on_tablets
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, Item, SurveyBook
 
@@ -112,6 +113,14 @@ def _not_open_message(state: SessionState, *, child: bool) -> str:
 SESSION_FINISHED = "This session has finished. Thank you for taking part: no one can join it now."
 
 
+def live_session(db: Session, *, session_id: int) -> FocusSession | None:
+    """The session, while it is open or locked (it takes answers); None otherwise."""
+    focus = db.get(FocusSession, session_id)
+    if focus is None or focus.state in (SessionState.CLOSED, SessionState.DRAFT):
+        return None
+    return focus
+
+
 def participant_for_token(db: Session, *, token: str | None) -> tuple[Participant, FocusSession]:
     """The participant and session a token belongs to, while the session still takes answers.
 
@@ -156,6 +165,7 @@ def progress(
         answers=int(answers or 0),
         left=left,
         quiet=joined - submitted - left - answering,
+        waiting_on_tablets=waiting_on_tablets(db, session_id=session_id),
     )
 
 

@@ -25,11 +25,12 @@ from app.db.columns import utcnow
 from app.db.core import table
 from app.db.engine import find_rows_by_key
 from app.db.tables import FocusSession, IdempotentRequest, Participant
-from app.errors import AppError, Invalid, NotAuthenticated
+from app.errors import AppError, Invalid, NotAuthenticated, SessionClosed
 from app.identity import secret_hash
 from app.schemas.responses import AnswerIn, ProfileIn, ResponsesIn, ResponsesOut
 from app.store.participants import session_items
 from app.store.rollups import AnswerValue, prepare_answers, random_shard
+from app.store.tablet_outboxes import OutboxReport
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, SurveyBook
 
@@ -57,6 +58,7 @@ class Submission:
     token: str | None
     key: str
     body: ResponsesIn
+    outbox: OutboxReport | None = None  # what the tablet said it still holds, if it said
 
 
 #: What a submission comes to: its reply, or the error to answer it with.
@@ -79,7 +81,8 @@ def save_submissions(
     rollup moves of all of them go in a few statements. A participant's second submission in the same call is
     applied after their first, as if it had come in a transaction of its own.
 
-    Outcomes that are errors: `NotAuthenticated` for a missing or unknown token, or a closed session;
+    Outcomes that are errors: `NotAuthenticated` for a missing or unknown token, `SessionClosed` (410) for a
+    closed session;
     `Invalid` for an item not in the session, a comment where none is allowed, a profile field that does not
     fit the viewpoint, or a key already used with another body. They store nothing; the participant is only
     marked as seen.
@@ -123,6 +126,7 @@ def save_responses(
     return outcome
 
 
+_CLOSED = "This session is closed: it takes no more answers."
 _KEY_REUSED = "this key was already used with a different body; use a new key"
 #: (participant id, idempotency key) -> (body fingerprint, reply as JSON)
 _Replies = dict[tuple[int, str], tuple[str, str]]
@@ -136,9 +140,7 @@ def _answering_all(db: Session, tokens: Sequence[str | None]) -> dict[str, Answe
         for row in db.connection().execute(_ANSWERING, {"hashes": list(by_hash)}):
             token_hash, *fields, session_state = row
             if session_state in (SessionState.CLOSED, SessionState.DRAFT):
-                found[by_hash[token_hash]] = NotAuthenticated(
-                    "This session is closed: it takes no more answers."
-                )
+                found[by_hash[token_hash]] = SessionClosed(_CLOSED)
             else:
                 found[by_hash[token_hash]] = Answering(*fields)
     missing = NotAuthenticated("That participant token is not valid. Join the session again with its code.")

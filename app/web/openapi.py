@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     403: "Signed in, but the role does not allow this",
     404: "No such object, or it belongs to another trust",
     409: "It clashes with something that exists, or with the object's state",
+    410: "Gone for good (a closed session): Outbox-Action: drop tells an offline outbox not to retry",
     413: "The request body is larger than this operation takes (RAINBOW_MAX_BODY_BYTES, or the import's own)",
     429: "Too many failed attempts lately; Retry-After says when to try again",
 }

@@ -190,6 +190,8 @@ POLICY: dict[tuple[str, str], dict[str, int | str]] = {
     ("PUT", "/api/responses"): dict.fromkeys(ROLES, 401),
     # Respondent pages: public; without a participant cookie every /respond page goes to /join.
     ("GET", "/join"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,  # the tablets' service worker and manifest (issue 15)
+    ("GET", "/manifest.webmanifest"): PUBLIC,
     ("POST", "/join"): dict.fromkeys(ROLES, "redirect:/respond"),
     ("GET", "/respond"): dict.fromkeys(ROLES, "redirect:/join"),
     ("GET", "/respond/about-you"): dict.fromkeys(ROLES, "redirect:/join"),

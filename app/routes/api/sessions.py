@@ -11,7 +11,7 @@ from app.errors import BadRequest
 from app.permissions import LEADS_AND_FACILITATORS
 from app.schemas.responses import ImportResult, JoinOut, Progress, ResponsesIn, ResponsesOut
 from app.schemas.sessions import JoinIn, SessionCreate, SessionPublic, StateChange
-from app.services import imports
+from app.services import imports, offline
 from app.services.joining import join_by_code
 from app.store import focus_sessions, participants, rounds
 from app.store.responses import Submission
@@ -92,7 +92,10 @@ def join(join_in: JoinIn, request: Request, response: Response, state: State) ->
         PARTICIPANT_COOKIE, joined.token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )
     child = joined.focus.viewpoint == "child"
+    issued = offline.issue_pass(state.runtime, session_id=int(joined.focus.id or 0))
     return JoinOut(
+        offline_pass=issued.value,
+        offline_until=issued.expires_at,
         token=joined.token,
         session={"id": joined.focus.id, "viewpoint": joined.focus.viewpoint, "arcs": joined.focus.arc_keys},
         items=[
@@ -102,23 +105,37 @@ def join(join_in: JoinIn, request: Request, response: Response, state: State) ->
     )
 
 
-@router.put("/responses", response_model=ResponsesOut, responses=error_responses(400, 401))
+@router.put("/responses", response_model=ResponsesOut, responses=error_responses(400, 401, 409, 410))
 async def put_responses(
     body: ResponsesIn,
     request: Request,
     state: State,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    join_pass: Annotated[str | None, Header(alias=offline.PASS_HEADER, max_length=300)] = None,
+    outbox_waiting: Annotated[str | None, Header(alias=offline.WAITING_HEADER, max_length=12)] = None,
 ) -> ResponsesOut:
     """A participant (token as Bearer or cookie): save answers, and profile; `submit` marks them finished.
 
     The `Idempotency-Key` header is required: a retry with the same key and body gets the same reply and
     changes nothing; the same key with another body is refused (422). The reply comes once the answers are
     committed (with others that arrived at the same time: see `app.services.submissions`).
+
+    From a tablet's offline outbox: `Join-Pass` (from joining) admits a participant the tablet made while
+    offline, within the session's life and join rules; `Outbox-Waiting` says how many other answers the
+    tablet still holds. A closed session answers 410 with `Outbox-Action: drop`: those answers are never
+    taken, so the tablet drops them.
     """
     if not idempotency_key:
         raise BadRequest("The Idempotency-Key header is required: a new random value for each submission.")
     token = bearer_token(request) or request.cookies.get(PARTICIPANT_COOKIE)
-    return await state.submissions.save(Submission(token=token, key=idempotency_key, body=body))
+    verified = offline.read_pass(state.runtime, join_pass)
+    submission = Submission(
+        token=token,
+        key=idempotency_key,
+        body=body,
+        outbox=offline.waiting_report(verified, outbox_waiting),
+    )
+    return await offline.save_from_tablet(state.submissions, state.runtime, submission, verified)
 
 
 async def csv_body(request: Request) -> bytes:

@@ -98,5 +98,8 @@ def _hand_on(request: Request, state: AppState) -> Response:
         code = focus.join_code if focus is not None and focus.state != SessionState.CLOSED else None
     response = redirect_to(request, "respond.join_page", query={"code": code} if code else None)
     forget_participant(response, request)
-    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    if request.headers.get("Outbox") != "keep":
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    # Else the tablet's outbox asked (static/js/outbox.js): it still holds answers to send, and the blank
+    # questionnaire for the next person, so only the participant cookie goes.
     return response

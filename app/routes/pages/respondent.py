@@ -26,6 +26,7 @@ from app.db.columns import utcnow
 from app.db.engine import read_session, write_session
 from app.errors import BadRequest, NotAuthenticated
 from app.schemas.responses import ResponsesIn
+from app.services import offline
 from app.store import participants
 from app.store.responses import Submission
 from app.web.auth import PARTICIPANT_COOKIE
@@ -49,7 +50,7 @@ class Saved:
 class Respondent:
     """A participant and their session, read once per request, as plain data for the templates."""
 
-    participant_id: int
+    participant_id: int | None  # None in a blank offline copy: no one's
     session_id: int
     title: str
     viewpoint: str
@@ -60,6 +61,8 @@ class Respondent:
     submitted: bool
     profile: dict[str, Any]
     saved: dict[str, Saved] = field(default_factory=dict)
+    #: A blank copy of the session's pages for a tablet to keep offline (no one's answers in it).
+    offline_copy: bool = False
 
     @property
     def child(self) -> bool:
@@ -96,7 +99,12 @@ def new_form_key() -> str:
 
 
 def current_respondent(state: AppState, request: Request) -> Respondent | Response:
-    """The participant this browser is, or the page to send it to instead (join, or "session finished")."""
+    """The participant this browser is, or the page to send it to instead (join, or "session finished").
+
+    A tablet's service worker asking with its join pass (``Join-Pass``) gets the blank copy it keeps offline.
+    """
+    if request.method == "GET" and offline.PASS_HEADER.lower() in request.headers:
+        return offline_copy(state, request)
     token = request.cookies.get(PARTICIPANT_COOKIE)
     with read_session(state.engine) as db:
         try:
@@ -130,10 +138,33 @@ def current_respondent(state: AppState, request: Request) -> Respondent | Respon
             },
             saved=saved,
         )
-    if stale:  # still here: the room counts them as answering for a while
+    if stale and me.participant_id is not None:  # still here: the room counts them as answering for a while
         with write_session(state.engine) as db:
             participants.seen(db, participant_id=me.participant_id, at=utcnow(), every=SEEN_EVERY)
     return me
+
+
+def offline_copy(state: AppState, request: Request) -> Respondent | Response:
+    """The session of a valid join pass as a respondent with no answers and no profile: the pages a tablet
+    keeps so that the next person can answer while it is offline. Nothing in them is anyone's."""
+    verified = offline.read_pass(state.runtime, request.headers.get(offline.PASS_HEADER))
+    with read_session(state.engine) as db:
+        focus = participants.live_session(db, session_id=verified.session_id) if verified else None
+        if focus is None or focus.id is None:
+            return redirect_to(request, "respond.join_page")
+        return Respondent(
+            participant_id=None,
+            session_id=focus.id,
+            title=focus.title,
+            viewpoint=focus.viewpoint,
+            arcs=focus.arc_keys,
+            join_code=focus.join_code,
+            children_comments=focus.children_comments,
+            items=participants.session_items(state.framework, state.surveys, focus),
+            submitted=False,
+            profile={"sector": None, "role_level": None, "age_band": None, "assisted": None},
+            offline_copy=True,
+        )
 
 
 def not_answering(request: Request, state: AppState, token: str | None, *, sent: bool = False) -> Response:

@@ -65,7 +65,7 @@ def thanks_page(request: Request, state: State) -> Response:
     me = current_respondent(state, request)
     if isinstance(me, Response):
         return me
-    if not me.submitted:
+    if not me.submitted and not me.offline_copy:
         return redirect_to(request, "respond.review_page")
     page = ThanksPage(me=me, idle_seconds=state.settings.respondent_idle_seconds)
     return render_page(request, "respond/thanks.html", page)

@@ -31,7 +31,10 @@
         warning.hidden = false;
         document.getElementById("idle-keep-going").focus();
       }, idleMs - warnMs);
-      leaveTimer = window.setTimeout(function () { window.location.assign("/respond/idle"); }, idleMs);
+      leaveTimer = window.setTimeout(function () {
+        // With the outbox (outbox.js), handing on works offline too; otherwise the server does it.
+        if (window.RainbowHandOn) { window.RainbowHandOn(); } else { window.location.assign("/respond/idle"); }
+      }, idleMs);
     };
     ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
       document.addEventListener(name, restart, { passive: true });

@@ -172,6 +172,7 @@ PARTS = (
     "results/_parts.html",
     "plans/_action_fields.html",
     "facilitate/_head.html",
+    "respond/_offline_head.html",
 )
 ERROR_PAGE = {
     "error.html": {"status", "title", "message"},

@@ -277,15 +277,16 @@ def test_a_bad_token_is_401(client: TestClient, world: World) -> None:
     assert put(client, "not-a-token", {"answers": []}, "k").status_code == 401
 
 
-def test_a_closed_session_s_token_is_401(client: TestClient, world: World) -> None:
+def test_a_closed_session_s_token_is_410_telling_the_tablet_to_drop_the_answers(
+    client: TestClient, world: World
+) -> None:
     token = str(join(client, world.session_a_code)["token"])
     client.post(
         f"/api/sessions/{world.session_a}/state", json={"state": "closed"}, headers=bearer(world, "lead_a")
     )
-    assert (
-        put(client, token, {"answers": [{"item": "orange.practitioner.1", "rating": 3}]}, "k").status_code
-        == 401
-    )
+    response = put(client, token, {"answers": [{"item": "orange.practitioner.1", "rating": 3}]}, "k")
+    assert response.status_code == 410
+    assert response.headers["Outbox-Action"] == "drop"
 
 
 def test_a_locked_session_still_takes_answers(client: TestClient, world: World) -> None:
