@@ -87,14 +87,14 @@ def audit_log(
             wanted=wanted,
             actions=ACTION_WORDS,
             outcomes=OUTCOME_WORDS,
-            csv_url=path_for(request, "admin.audit_csv", query=query),
+            csv_url=path_for(request, "admin.audit_log_csv", query=query),
             newer_url=page_url(view.page - 1) if view.page > 1 else None,
             older_url=page_url(view.page + 1) if view.page < view.pages else None,
         ),
     )
 
 
-@router.get("/audit.csv", name="admin.audit_csv")
+@router.get("/audit.csv", name="admin.audit_log_csv")
 def audit_log_csv(staff: AdminUser, state: State, wanted: Wanted) -> Response:
     """Site administrators: the filtered audit log as CSV, newest first."""
     with read_session(state.engine) as db:
