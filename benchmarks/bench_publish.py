@@ -167,7 +167,9 @@ def _parts(engine: Engine, round_id: int) -> dict[str, float]:
         "reveal_nestings": lambda db: list(
             nestings.reveal_nestings(db, round_id, nestings.live_figures(db, round_id))
         ),
-        "entered_raters": lambda db: nestings.entered_raters(db, round_id),
+        "entered_raters": lambda db: nestings.entered_raters(
+            db, round_id, {key.arc for key in nestings.live_figures(db, round_id)}
+        ),
     }
     found = {}
     with read_session(engine) as db:
