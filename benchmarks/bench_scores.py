@@ -2,9 +2,8 @@
 
 Scores come from rollups kept in step with answers (app.store.rollups), so the time should not grow with the
 number of answers. Two SQLite databases are built under benchmarks/.data/ (migrated by app.db.migrate.upgrade,
-WAL), each holding one round of a trust: 8 arcs x 5 viewpoints, 5 statements a cell, participants in focus
-sessions of one viewpoint and two arcs, each answering one or both of them, ratings 1-5 with some don't know
-and not applicable. They are cached (with a generator version): the large one takes a minute or two.
+WAL), each holding one published round of a trust (benchmarks.seed says what it holds). They are cached (with
+a generator version): the large one takes a minute or two.
 
 `write_answers` manages about 40,000 answers/s, several minutes for 10 million, so answers are inserted with
 raw sqlite3 in one transaction and the rollup rows are computed in Python from the same generated answers. The
@@ -15,29 +14,24 @@ the small database `rebuild_rollups` (the app's own repair) must reproduce the s
 from __future__ import annotations
 
 import json
-import math
-import random
 import sqlite3
 import sys
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.choices import Role, RoundStatus
 from app.config import Settings
-from app.db.engine import create_db_engine, read_session, write_session
-from app.db.migrate import head_revision, upgrade
-from app.db.tables import Membership, Round, Trust, User
+from app.db.engine import create_db_engine, read_session
+from app.db.migrate import head_revision
 from app.main import create_app
 from app.store.rollup_rebuild import rebuild_rollups
 from app.store.rollup_statements import CELL_COUNTERS
-from app.store.rollups import ROLLUP_SHARDS, round_tallies
-from app.store.staff_sessions import create_api_token
+from app.store.rollups import round_tallies
+from benchmarks import seed
 from benchmarks.common import (
     DATA_DIR,
     Result,
@@ -58,19 +52,16 @@ P95_LIMIT_MS = 50.0
 GROWTH_LIMIT = 2.0
 
 #: Bump whenever the generated data change, so cached databases are rebuilt.
-GENERATOR_VERSION = "4"  # 2: shards; 3: 8 shards, shard last in keys; 4: the covering index of sums
+#: 2: shards; 3: 8 shards, shard last in keys; 4: the covering index of sums; 5: statement rollups, paper
+#: entries and reveals, published
+GENERATOR_VERSION = "5"
 SIZES = {"10k": 10_000, "10m": 10_000_000}
 WARMUP, SAMPLES = 20, 300
 
-STATEMENTS_PER_CELL = 5
-SESSION_SIZES = (10, 40)  # participants in one focus session, inclusive
-VIEWPOINT_SHARES = {"child": 0.3, "practitioner": 0.3, "team": 0.15, "service": 0.15, "trust": 0.1}
-DONT_KNOW, NOT_APPLICABLE, COMMENTED = 0.04, 0.02, 0.005
 BATCH_PARTICIPANTS = 20_000
 # The built 10M database takes about 180 bytes an answer (indexes and participants included); room for more.
 BYTES_PER_ANSWER = 300
 DISK_MARGIN = 1_000_000_000
-BASE_TIME = datetime(2009, 3, 2, 9, 0)  # naive: stored as SQLAlchemy stores UTC timestamps on SQLite
 BENCH_SECRET = "benchmark-secret-key-for-benchmark-databases-only"
 
 
@@ -80,7 +71,7 @@ def bench_settings(path: Path) -> Settings:
         _env_file=None,
         database_url=f"sqlite:///{path}",
         secret_key=BENCH_SECRET,
-        min_group_size=5,
+        min_group_size=seed.MIN_GROUP_SIZE,
         comment_min_group_size=10,
         log_level="warning",
     )
@@ -100,6 +91,8 @@ class BenchDatabase:
     built_at: str
     size_bytes: int
     checks: dict[str, Any] = field(default_factory=dict)
+    entered_participants: int = 0  # whose answers staff typed in from paper
+    reveals: int = 0  # rooms' reveals in the ledger
     reused: bool = False
 
     def describe(self) -> dict[str, Any]:
@@ -107,6 +100,8 @@ class BenchDatabase:
             "answers": self.answers,
             "participants": self.participants,
             "focus_sessions": self.sessions,
+            "participants_entered_by_staff": self.entered_participants,
+            "room_reveals": self.reveals,
             "size_bytes": self.size_bytes,
             "size_gb": round(self.size_bytes / 1e9, 2),
             "build_seconds": round(self.build_seconds, 1),
@@ -158,9 +153,18 @@ def _build(label: str) -> BenchDatabase:
     print(f"{label}: building {target:,} answers in {building}")
     started = time.perf_counter()
     framework = load_framework(DEFAULT_FRAMEWORK_FILE)
-    owner = _prepare(building, framework)
-    counts = _fill(building, owner, framework, target)
-    checks = _verify(building, owner.round_id, thorough=target <= 100_000)
+    engine = create_db_engine(bench_settings(building))
+    try:
+        owner = seed.prepare(engine, framework)
+        engine.dispose()  # the bulk load switches the journal off, with no other connection open
+        counts = _fill(building, owner, framework, target)
+        reveals = seed.record_reveals(engine, owner, counts.pop("revealed"))
+        checks = _verify(building, owner.round_id, thorough=target <= 100_000)
+        publishing = time.perf_counter()
+        seed.publish_round(engine, owner)  # P2 and P3 read a published round; P9 times publishing it again
+        checks["build_publish_seconds"] = round(time.perf_counter() - publishing, 2)
+    finally:
+        engine.dispose()
     elapsed = time.perf_counter() - started
     _remove_database(path)
     building.replace(path)
@@ -170,6 +174,8 @@ def _build(label: str) -> BenchDatabase:
         answers=counts["answers"],
         participants=counts["participants"],
         sessions=counts["sessions"],
+        entered_participants=counts["entered"],
+        reveals=reveals,
         round_id=owner.round_id,
         trust_id=owner.trust_id,
         token=owner.token,
@@ -195,198 +201,16 @@ def _remove_database(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class _Owner:
-    trust_id: int
-    round_id: int
-    lead_id: int
-    token: str
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
-def _prepare(path: Path, framework: Framework) -> _Owner:
-    """Migrate, then add the trust, its lead (with an API token) and the round, through the app's own code."""
-    engine = create_db_engine(bench_settings(path))
-    try:
-        upgrade(engine)
-        with write_session(engine) as db:
-            trust = Trust(name="Benchmark Trust")
-            # No usable password: this lead only ever calls the API with a token.
-            lead = User(email="lead@benchmark.example.org", password_hash="!")
-            db.add_all([trust, lead])
-            db.flush()
-            assert trust.id is not None and lead.id is not None
-            db.add(Membership(user_id=lead.id, trust_id=trust.id, role=Role.LEAD))
-            db_round = Round(
-                trust_id=trust.id,
-                name="2009 baseline",
-                framework_version=framework.version,
-                status=RoundStatus.CLOSED,
-                created_by_id=lead.id,
-            )
-            db.add(db_round)
-            token = create_api_token(db, user_id=lead.id)
-            db.flush()
-            assert db_round.id is not None
-            return _Owner(trust_id=trust.id, round_id=db_round.id, lead_id=lead.id, token=token)
-    finally:
-        engine.dispose()
+_SESSION_INSERT = _insert("focus_sessions", seed.SESSION_COLUMNS)
+_PARTICIPANT_INSERT = _insert("participants", seed.PARTICIPANT_COLUMNS)
+_ANSWER_INSERT = _insert("answers", seed.ANSWER_COLUMNS)
 
 
-@dataclass
-class _Rollups:
-    """The rollup rows of the generated answers, counted as `write_answers` would move them."""
-
-    # Keyed as the rows are: (arc, viewpoint, shard, ...). The app writes each transaction to a random shard;
-    # here a participant's shard is their id modulo the count, which fills every shard as real traffic does.
-    scores: Counter[tuple[str, str, int, int, int]] = field(default_factory=Counter)
-    cells: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
-
-    def count_answer(self, participant_id: int, arc: str, viewpoint: str, counter: int) -> None:
-        key = (arc, viewpoint, participant_id % ROLLUP_SHARDS)
-        vector = self.cells.get(key)
-        if vector is None:
-            vector = self.cells[key] = [0] * len(CELL_COUNTERS)
-        vector[counter] += 1
-
-    def count_arc_score(
-        self, participant_id: int, arc: str, viewpoint: str, total: int, ratings: int
-    ) -> None:
-        divisor = math.gcd(total, ratings)  # the score is kept as a reduced fraction
-        shard = participant_id % ROLLUP_SHARDS
-        self.scores[(arc, viewpoint, shard, total // divisor, ratings // divisor)] += 1
-
-
-@dataclass
-class _Batch:
-    sessions: list[tuple[Any, ...]] = field(default_factory=list)
-    participants: list[tuple[Any, ...]] = field(default_factory=list)
-    answers: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-class _Generator:
-    """Focus sessions, participants and answers, deterministic for a seed, with their rollups counted."""
-
-    def __init__(self, framework: Framework, owner: _Owner, *, first_session: int, first_participant: int):
-        if set(VIEWPOINT_SHARES) != set(framework.viewpoint_keys):
-            raise SystemExit(f"VIEWPOINT_SHARES must name the viewpoints {framework.viewpoint_keys}")
-        self.rng = random.Random(2009)
-        self.owner = owner
-        self.arcs = framework.arc_keys
-        self.viewpoints = list(VIEWPOINT_SHARES)
-        self.shares = list(VIEWPOINT_SHARES.values())
-        # Each cell has its own typical rating, so the rainbow and the cells differ as real ones do.
-        self.levels = {
-            (arc, viewpoint): self.rng.uniform(1.8, 4.4) for arc in self.arcs for viewpoint in self.viewpoints
-        }
-        numbers = range(1, STATEMENTS_PER_CELL + 1)
-        self.codes = {(a, v): tuple(f"{a}.{v}.{n}" for n in numbers) for a, v in self.levels}
-        self.next_session = first_session
-        self.next_participant = first_participant
-        self.session: tuple[int, str, tuple[str, ...], str] | None = None
-        self.left_in_session = 0
-        self.rollups = _Rollups()
-        self.sessions = self.participants = 0
-
-    def batch(self, participants: int, answer_budget: int) -> _Batch:
-        batch = _Batch()
-        for _ in range(participants):
-            if len(batch.answers) >= answer_budget:
-                break
-            self._participant(batch, answer_budget - len(batch.answers))
-        return batch
-
-    def _new_session(self, batch: _Batch) -> None:
-        rng = self.rng
-        session_id = self.next_session
-        self.next_session += 1
-        self.sessions += 1
-        viewpoint = rng.choices(self.viewpoints, self.shares)[0]
-        first = rng.randrange(len(self.arcs))
-        second = (first + rng.randrange(1, len(self.arcs))) % len(self.arcs)
-        chosen = (self.arcs[first], self.arcs[second])
-        arcs = tuple(arc for arc in self.arcs if arc in chosen)  # in framework order, as sessions keep them
-        stamp = _stamp(BASE_TIME + timedelta(minutes=10 * session_id))
-        batch.sessions.append(
-            (
-                session_id,
-                self.owner.round_id,
-                self.owner.trust_id,
-                self.owner.lead_id,
-                viewpoint,
-                ",".join(arcs),
-                f"Benchmark focus group {session_id}",
-                stamp,
-            )
-        )
-        self.session = (session_id, viewpoint, arcs, stamp)
-        self.left_in_session = rng.randint(*SESSION_SIZES)
-
-    def _participant(self, batch: _Batch, budget: int) -> None:
-        if self.left_in_session == 0:
-            self._new_session(batch)
-        assert self.session is not None
-        session_id, viewpoint, session_arcs, stamp = self.session
-        self.left_in_session -= 1
-        rng = self.rng
-        participant_id = self.next_participant
-        self.next_participant += 1
-        self.participants += 1
-        batch.participants.append(
-            (participant_id, session_id, f"{rng.getrandbits(256):064x}", stamp, stamp, stamp, "device")
-        )
-        which = rng.random()
-        arcs = session_arcs if which >= 0.5 else session_arcs[:1] if which < 0.25 else session_arcs[1:]
-        for arc in arcs:
-            budget -= self._answer_arc(batch, participant_id, arc, viewpoint, stamp, budget)
-            if budget <= 0:
-                return
-
-    def _answer_arc(
-        self, batch: _Batch, participant_id: int, arc: str, viewpoint: str, stamp: str, budget: int
-    ) -> int:
-        rng = self.rng
-        level = self.levels[(arc, viewpoint)] + rng.gauss(0, 0.6)  # this participant's view of the arc
-        total = ratings = written = 0
-        for code in self.codes[(arc, viewpoint)][:budget]:
-            roll = rng.random()
-            if roll < DONT_KNOW:
-                batch.answers.append((participant_id, code, None, "dk", None, stamp))
-                self.rollups.count_answer(participant_id, arc, viewpoint, 5)
-            elif roll < DONT_KNOW + NOT_APPLICABLE:
-                batch.answers.append((participant_id, code, None, "na", None, stamp))
-                self.rollups.count_answer(participant_id, arc, viewpoint, 6)
-            else:
-                rating = min(5, max(1, round(level + rng.gauss(0, 0.7))))
-                comment = "Benchmark comment." if rng.random() < COMMENTED else None
-                batch.answers.append((participant_id, code, rating, "rating", comment, stamp))
-                self.rollups.count_answer(participant_id, arc, viewpoint, rating - 1)
-                total += rating
-                ratings += 1
-            written += 1
-        if ratings:
-            self.rollups.count_arc_score(participant_id, arc, viewpoint, total, ratings)
-        return written
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-_SESSION_INSERT = (
-    "INSERT INTO focus_sessions (id, round_id, trust_id, facilitator_id, viewpoint, arcs, title, created_at,"
-    " state, children_comments, results_revealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'closed', 0, 1)"
-)
-_PARTICIPANT_INSERT = (
-    "INSERT INTO participants (id, session_id, token_hash, joined_at, last_seen_at, submitted_at, source)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_ANSWER_INSERT = (
-    "INSERT INTO answers (participant_id, item_code, rating, kind, comment, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
-
-
-def _fill(path: Path, owner: _Owner, framework: Framework, target: int) -> dict[str, int]:
+def _fill(path: Path, owner: seed.Owner, framework: Framework, target: int) -> dict[str, Any]:
     """Insert the sessions, participants, answers and rollups in one transaction of raw sqlite3."""
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -399,7 +223,7 @@ def _fill(path: Path, owner: _Owner, framework: Framework, target: int) -> dict[
         connection.execute("BEGIN")
         first_session = _next_id(connection, "focus_sessions")
         first_participant = _next_id(connection, "participants")
-        generator = _Generator(
+        generator = seed.Generator(
             framework, owner, first_session=first_session, first_participant=first_participant
         )
         written = _insert_batches(connection, generator, target)
@@ -408,21 +232,27 @@ def _fill(path: Path, owner: _Owner, framework: Framework, target: int) -> dict[
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
         connection.close()
-    return {"answers": written, "participants": generator.participants, "sessions": generator.sessions}
+    return {
+        "answers": written,
+        "participants": generator.participants,
+        "sessions": generator.sessions,
+        "entered": generator.entered,
+        "revealed": generator.revealed,
+    }
 
 
 def _next_id(connection: sqlite3.Connection, table: str) -> int:
     return int(connection.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
 
 
-def _insert_batches(connection: sqlite3.Connection, generator: _Generator, target: int) -> int:
+def _insert_batches(connection: sqlite3.Connection, generator: seed.Generator, target: int) -> int:
     written = 0
     started = last_report = time.perf_counter()
     while written < target:
         batch = generator.batch(BATCH_PARTICIPANTS, target - written)
-        connection.executemany(_SESSION_INSERT, batch.sessions)
-        connection.executemany(_PARTICIPANT_INSERT, batch.participants)
-        connection.executemany(_ANSWER_INSERT, batch.answers)
+        connection.executemany(_SESSION_INSERT, _text_times(batch.sessions))
+        connection.executemany(_PARTICIPANT_INSERT, _text_times(batch.participants))
+        connection.executemany(_ANSWER_INSERT, _text_times(batch.answers))
         written += len(batch.answers)
         now = time.perf_counter()
         if now - last_report >= 10 or written >= target:
@@ -433,18 +263,17 @@ def _insert_batches(connection: sqlite3.Connection, generator: _Generator, targe
     return written
 
 
-def _insert_rollups(connection: sqlite3.Connection, round_id: int, rollups: _Rollups) -> None:
-    connection.executemany(
-        "INSERT INTO score_rollups (round_id, arc, viewpoint, shard, score_num, score_den, participants)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(round_id, *key, count) for key, count in sorted(rollups.scores.items())],
-    )
-    columns = ", ".join(CELL_COUNTERS)
-    marks = ", ".join("?" for _ in CELL_COUNTERS)
-    connection.executemany(
-        f"INSERT INTO cell_rollups (round_id, arc, viewpoint, shard, {columns}) VALUES (?, ?, ?, ?, {marks})",
-        [(round_id, *key, *vector) for key, vector in sorted(rollups.cells.items())],
-    )
+def _text_times(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with their datetimes as SQLite's text, as SQLAlchemy writes them."""
+    return [tuple(seed.stamp(v) if isinstance(v, datetime) else v for v in row) for row in rows]
+
+
+def _insert_rollups(connection: sqlite3.Connection, round_id: int, rollups: seed.Rollups) -> None:
+    for table, columns, rows in (
+        ("score_rollups", seed.SCORE_ROLLUP_COLUMNS, rollups.score_rows(round_id)),
+        ("statement_rollups", seed.STATEMENT_ROLLUP_COLUMNS, rollups.statement_rows(round_id)),
+    ):
+        connection.executemany(_insert(table, columns), rows)
 
 
 # --- checking the shortcut -----------------------------------------------------------------------------
@@ -457,7 +286,7 @@ def _verify(path: Path, round_id: int, *, thorough: bool) -> dict[str, Any]:
     connection = sqlite3.connect(path)
     try:
         _check_cell_counts(connection, round_id)
-        checks["cell_rollups_equal_answer_counts"] = True
+        checks["statement_rollups_equal_answer_counts"] = True
         checks["answer_count_scan_seconds"] = round(time.perf_counter() - started, 2)
         if thorough:
             problems = connection.execute("PRAGMA foreign_key_check").fetchall()
@@ -486,11 +315,14 @@ def _check_cell_counts(connection: sqlite3.Connection, round_id: int) -> None:
     stored = {
         (arc, viewpoint): list(counts)
         for arc, viewpoint, *counts in connection.execute(
-            f"SELECT arc, viewpoint, {sums} FROM cell_rollups WHERE round_id = ? GROUP BY 1, 2", (round_id,)
+            f"SELECT arc, viewpoint, {sums} FROM statement_rollups WHERE round_id = ? GROUP BY 1, 2",
+            (round_id,),
         )
     }
     if stored != counted:
-        raise SystemExit("benchmark database: cell_rollups do not match the answers; the generator is wrong")
+        raise SystemExit(
+            "benchmark database: statement_rollups do not match the answers; the generator is wrong"
+        )
 
 
 def _check_against_rebuild(path: Path, round_id: int) -> int:
@@ -562,7 +394,7 @@ def measure_floor(database: BenchDatabase) -> list[float]:
                 (database.round_id,),
             ).fetchall()
             connection.execute(
-                f"SELECT arc, viewpoint, {sums} FROM cell_rollups WHERE round_id = ? GROUP BY 1, 2",
+                f"SELECT arc, viewpoint, {sums} FROM statement_rollups WHERE round_id = ? GROUP BY 1, 2",
                 (database.round_id,),
             ).fetchall()
 
@@ -602,7 +434,7 @@ def run() -> Result:
             "method": "fastapi TestClient in-process, one lead's Bearer token, sequential requests",
         },
         floor={
-            "what": "bare sqlite3 on an open connection: the round's score_rollups and cell_rollups rows",
+            "what": "bare sqlite3 on an open connection: the round's score_rollups and statement_rollups",
             "at_10k_ms": floor_small,
             "at_10m_ms": floor_large,
             "healthz_at_10k_ms": summary_ms(small_health),

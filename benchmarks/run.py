@@ -29,6 +29,7 @@ BENCHMARKS = {
     "P6": "benchmarks.bench_startup:run",
     "P7": "benchmarks.bench_submit:run_p7",
     "P8": "benchmarks.bench_report:run",
+    "P9": "benchmarks.bench_publish:run",
     "P10": "benchmarks.bench_room:run",
     "P11": "benchmarks.bench_offline:run",
 }
@@ -48,7 +49,7 @@ def with_headline(entry: Result) -> Result:
     """`entry` with the five headline fields (value, unit, target, met, floor_ratio).
 
     P2 and P3 (and entries written before the fields existed) get them derived from their figures; `met` is
-    always `pass`, and `floor_ratio` defaults to `ratio`. Entries of ids that are not P1 to P8 (another
+    always `pass`, and `floor_ratio` defaults to `ratio`. Entries of ids that are not P1 to P9 (another
     script's) are left as they are.
     """
     if entry.get("id") not in BENCHMARKS:
@@ -118,6 +119,19 @@ def _headline(entry: Result) -> str:
             f"{one['requests_per_s']:.0f} -> {two['requests_per_s']:.0f} req/s: x{measured['scaling']}; "
             f"floor x{entry['floor']['scaling']}"
         )
+    if ident == "P9":
+        parts = []
+        for name in ("sqlite_10m", "postgresql_10m"):
+            figures = measured.get(name, {})
+            if "first_publication_s" in figures:
+                first, again = figures["first_publication_s"], figures["republication_s"]
+                parts.append(
+                    f"{name} first median {first['median']:.2f} s max {first['max']:.2f} s, "
+                    f"again max {again['max']:.2f} s"
+                )
+            elif figures.get("skipped"):
+                parts.append(f"{name} skipped")
+        return "; ".join(parts) + f"; x{entry['ratio']} floor"
     if ident == "P10":
         alone, together = measured["polling_alone"], measured["polling_with_submissions"]
         return (

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from app.db.disclosure_tables import DisclosedFigure
@@ -116,24 +116,29 @@ def category_of(kind: str, rating: int | None) -> str:
     return str(rating) if kind == "rating" else kind
 
 
-def padding_nestings(db: Session, round_id: int, live: Mapping[FigureKey, LiveFigure]) -> Iterable[Nesting]:
+def padding_nestings(
+    live: Mapping[FigureKey, LiveFigure], entered: Mapping[int, Mapping[FigureKey, int]]
+) -> Iterable[Nesting]:
     """Answers a member of staff typed in or imported are known to them: the rest of the figure's raters must
-    be none or at least k."""
-    for per_figure in entered_raters(db, round_id).values():
-        for key, entered in per_figure.items():
+    be none or at least k. `entered` is `entered_raters`' answer."""
+    for per_figure in entered.values():
+        for key, count in per_figure.items():
             if key in live:
-                yield Nesting(key, live[key].raters - entered)
+                yield Nesting(key, live[key].raters - count)
 
 
-def entered_raters(db: Session, round_id: int) -> dict[int, dict[FigureKey, int]]:
-    """staff user id -> figure -> raters among the participants they entered."""
-    rows = db.execute(
-        select(
-            col(Participant.entered_by_id),
-            col(Participant.id),
-            col(FocusSession.viewpoint),
-            col(Answer.item_code),
-        )
+def entered_raters(db: Session, round_id: int, arcs: Iterable[str]) -> dict[int, dict[FigureKey, int]]:
+    """staff user id -> figure -> raters among the participants they entered; `arcs`: the round's arcs.
+
+    Counted by the database (two aggregates over the answers of staff-entered participants), so that a round
+    with many paper questionnaires sends back a few hundred rows rather than every answer.
+    """
+    whens = [(col(Answer.item_code).startswith(f"{arc}.", autoescape=True), arc) for arc in sorted(set(arcs))]
+    if not whens:
+        return {}  # no answers, so none that staff entered
+    arc_of = case(*whens, else_=None)
+    entered = (
+        select(col(Participant.entered_by_id), col(FocusSession.viewpoint))
         .join(FocusSession, col(FocusSession.id) == col(Participant.session_id))
         .join(Answer, col(Answer.participant_id) == col(Participant.id))
         .where(
@@ -142,21 +147,26 @@ def entered_raters(db: Session, round_id: int) -> dict[int, dict[FigureKey, int]
             col(Answer.kind) == "rating",
         )
     )
-    statements: dict[int, dict[FigureKey, int]] = defaultdict(lambda: defaultdict(int))
-    cells: dict[int, dict[FigureKey, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for staff_id, pid, viewpoint, item in rows:
-        arc = arc_of_code(item)
-        statements[staff_id][FigureKey.statement(arc, viewpoint, item)] += 1
-        cells[staff_id][FigureKey.cell(arc, viewpoint)].add(pid)
-    found: dict[int, dict[FigureKey, int]] = {}
-    for staff_id in statements:
-        found[staff_id] = {**statements[staff_id], **{k: len(v) for k, v in cells[staff_id].items()}}
-    return found
+    found: dict[int, dict[FigureKey, int]] = defaultdict(dict)
+    statements = entered.add_columns(col(Answer.item_code), func.count()).group_by(
+        col(Participant.entered_by_id), col(FocusSession.viewpoint), col(Answer.item_code)
+    )
+    for staff_id, viewpoint, item, count in db.execute(statements):
+        found[staff_id][FigureKey.statement(arc_of_code(item), viewpoint, item)] = int(count)
+    cells = entered.add_columns(arc_of, func.count(col(Participant.id).distinct())).group_by(
+        col(Participant.entered_by_id), col(FocusSession.viewpoint), arc_of
+    )
+    for staff_id, viewpoint, arc, count in db.execute(cells):
+        if arc is not None:
+            found[staff_id][FigureKey.cell(arc, viewpoint)] = int(count)
+    return dict(found)
 
 
-def entered_by(db: Session, round_id: int) -> dict[FigureKey, tuple[int, str]]:
-    """figure -> (raters whose answers staff entered, who: "email (count); ...")."""
-    per_staff = entered_raters(db, round_id)
+def entered_by(
+    db: Session, per_staff: Mapping[int, Mapping[FigureKey, int]]
+) -> dict[FigureKey, tuple[int, str]]:
+    """figure -> (raters whose answers staff entered, who: "email (count); ..."); `per_staff` is
+    `entered_raters`' answer."""
     if not per_staff:
         return {}
     emails = dict(

@@ -28,6 +28,7 @@ from app.services.disclosure.nestings import (
     earlier_figures,
     earlier_nestings,
     entered_by,
+    entered_raters,
     live_figures,
     padding_nestings,
     reveal_nestings,
@@ -103,10 +104,11 @@ def _decided_figures(
     """Every live figure of the round with what the rules of disclosure let it show."""
     live = live_figures(db, round_id)
     earlier = earlier_figures(db, round_id)
+    per_staff = entered_raters(db, round_id, {key.arc for key in live})
     nestings = [
         *earlier_nestings(live, earlier),
         *reveal_nestings(db, round_id, live),
-        *padding_nestings(db, round_id, live),
+        *padding_nestings(live, per_staff),
     ]
     outcome = decide(
         {key: figure.raters for key, figure in live.items()},
@@ -114,7 +116,7 @@ def _decided_figures(
         nestings=nestings,
         has_earlier=frozenset(earlier),
     )
-    entered = entered_by(db, round_id)
+    entered = entered_by(db, per_staff)
     figures = [
         _record(key, live[key], outcome[key], earlier.get(key), entered.get(key), rules.min_group_size)
         for key in sorted(live)

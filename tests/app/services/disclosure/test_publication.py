@@ -192,6 +192,29 @@ def test_the_audit_log_says_how_many_answers_staff_typed_in(client: TestClient, 
     )
 
 
+def test_answers_typed_in_count_each_person_once_in_each_cell_they_rated(
+    client: TestClient, world: World
+) -> None:
+    """Five people rate two arcs' statements and two answer only "don't know", all typed in: each cell counts
+    the five raters (not their answers, nor those who rated nothing)."""
+    yellow_team = [f"yellow.team.{n}" for n in range(1, 4)]
+    raters = [dict.fromkeys([*ORANGE_TEAM, *yellow_team], 4) for _ in range(5)]
+    focus_group(
+        app_state(client).engine,
+        world.round_a,
+        "team",
+        [*raters, *rating_everything(ORANGE_TEAM, "dk", 2)],
+        entered_by=world.users["facilitator_a"],
+    )
+    publish_by_api(client, world, world.round_a)
+    with read_session(app_state(client).engine) as db:
+        detail = db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "round.publish"))
+    assert detail == (
+        "publication 1: 2 of 2 cells shown; answers entered by staff: "
+        "orange/team 5 by facilitator.a@example.org (5); yellow/team 5 by facilitator.a@example.org (5)"
+    )
+
+
 # --- raters, and statements together ----------------------------------------------------------------------
 
 
