@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.answers import add_people
 from tests.api import bearer
 from tests.disclosure import readers
-from tests.disclosure.algebra import RATINGS, Finding, Knowledge
+from tests.disclosure.algebra import RATINGS, Finding, Knowledge, Target
 from tests.disclosure.readers import Figure, Labels
 from tests.disclosure.truth import Answer, Scope, Truth
 from tests.factories import World, app_state, browse_as, csrf_headers
@@ -62,7 +62,8 @@ class Attacker:
         state = app_state(self.client)
         self.labels = Labels.of(state.framework)
         self.cell_items = {
-            viewpoint: tuple(item.code for item in state.surveys.items(ARC, viewpoint)) for viewpoint in VIEWPOINTS
+            viewpoint: tuple(item.code for item in state.surveys.items(ARC, viewpoint))
+            for viewpoint in VIEWPOINTS
         }
         self.arc_of = {code: ARC for items in self.cell_items.values() for code in items}
         self.lead = bearer(self.world, "lead_a")
@@ -88,7 +89,12 @@ class Attacker:
             assert response.status_code == 201, response.text
         if response.status_code != 201:
             return None
-        self.sessions.append(Session(response.json()["id"], viewpoint))
+        session_id = response.json()["id"]
+        opened = self.client.post(
+            f"/api/sessions/{session_id}/state", json={"state": "open"}, headers=self.lead
+        )
+        assert opened.status_code == 200, opened.text
+        self.sessions.append(Session(session_id, viewpoint))
         return len(self.sessions) - 1
 
     def arrive(self, index: int, people: Sequence[Mapping[str, Answer]], via: str) -> None:
@@ -112,7 +118,9 @@ class Attacker:
         browse_as(self.client, self.world.users["lead_a"])
         form = {f"rating-{code}": str(answer) for code, answer in person.items()}
         response = self.client.post(
-            f"/facilitate/sessions/{session.id}/paper", data=form, headers=csrf_headers(self.client),
+            f"/facilitate/sessions/{session.id}/paper",
+            data=form,
+            headers=csrf_headers(self.client),
             follow_redirects=False,
         )
         if session.state == "closed" or self.published:
@@ -196,7 +204,9 @@ class Attacker:
             f"b{self.truth.tick()}-{n},team,{ARC}.team.1,{1 + n % 5}" for n in range(6)
         )
         imported = self.client.post(
-            f"/api/rounds/{round_b}/answers/import", content=body.encode(), headers={**lead_b, "content-type": "text/csv"}
+            f"/api/rounds/{round_b}/answers/import",
+            content=body.encode(),
+            headers={**lead_b, "content-type": "text/csv"},
         )
         assert imported.status_code == 200, imported.text
         assert self.client.post(f"/api/rounds/{round_b}/publish", headers=lead_b).status_code == 200
@@ -266,12 +276,16 @@ class Attacker:
         label = figure.label + (f" (publication {publication})" if publication else "")
         expected_counts = self.truth.value_counts(scope)
         if figure.counts is not None:
-            assert figure.counts == expected_counts, f"{label}: {figure.counts} but the scope gives {expected_counts}"
+            assert figure.counts == expected_counts, (
+                f"{label}: {figure.counts} but the scope gives {expected_counts}"
+            )
             for rating in RATINGS:
                 self.knowledge.add(f"{label} count of {rating}s", self.truth.counts(scope, rating))
         if figure.mean is not None:
             mean = self.truth.value_mean(scope)
-            assert mean is not None and abs(figure.mean - mean) <= figure.precision, f"{label}: mean {figure.mean}, scope {mean}"
+            assert mean is not None and abs(figure.mean - mean) <= figure.precision, (
+                f"{label}: mean {figure.mean}, scope {mean}"
+            )
             self.knowledge.add(f"{label} mean x n", self.truth.total(scope))
         if figure.n is not None:
             assert figure.n == len(self.truth.raters(scope)), f"{label}: n {figure.n}"
@@ -301,6 +315,24 @@ class Attacker:
         Stats.tally.equations += len(self.knowledge.equations)
         Stats.tally.groups_checked += len(targets)
         return self.knowledge.determined(targets)
+
+    def sum_is_determined(self, respondents: Sequence[int], items: Sequence[str]) -> bool:
+        """Whether the figures fix the sum of these respondents' ratings of `items` (the proof of one
+        attack's target, beside `findings`)."""
+        for label, vector in [*self.truth.one_rating_each(), *self.truth.known_to_lead()]:
+            self.knowledge.add(label, vector)
+        target = Target(
+            "the attack's target",
+            {
+                (r.number, item, rating): float(rating)
+                for r in self.truth.respondents
+                if r.number in respondents
+                for item in r.rated(items)
+                for rating in RATINGS
+            },
+        )
+        assert target.coefficients, "the attack's target has no ratings"
+        return bool(self.knowledge.determined([target]))
 
 
 class Stats:

@@ -20,7 +20,7 @@ from tests.conftest import ENGINES, TEST_SECRET, fresh_database
 from tests.disclosure.attacker import Stats
 from tests.factories import World, app_state, make_world
 
-FreshApp = Callable[[], AbstractContextManager[tuple[TestClient, World]]]
+FreshApp = Callable[..., AbstractContextManager[tuple[TestClient, World]]]
 
 
 @pytest.fixture(params=ENGINES)
@@ -29,10 +29,13 @@ def fresh_app(request: pytest.FixtureRequest) -> FreshApp:
     engine_name = request.param
 
     @contextmanager
-    def make() -> Iterator[tuple[TestClient, World]]:
+    def make(max_publications_per_day: int = 100) -> Iterator[tuple[TestClient, World]]:
         with tempfile.TemporaryDirectory() as directory, fresh_database(engine_name, Path(directory)) as url:
             settings = Settings(  # type: ignore[call-arg]
-                _env_file=None, database_url=url, secret_key=TEST_SECRET, max_publications_per_day=100
+                _env_file=None,
+                database_url=url,
+                secret_key=TEST_SECRET,
+                max_publications_per_day=max_publications_per_day,
             )
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite":

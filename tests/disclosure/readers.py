@@ -79,7 +79,9 @@ def _counts(values: Iterable[object]) -> tuple[int, ...] | None:
 # --- the JSON API -------------------------------------------------------------------------------------------
 
 
-def scores_json(client: TestClient, headers: Mapping[str, str], round_id: int) -> tuple[int | None, list[Figure]]:
+def scores_json(
+    client: TestClient, headers: Mapping[str, str], round_id: int
+) -> tuple[int | None, list[Figure]]:
     """The round's scores (409 before publication: no figures) and the publication they are from."""
     response = client.get(f"/api/rounds/{round_id}/scores", headers=headers)
     if response.status_code == 409:
@@ -105,7 +107,9 @@ def scores_json(client: TestClient, headers: Mapping[str, str], round_id: int) -
     return body.get("publication"), figures
 
 
-def room_json(client: TestClient, headers: Mapping[str, str], session_id: int, arc_of: Mapping[str, str]) -> list[Figure]:
+def room_json(
+    client: TestClient, headers: Mapping[str, str], session_id: int, arc_of: Mapping[str, str]
+) -> list[Figure]:
     response = client.get(f"/api/sessions/{session_id}/results", headers=headers)
     if response.status_code != 200:
         return []
@@ -129,7 +133,9 @@ def room_json(client: TestClient, headers: Mapping[str, str], session_id: int, a
     return figures
 
 
-def coverage_json(client: TestClient, headers: Mapping[str, str], round_id: int) -> list[tuple[str, str, int, int]]:
+def coverage_json(
+    client: TestClient, headers: Mapping[str, str], round_id: int
+) -> list[tuple[str, str, int, int]]:
     """(arc, viewpoint, respondents shown, still needed) of every cell whose count is given."""
     response = client.get(f"/api/rounds/{round_id}/coverage", headers=headers)
     assert response.status_code == 200, response.text
@@ -148,7 +154,9 @@ def _cell_row(source: str, row: Mapping[str, object], arc: str, viewpoint: str) 
         return None
     counts = _counts(row.get(f"rated_{r}") for r in range(1, 6))
     n, mean = _number(row.get("n")), _number(row.get("mean"))
-    return Figure(source, "cell", viewpoint, arc, n=int(n) if n is not None else None, mean=mean, counts=counts)
+    return Figure(
+        source, "cell", viewpoint, arc, n=int(n) if n is not None else None, mean=mean, counts=counts
+    )
 
 
 def scores_csv(client: TestClient, headers: Mapping[str, str], round_id: int) -> list[Figure]:
@@ -161,7 +169,9 @@ def scores_csv(client: TestClient, headers: Mapping[str, str], round_id: int) ->
     return [f for row in rows if (f := _cell_row(source, row, row["arc"], row["viewpoint"])) is not None]
 
 
-def scores_xlsx(client: TestClient, headers: Mapping[str, str], round_id: int, arc_of: Mapping[str, str]) -> list[Figure]:
+def scores_xlsx(
+    client: TestClient, headers: Mapping[str, str], round_id: int, arc_of: Mapping[str, str]
+) -> list[Figure]:
     """The workbook's cells (every sheet of them) and, for leads, the statements its raw answers add up to."""
     response = client.get(f"/api/rounds/{round_id}/export.xlsx", headers=headers)
     if response.status_code == 409:
@@ -189,7 +199,9 @@ def scores_xlsx(client: TestClient, headers: Mapping[str, str], round_id: int, a
     return figures
 
 
-def _raw_answer_statements(source: str, records: list[dict[str, object]], arc_of: Mapping[str, str]) -> list[Figure]:
+def _raw_answer_statements(
+    source: str, records: list[dict[str, object]], arc_of: Mapping[str, str]
+) -> list[Figure]:
     """Individual answers add up to each statement's distribution: the attacker adds them up."""
     tallies: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
     for record in records:
@@ -199,13 +211,17 @@ def _raw_answer_statements(source: str, records: list[dict[str, object]], arc_of
         if isinstance(rating, int | float):
             tallies[key][int(rating)] += 1
     return [
-        Figure(source, "statement", viewpoint, arc_of[item], item=item, counts=tuple(t[r] for r in range(1, 6)))
+        Figure(
+            source, "statement", viewpoint, arc_of[item], item=item, counts=tuple(t[r] for r in range(1, 6))
+        )
         for (viewpoint, item), t in tallies.items()
         if sum(t.values())
     ]
 
 
-def board_pack_pdf(client: TestClient, headers: Mapping[str, str], round_id: int, labels: Labels) -> list[Figure]:
+def board_pack_pdf(
+    client: TestClient, headers: Mapping[str, str], round_id: int, labels: Labels
+) -> list[Figure]:
     """The PDF's text: each arc's page has a row per viewpoint, "too few answers" or eleven numbers."""
     response = client.get(f"/api/rounds/{round_id}/report.pdf", headers=headers)
     if response.status_code == 409:
@@ -224,10 +240,16 @@ def board_pack_pdf(client: TestClient, headers: Mapping[str, str], round_id: int
         elif arc and line in labels.viewpoints:
             numbers = [_number(text) for text in lines[i + 1 : i + 12]]
             if len(numbers) == 11 and all(n is not None for n in numbers):
-                n, mean, *_, = numbers
+                (
+                    n,
+                    mean,
+                    *_,
+                ) = numbers
                 counts = tuple(int(c or 0) for c in numbers[4:9])
                 figures.append(
-                    Figure(source, "cell", labels.viewpoints[line], arc, n=int(n or 0), mean=mean, counts=counts)
+                    Figure(
+                        source, "cell", labels.viewpoints[line], arc, n=int(n or 0), mean=mean, counts=counts
+                    )
                 )
     return figures
 
@@ -235,7 +257,9 @@ def board_pack_pdf(client: TestClient, headers: Mapping[str, str], round_id: int
 # --- charts and pages ----------------------------------------------------------------------------------------
 
 
-def rainbow_svg(client: TestClient, headers: Mapping[str, str], round_id: int, viewpoint: str, labels: Labels) -> list[Figure]:
+def rainbow_svg(
+    client: TestClient, headers: Mapping[str, str], round_id: int, viewpoint: str, labels: Labels
+) -> list[Figure]:
     """One viewpoint's rainbow: the SVG's text (kept as comments beside the drawn glyphs) names each arc and
     its figure."""
     response = client.get(f"/api/rounds/{round_id}/rainbow.svg?viewpoint={viewpoint}", headers=headers)

@@ -25,7 +25,11 @@ settings.register_profile(
     "attacker",
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 answers = st.sampled_from((1, 2, 3, 4, 5, 1, 2, 3, 4, 5, "dk"))
@@ -44,7 +48,18 @@ def as_answers(group: list[tuple[Answer, ...]], viewpoint: str) -> list[Mapping[
 def event(draw: st.DrawFn) -> tuple[object, ...]:
     kind = draw(
         st.sampled_from(
-            ["arrive", "arrive", "arrive", "session", "reveal", "close", "publish", "reopen", "import", "other"]
+            [
+                "arrive",
+                "arrive",
+                "arrive",
+                "session",
+                "reveal",
+                "close",
+                "publish",
+                "reopen",
+                "import",
+                "other",
+            ]
         )
     )
     viewpoint = draw(st.sampled_from(VIEWPOINTS))

@@ -116,7 +116,10 @@ class Truth:
             if r.entered_by == "lead":
                 for item in r.rated(r.answers):
                     for rating in RATINGS:
-                        yield f"the lead's own entry (respondent {r.number}, {item})", {(r.number, item, rating): 1.0}
+                        yield (
+                            f"the lead's own entry (respondent {r.number}, {item})",
+                            {(r.number, item, rating): 1.0},
+                        )
 
     def one_rating_each(self) -> Iterable[tuple[str, dict[Unknown, float]]]:
         """What anyone knows of the shape of the data: each rating given is exactly one of 1 to 5."""
@@ -142,7 +145,9 @@ class Truth:
 
     def _groups(self, viewpoint: str, items: tuple[str, ...]) -> Iterable[tuple[str, list[Respondent]]]:
         hidden = [
-            r for r in self.respondents if r.viewpoint == viewpoint and r.rated(items) and r.entered_by != "lead"
+            r
+            for r in self.respondents
+            if r.viewpoint == viewpoint and r.rated(items) and r.entered_by != "lead"
         ]
         what = f"{viewpoint} {items[0] if len(items) == 1 else items[0].rsplit('.', 1)[0].replace('.', ' cell ')}"
         yield f"the {len(hidden)} hidden raters of {what}", hidden
@@ -160,9 +165,10 @@ class Truth:
         for moment in self.moments:
             before = [r for r in hidden if r.arrived <= moment]
             yield f"the {len(before)} raters of {what} by moment {moment}", before
-            yield f"the {len(hidden) - len(before)} raters of {what} after moment {moment}", [
-                r for r in hidden if r.arrived > moment
-            ]
+            yield (
+                f"the {len(hidden) - len(before)} raters of {what} after moment {moment}",
+                [r for r in hidden if r.arrived > moment],
+            )
             for session in {r.session for r in hidden}:
                 room = [r for r in before if r.session == session]
                 yield f"the {len(room)} raters of {what} in focus group {session} by moment {moment}", room
