@@ -75,7 +75,7 @@ class Attacker:
         )
         assert closed.status_code == 200, closed.text
 
-    # --- events ---------------------------------------------------------------------------------------------
+    # --- events ------------------------------------------------------------------
 
     def new_session(self, viewpoint: str) -> int | None:
         response = self.client.post(
@@ -220,7 +220,7 @@ class Attacker:
             self.publish()
         self.observe(full=True, pdf=pdf)
 
-    # --- reading ---------------------------------------------------------------------------------------------
+    # --- reading ------------------------------------------------------------------
 
     def observe(self, *, full: bool = False, pdf: bool = False) -> None:
         """Read what the lead and the viewer can: the scores, coverage and the arc's page always; with `full`
@@ -306,7 +306,7 @@ class Attacker:
             moment = self.truth.now  # figures given live, before any publication
         return Scope(figure.viewpoint, items, moment, cell=figure.kind == "cell")
 
-    # --- the proof -------------------------------------------------------------------------------------------
+    # --- the proof ------------------------------------------------------------------
 
     def findings(self) -> list[Finding]:
         for label, vector in [*self.truth.one_rating_each(), *self.truth.known_to_lead()]:

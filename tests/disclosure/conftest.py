@@ -3,11 +3,11 @@ attacker's numbers at the end of the run."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -58,7 +58,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("disclosure attacker")
     terminalreporter.write_line(
-        f"rounds tried: {tally.rounds}; figures recorded: {tally.figures}; equations checked: {tally.equations}; "
+        f"rounds tried: {tally.rounds}; figures recorded: {tally.figures}; "
+        f"equations checked: {tally.equations}; "
         f"small groups proved hidden: {tally.groups_checked}; publications: {tally.publications}; "
         f"room reveals: {tally.reveals}; entries and publications refused: {tally.refused}"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -146,7 +147,7 @@ def coverage_json(
     ]
 
 
-# --- downloads ----------------------------------------------------------------------------------------------
+# --- downloads ----------------------------------------------------------------------
 
 
 def _cell_row(source: str, row: Mapping[str, object], arc: str, viewpoint: str) -> Figure | None:
@@ -254,7 +255,7 @@ def board_pack_pdf(
     return figures
 
 
-# --- charts and pages ----------------------------------------------------------------------------------------
+# --- charts and pages ----------------------------------------------------------------------
 
 
 def rainbow_svg(
@@ -270,7 +271,7 @@ def rainbow_svg(
     source = f"GET /api/rounds/{round_id}/rainbow.svg?viewpoint={viewpoint}"
     return [
         Figure(source, "cell", viewpoint, labels.arcs[word], mean=float(after), precision=ONE_PLACE)
-        for word, after in zip(words, words[1:], strict=False)
+        for word, after in itertools.pairwise(words)
         if word in labels.arcs and _number(after) is not None
     ]
 

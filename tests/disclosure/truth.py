@@ -72,7 +72,7 @@ class Truth:
             and r.rated(scope.items)
         ]
 
-    # --- figures as equations ---------------------------------------------------------------------------
+    # --- figures as equations ------------------------------------------------------------------
 
     def counts(self, scope: Scope, rating: int) -> dict[Unknown, float]:
         """How many of the scope's answers are `rating`."""
@@ -127,7 +127,7 @@ class Truth:
             for item in r.rated(r.answers):
                 yield "each answer is one rating", {(r.number, item, rating): 1.0 for rating in RATINGS}
 
-    # --- what must stay hidden --------------------------------------------------------------------------
+    # --- what must stay hidden ------------------------------------------------------------------
 
     def targets(self, cells: Sequence[tuple[str, tuple[str, ...]]]) -> list[Target]:
         """Every small group of hidden respondents (fewer than k raters) that some figure could be differenced
@@ -149,7 +149,7 @@ class Truth:
             for r in self.respondents
             if r.viewpoint == viewpoint and r.rated(items) and r.entered_by != "lead"
         ]
-        what = f"{viewpoint} {items[0] if len(items) == 1 else items[0].rsplit('.', 1)[0].replace('.', ' cell ')}"
+        what = f"{viewpoint} " + (items[0] if len(items) == 1 else f"{items[0].split('.')[0]} cell")
         yield f"the {len(hidden)} hidden raters of {what}", hidden
         splits: list[tuple[str, Callable[[Respondent], object]]] = [
             ("focus group", lambda r: r.session),
