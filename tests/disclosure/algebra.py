@@ -19,6 +19,8 @@ RATINGS = (1, 2, 3, 4, 5)
 Unknown = tuple[int, str, int]
 Vector = Mapping[Unknown, float]
 _TOLERANCE = 1e-7
+#: Labels of equations that are the attacker's background knowledge rather than a figure shown.
+BACKGROUND = ("the lead's own entry", "each answer is one rating")
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,11 @@ class Knowledge:
     def _culprits(self, a: np.ndarray, v: np.ndarray) -> tuple[str, ...]:
         """The equations of the smallest combination giving v (least squares: v = c @ A)."""
         c, *_ = np.linalg.lstsq(a.T, v, rcond=None)
-        order = np.argsort(-np.abs(c))
-        return tuple(self.equations[i].label for i in order if abs(c[i]) > 1e-6)
+        order = np.argsort(-np.abs(c), kind="stable")
+        labels = [self.equations[i].label for i in order if abs(c[i]) > 1e-6]
+        # The figures shown come first; what the attacker knew anyway (their own entries, one rating per
+        # answer) after.
+        return tuple(sorted(labels, key=lambda label: label.startswith(BACKGROUND)))
 
 
 def rank_says_determined(equations: list[Vector], target: Vector) -> bool:

@@ -31,7 +31,9 @@ class Tally:
     rounds: int = 0
     figures: int = 0
     equations: int = 0
-    groups_checked: int = 0
+    groups_checked: int = 0  # small groups (fewer than k raters) and single respondents
+    quantities_checked: int = 0  # their sums and counts of each rating
+    determined: int = 0
     refused: int = 0
     publications: int = 0
     reveals: int = 0
@@ -313,8 +315,11 @@ class Attacker:
             self.knowledge.add(label, vector)
         targets = self.truth.targets([(v, self.cell_items[v]) for v in VIEWPOINTS])
         Stats.tally.equations += len(self.knowledge.equations)
-        Stats.tally.groups_checked += len(targets)
-        return self.knowledge.determined(targets)
+        found = self.knowledge.determined(targets)
+        Stats.tally.groups_checked += self.truth.groups
+        Stats.tally.quantities_checked += len(targets)
+        Stats.tally.determined += len(found)
+        return found
 
     def sum_is_determined(self, respondents: Sequence[int], items: Sequence[str]) -> bool:
         """Whether the figures fix the sum of these respondents' ratings of `items` (the proof of one

@@ -59,7 +59,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("disclosure attacker")
     terminalreporter.write_line(
         f"rounds tried: {tally.rounds}; figures recorded: {tally.figures}; "
-        f"equations checked: {tally.equations}; "
-        f"small groups proved hidden: {tally.groups_checked}; publications: {tally.publications}; "
-        f"room reveals: {tally.reveals}; entries and publications refused: {tally.refused}"
+        f"equations checked: {tally.equations}; small groups and single respondents checked: "
+        f"{tally.groups_checked} ({tally.quantities_checked} sums and counts), of which determined: "
+        f"{tally.determined}; publications: {tally.publications}; room reveals: {tally.reveals}; "
+        f"entries and publications refused: {tally.refused}"
     )

@@ -48,6 +48,8 @@ class Truth:
     now: int = 0
     #: the moments at which something was disclosed (publications, reveals), to form groups between them
     moments: list[int] = field(default_factory=list)
+    #: how many small groups `targets` found last
+    groups: int = 0
 
     def tick(self) -> int:
         self.now += 1
@@ -141,6 +143,7 @@ class Truth:
                     key = (viewpoint, frozenset(r.number for r in group), scope_items)
                     if 0 < len(key[1]) < self.k and key not in found:
                         found[key] = _group_targets(name, group, scope_items, is_cell)
+        self.groups = len(found)
         return [target for targets in found.values() for target in targets]
 
     def _groups(self, viewpoint: str, items: tuple[str, ...]) -> Iterable[tuple[str, list[Respondent]]]:
