@@ -166,6 +166,11 @@ class Attacker:
         Stats.tally.reveals += 1
         for figure in readers.room_json(self.client, self.lead, session.id, self.arc_of):
             self.record(Figure(**{**figure.__dict__, "viewpoint": session.viewpoint}), index=index)
+        browse_as(self.client, self.world.users["lead_a"])
+        page = self.client.get(f"/facilitate/sessions/{session.id}")
+        if page.status_code == 200:
+            for figure in readers.room_page(page.text, session.id, session.viewpoint, self.arc_of):
+                self.record(figure, index=index)
 
     def close(self, index: int) -> None:
         session = self.sessions[index]
@@ -230,6 +235,7 @@ class Attacker:
         publication, figures = readers.scores_json(self.client, self.lead, self.round_id)
         _, seen_by_viewer = readers.scores_json(self.client, self.viewer, self.round_id)
         self._check_coverage()
+        self._check_arc_scores()
         as_published = {(f.arc, f.viewpoint): f.as_published for f in figures}
         browse_as(self.client, self.world.users["viewer_a"])
         page = self.client.get(f"/trust/rounds/{self.round_id}/arcs/{ARC}")
@@ -260,6 +266,23 @@ class Attacker:
         if dashboard.status_code == 200:
             figures += readers.dashboard_page(dashboard.text, self.round_id, self.labels, VIEWPOINTS)
         return [f for f in figures if f.arc == ARC and f.viewpoint in VIEWPOINTS]
+
+    def _check_arc_scores(self) -> None:
+        """An arc's score is the mean of its cells shown, the round's the mean of its arcs: nothing of a
+        hidden cell goes into either (so they add no equation beyond the cells')."""
+        response = self.client.get(f"/api/rounds/{self.round_id}/scores", headers=self.lead)
+        if response.status_code != 200:
+            return
+        body = response.json()
+        arcs = {arc["arc"]: arc["score"] for arc in body["arcs"]}
+        for arc, score in arcs.items():
+            means = [c["mean"] for c in body["cells"] if c["arc"] == arc and c["mean"] is not None]
+            expected = sum(means) / len(means) if means else None
+            assert (score is None) == (expected is None), f"arc {arc} scored {score} from cells {means}"
+            assert score is None or abs(score - expected) < 1e-9, f"arc {arc}: {score}, its cells {means}"
+        scored = [score for score in arcs.values() if score is not None]
+        if body["overall"] is not None:
+            assert abs(body["overall"] - sum(scored) / len(scored)) < 1e-9, "the round score"
 
     def _check_coverage(self) -> None:
         """Coverage gives counts of people, never one below k (nor how many more a cell needs, which is the

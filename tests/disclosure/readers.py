@@ -359,3 +359,29 @@ def _aria_counts(bar: object) -> tuple[int, ...] | None:
         return None
     found = {int(r): int(c) for c, r in _RATED.findall(str(bar.get("aria-label", "")))}
     return tuple(found.get(r, 0) for r in range(1, 6))
+
+
+def room_page(html: str, session_id: int, viewpoint: str, arc_of: Mapping[str, str]) -> list[Figure]:
+    """The facilitator's room page after the reveal: each statement's table of people per answer."""
+    soup = BeautifulSoup(html, "html.parser")
+    figures = []
+    for article in soup.select("article.statement"):
+        table = article.find("table", class_="distribution")
+        if not isinstance(table, Tag):
+            continue
+        code = str(article.get("id", "")).removeprefix("item-").replace("-", ".")
+        counts = [int(td.get_text(strip=True)) for td in table.select("td.count")][:5]
+        caption = table.find("caption")
+        figures.append(
+            Figure(
+                f"page /facilitate/sessions/{session_id}",
+                "room",
+                viewpoint,
+                arc_of[code],
+                item=code,
+                counts=tuple(counts),
+                session=session_id,
+                as_revealed="as shown at" in (caption.get_text() if caption else ""),
+            )
+        )
+    return figures

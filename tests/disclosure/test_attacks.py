@@ -63,6 +63,11 @@ def test_attack_2_differencing_between_levels(fresh_app: FreshApp) -> None:
         attacker.arrive(team, [everyone(TEAM, 3, 4, 2)] * 3 + [everyone(TEAM, 4, 2, "dk")] * 3, "tablet")
         attacker.arrive(big, [everyone(CHILD, 4, 4, 3), everyone(CHILD, 5, 3, 3)] * 3, "tablet")
         attacker.reveal(big)
+        sources = {f.source for f in attacker.figures if f.kind == "room"}
+        assert sources == {
+            f"GET /api/sessions/{attacker.sessions[big].id}/results",
+            f"page /facilitate/sessions/{attacker.sessions[big].id}",
+        }
         attacker.arrive(small, [everyone(CHILD, 1, 2, 1), everyone(CHILD, 2, 1, 1)], "tablet")
         attacker.finish()
         third = [
