@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from tests.disclosure.attacker import ITEMS, VIEWPOINTS, Attacker, Stats
@@ -89,6 +89,7 @@ def test_no_generated_round_lets_the_lead_and_viewer_work_out_a_small_groups_ans
     fresh_app: FreshApp, events: list[tuple[object, ...]], pdf: bool
 ) -> None:
     """The board pack takes seconds to draw, so one round in eight reads it; every other output every time."""
+    note(f"events: {events!r}")  # Hypothesis prints them with a failure, to replay it
     with fresh_app() as (client, world):
         attacker = Attacker(client, world)
         play(attacker, events, pdf=pdf)
