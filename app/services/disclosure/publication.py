@@ -33,6 +33,7 @@ from app.services.disclosure.nestings import (
     padding_nestings,
     reveal_nestings,
 )
+from app.services.disclosure.rated_counts import rated_count_nestings
 from app.store import audit, disclosures
 from app.store.disclosures import PUBLICATION, FigureRecord
 from framework.disclosure import FigureKey, Hidden, Outcome, Shown, decide
@@ -109,6 +110,15 @@ def _decided_figures(
         *earlier_nestings(live, earlier),
         *reveal_nestings(db, round_id, live),
         *padding_nestings(live, per_staff),
+        *rated_count_nestings(
+            db,
+            round_id,
+            live,
+            earlier_last_participants=[
+                p.last_participant_id for p in disclosures.publications_of(db, round_id=round_id)
+            ],
+            shown_before=earlier,
+        ),
     ]
     outcome = decide(
         {key: figure.raters for key, figure in live.items()},

@@ -221,23 +221,23 @@ def test_answers_typed_in_count_each_person_once_in_each_cell_they_rated(
 def test_a_cells_statements_are_hidden_together_when_one_cannot_be_shown(
     client: TestClient, world: World
 ) -> None:
-    """Six rated the first statement, two the second: the second is too few, and the first with the cell
-    would give the second away, so both are hidden; the cell is shown."""
-    people = [{"orange.team.1": 3, "orange.team.2": 4} if n < 2 else {"orange.team.1": 3} for n in range(6)]
+    """Six rated the first statement, two others the second: the second is too few, and the first with the
+    cell would give the second away, so both are hidden; the cell (everyone rated one statement) is shown."""
+    people = [{"orange.team.2": 4} if n < 2 else {"orange.team.1": 3} for n in range(8)]
     focus_group(app_state(client).engine, world.round_a, "team", people)
     publish_by_api(client, world, world.round_a)
-    assert cell(client, world.round_a).n == 6
+    assert cell(client, world.round_a).n == 8
     assert statement_reasons(client, world.round_a) == {"orange.team.1": DIFFERENCE, "orange.team.2": TOO_FEW}
 
 
 def test_one_person_skipping_a_statement_hides_the_cells_statements(client: TestClient, world: World) -> None:
-    """The cell's mean of people's arc scores weighs each by the statements they rated: one who skipped a
-    statement could be worked out from it and the statements, so they are shown only when no statement's
-    raters differ from the cell's by 1 to k-1."""
+    """The cell's mean of people's arc scores weighs each by the statements they rated, its distribution
+    weighs every rating the same: one who skipped a statement could be worked out from the cell alone
+    (tests/disclosure found it), so the cell is hidden too (app.services.disclosure.rated_counts)."""
     people = [{"orange.team.1": 3, "orange.team.2": 4} for _ in range(6)] + [{"orange.team.1": 5}]
     focus_group(app_state(client).engine, world.round_a, "team", people)
     publish_by_api(client, world, world.round_a)
-    assert cell(client, world.round_a).n == 7
+    assert cell(client, world.round_a).hidden_because == DIFFERENCE
     assert set(statement_reasons(client, world.round_a).values()) == {DIFFERENCE}
 
 
