@@ -77,7 +77,7 @@ def find_live_session(db: Session, *, code: str) -> LiveSession | None:
 def code_was_retired(db: Session, *, code: str) -> bool:
     """Whether `code` belonged to a session that has since closed (so joining says it has finished)."""
     normalised = normalise_code(code)
-    if not normalised:
+    if not normalised or "\x00" in normalised:  # as in find_live_session: PostgreSQL refuses a NUL
         return False
     found = db.connection().execute(select(_SESSIONS.c.id).where(_SESSIONS.c.retired_code == normalised))
     return found.first() is not None

@@ -89,7 +89,9 @@ def _draw_line(axes: Axes, line: TrendLine, round_labels: Sequence[str]) -> None
     axes.set_title(line.label, loc="left", fontsize=10, fontweight="bold", color=INK)
     axes.set_ylim(1, 5)
     axes.set_yticks([1, 2, 3, 4, 5])
-    axes.set_xlim(-0.4, len(round_labels) - 0.4)
+    axes.set_xlim(
+        -0.4, max(len(round_labels), 1) - 0.4
+    )  # no published round yet: an empty panel, not a warning
     axes.set_xticks(range(len(round_labels)), labels=["\n".join(textwrap.wrap(r, 16)) for r in round_labels])
     axes.tick_params(labelsize=8, colors=INK)
     axes.yaxis.grid(True, color=GRID, linewidth=0.6)
