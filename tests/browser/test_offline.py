@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from app.web.auth import PARTICIPANT_COOKIE
 from tests.browser import flows
@@ -111,8 +112,15 @@ def join_online(page: Page, code: str, pages: int = KEPT_PAGES) -> None:
     flows.join(page, code)
     kept = "async () => (await (await caches.open('rainbow-session')).keys()).length"
     wait_for(lambda: page.evaluate(kept) >= pages, "the questionnaire kept on the tablet", seconds=45)
-    # The service worker installs (keeping the shell) and takes the page over; slow on a busy machine.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=45_000)
+    # The service worker installs (keeping the shell) and takes the page over; slow on a busy machine. An
+    # install that failed (a shell file timed out) is tried again by the next page the tablet opens, as a
+    # real tablet's next page would: so one reload before giving up.
+    controlled = "() => navigator.serviceWorker.controller !== null"
+    try:
+        page.wait_for_function(controlled, timeout=45_000)
+    except PlaywrightTimeoutError:
+        page.reload()
+        page.wait_for_function(controlled, timeout=60_000)
 
 
 def start(page: Page) -> None:
