@@ -15,7 +15,6 @@ answers, as `write_answers` would move them. The builders check that shortcut (b
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -134,9 +133,8 @@ class Rollups:
     def count_arc_score(
         self, participant_id: int, arc: str, viewpoint: str, total: int, ratings: int
     ) -> None:
-        divisor = math.gcd(total, ratings)  # the score is kept as a reduced fraction
-        shard = participant_id % ROLLUP_SHARDS
-        self.scores[(arc, viewpoint, shard, total // divisor, ratings // divisor)] += 1
+        shard = participant_id % ROLLUP_SHARDS  # kept as (sum of ratings, number of ratings), unreduced
+        self.scores[(arc, viewpoint, shard, total, ratings)] += 1
 
     def score_rows(self, round_id: int) -> list[tuple[Any, ...]]:
         """(round_id, arc, viewpoint, shard, score_num, score_den, participants)"""

@@ -3,11 +3,15 @@
 - A participant's **arc score** for a viewpoint (`participant_arc_score`) is the mean of their ratings (1-5)
   of that arc's statements; *don't know* and *not applicable* never count, and a participant with no rating in
   the arc is not counted.
-- A **cell** (round x arc x viewpoint) has ``n`` participants counted, the ``mean``, ``median`` and ``spread``
-  (sample standard deviation) of their arc scores, the ``distribution`` of item ratings 1..5, and counts of
-  don't know and not applicable. A cell with ``n`` below the minimum group size is **suppressed**: every
-  figure, ``n`` included, is None. Comments are shown only from cells with ``n`` of at least the comment
-  minimum.
+- A **cell** (round x arc x viewpoint) has ``n`` participants counted (its raters), the ``distribution`` of
+  its ratings 1..5, counts of don't know and not applicable, and the ``mean``, ``median`` and ``spread``
+  (sample standard deviation) of its ratings, every rating weighing the same. (Not of the participants' arc
+  scores, as design.md section 3 first had it: when people rate different numbers of a cell's statements, a
+  mean of arc scores weighs each class of them differently from the distribution, and the two figures side by
+  side give away each class's total, down to one child who said "don't know" once. Figures that are all
+  functions of the distribution add nothing to it; see the README's "How a cell is scored".) A cell with ``n``
+  below the minimum group size is **suppressed**: every figure, ``n`` included, is None. Comments are shown
+  only from cells with ``n`` of at least the comment minimum.
 - An **arc score** is the mean of the arc's unsuppressed cell means (viewpoints weigh equally), None when all
   are suppressed; the **round score** is the mean of the arc scores.
 - A **comparison** of a round with its baseline gives, per cell and per arc, ``delta = current - baseline``
@@ -15,9 +19,9 @@
   flag when the interval includes 0. Cells are comparable only when the framework version and the cell's
   statements match.
 
-A cell's participant scores are kept as a histogram of exact fractions: an arc score is the mean of at most a
-few ratings from 1 to 5, so it takes only a few dozen values, and medians, spreads and bootstrap resamples
-are computed from the histogram, whatever the number of participants.
+A cell's participants are kept as a histogram of their (sum of ratings, number of ratings): a participant
+rates at most a few statements of a cell, so it takes only a few dozen values, and bootstrap resamples over
+participants are computed from the histogram, whatever the number of participants.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
 RATINGS = (1, 2, 3, 4, 5)
 Kind = Literal["rating", "dk", "na"]
 CellKey = tuple[str, str]  # (arc, viewpoint)
+#: A participant's ratings in a cell: (their sum, how many).
+RaterTotal = tuple[int, int]
 
 BOOTSTRAP_SAMPLES = 2000
 #: What a cell with too few raters says instead of its figures (as `framework.disclosure` words it).
@@ -60,7 +66,7 @@ class AnswerRecord:
 class CellTally:
     """What a cell's figures are computed from; kept in step with answers by the service's rollups."""
 
-    scores: Counter[Fraction] = field(default_factory=Counter)  # participant arc score -> participants
+    raters: Counter[RaterTotal] = field(default_factory=Counter)  # (sum, number of ratings) -> participants
     distribution: Counter[int] = field(default_factory=Counter)  # item rating -> answers
     dont_know: int = 0
     not_applicable: int = 0
@@ -68,7 +74,7 @@ class CellTally:
 
     @property
     def n(self) -> int:
-        return sum(self.scores.values())
+        return sum(self.raters.values())
 
 
 @dataclass(frozen=True)
@@ -106,13 +112,23 @@ def participant_arc_score(ratings: Iterable[int]) -> Fraction | None:
 
     :raises ValueError: for a rating that is not a whole number from 1 to 5.
     """
+    totals = participant_totals(ratings)
+    return None if totals is None else Fraction(*totals)
+
+
+def participant_totals(ratings: Iterable[int]) -> RaterTotal | None:
+    """One participant's ratings (1-5) of an arc's statements as (their sum, how many); None when there is
+    none, as `participant_arc_score`.
+
+    :raises ValueError: for a rating that is not a whole number from 1 to 5.
+    """
     total = count = 0
     for rating in ratings:
         if not _is_rating(rating):
             raise ValueError(f"a rating must be a whole number from 1 to 5, not {rating!r}")
         total += rating
         count += 1
-    return Fraction(total, count) if count else None
+    return (total, count) if count else None
 
 
 def _is_rating(value: object) -> TypeGuard[int]:
@@ -121,7 +137,7 @@ def _is_rating(value: object) -> TypeGuard[int]:
 
 
 def tally(answers: Iterable[AnswerRecord]) -> dict[CellKey, CellTally]:
-    """Group answers into cells: each participant's arc score, the rating distribution, dk, na, comments.
+    """Group answers into cells: each participant's ratings, the rating distribution, dk, na, comments.
 
     :raises ValueError: naming the statement, for an answer of kind "rating" without a rating from 1 to 5.
     """
@@ -142,9 +158,9 @@ def tally(answers: Iterable[AnswerRecord]) -> dict[CellKey, CellTally]:
         if answer.comment:
             cell.comments.append(answer.comment)
     for (arc, viewpoint, _participant), given in ratings.items():
-        score = participant_arc_score(given)
-        if score is not None:
-            tallies[(arc, viewpoint)].scores[score] += 1
+        totals = participant_totals(given)
+        if totals is not None:
+            tallies[(arc, viewpoint)].raters[totals] += 1
     return dict(tallies)
 
 
@@ -182,17 +198,21 @@ def scores_of(cells: Sequence[Cell], *, arcs: Sequence[str], min_group_size: int
 def cell_figures(
     cell: CellTally, *, arc: str, viewpoint: str, min_group_size: int, comment_min_group_size: int
 ) -> Cell:
+    """A cell's figures; every one but `n` a function of its distribution (see the module's docstring)."""
     n = cell.n
     if n < min_group_size:
         return Cell(arc, viewpoint, True, None, None, None, None, None, None, None, None, TOO_FEW_WORDS)
+    ratings = {Fraction(rating): count for rating, count in cell.distribution.items() if count}
+    if not ratings:
+        raise ValueError(f"{arc}/{viewpoint}: {n} raters but no rating in its distribution")
     return Cell(
         arc=arc,
         viewpoint=viewpoint,
         suppressed=False,
         n=n,
-        mean=float(histogram_mean(cell.scores)),
-        median=float(histogram_median(cell.scores)),
-        spread=histogram_stdev(cell.scores),
+        mean=float(histogram_mean(ratings)),
+        median=float(histogram_median(ratings)),
+        spread=histogram_stdev(ratings),
         distribution={str(r): cell.distribution.get(r, 0) for r in RATINGS},
         dont_know=cell.dont_know,
         not_applicable=cell.not_applicable,
@@ -327,7 +347,7 @@ def compare(
         if comparable and a is not None and b is not None:
             comparable_keys[key[0]].append(key)
             low, high = _bootstrap(
-                [(current.tallies[key].scores, baseline.tallies[key].scores)], seed=_seed(seed, key)
+                [(current.tallies[key].raters, baseline.tallies[key].raters)], seed=_seed(seed, key)
             )
             cells.append(CellComparison(*key, a, b, b - a, low, high, low <= 0 <= high, True))
         else:
@@ -339,7 +359,7 @@ def compare(
         if a is None or b is None or not same_version or not keys:
             arc_comparisons.append(ArcComparison(arc, a, b, None, None, None, None))
             continue
-        pairs = [(current.tallies[k].scores, baseline.tallies[k].scores) for k in keys]
+        pairs = [(current.tallies[k].raters, baseline.tallies[k].raters) for k in keys]
         low, high = _bootstrap(pairs, seed=_seed(seed, (arc, "")))
         arc_comparisons.append(ArcComparison(arc, a, b, b - a, low, high, low <= 0 <= high))
     return Comparison(cells=tuple(cells), arcs=tuple(arc_comparisons))
@@ -350,31 +370,34 @@ def _seed(seed: int, key: CellKey) -> int:
 
 
 def _bootstrap(
-    pairs: Sequence[tuple[Mapping[Fraction, int], Mapping[Fraction, int]]], *, seed: int
+    pairs: Sequence[tuple[Mapping[RaterTotal, int], Mapping[RaterTotal, int]]], *, seed: int
 ) -> tuple[float, float]:
     """The 95% interval of mean over `pairs` of (mean of current - mean of baseline), resampled.
 
-    Resampling n participants with replacement from a histogram is a multinomial draw over its values, so the
-    cost does not grow with the number of participants.
+    Each resample draws a cell's participants with replacement, each with all their ratings, and takes the
+    mean of the ratings drawn. Resampling n participants from a histogram is a multinomial draw over its
+    values, so the cost does not grow with the number of participants.
     """
     import numpy as np  # here, not at the top: a tenth of the service's start-up, for the compare page alone
 
     rng = np.random.default_rng(seed)
     differences = np.zeros(BOOTSTRAP_SAMPLES)
     for current, baseline in pairs:
-        differences += _resampled_means(rng, current) - _resampled_means(rng, baseline)
+        differences += resampled_means(rng, current) - resampled_means(rng, baseline)
     differences /= len(pairs)
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(differences, [tail, 1 - tail])
     return float(low), float(high)
 
 
-def _resampled_means(rng: np.random.Generator, scores: Mapping[Fraction, int]) -> np.ndarray:
+def resampled_means(rng: np.random.Generator, raters: Mapping[RaterTotal, int]) -> np.ndarray:
+    """The mean rating of each of BOOTSTRAP_SAMPLES resamples of the participants."""
     import numpy as np
 
-    values = np.array([float(v) for v in scores])
-    counts = np.array(list(scores.values()))
-    n = int(counts.sum())
-    draws = rng.multinomial(n, counts / n, size=BOOTSTRAP_SAMPLES)
-    result: np.ndarray = draws @ values / n
+    sums = np.array([float(total) for total, _ in raters])
+    ratings = np.array([float(count) for _, count in raters])
+    people = np.array(list(raters.values()))
+    n = int(people.sum())
+    draws = rng.multinomial(n, people / n, size=BOOTSTRAP_SAMPLES)
+    result: np.ndarray = (draws @ sums) / (draws @ ratings)
     return result

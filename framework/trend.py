@@ -11,12 +11,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
-from framework.scoring import BOOTSTRAP_SAMPLES, CONFIDENCE
+from framework.scoring import BOOTSTRAP_SAMPLES, CONFIDENCE, RaterTotal, resampled_means
 
-#: One cell's participants' arc scores: score -> how many people.
-Histogram = Mapping[Fraction, int]
+#: One cell's participants: (sum of their ratings, number of ratings) -> how many people.
+Histogram = Mapping[RaterTotal, int]
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,7 @@ def score_interval(cells: Sequence[Histogram], *, seed: str) -> tuple[float, flo
     rng = np.random.default_rng(zlib.crc32(seed.encode()))
     total = np.zeros(BOOTSTRAP_SAMPLES)
     for cell in filled:
-        values = np.array([float(value) for value in cell])
-        counts = np.array(list(cell.values()))
-        n = int(counts.sum())
-        total += rng.multinomial(n, counts / n, size=BOOTSTRAP_SAMPLES) @ values / n
+        total += resampled_means(rng, cell)
     total /= len(filled)
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(total, [tail, 1 - tail])

@@ -1,5 +1,6 @@
 """The rollups that score a round without reading its answers, kept in step with them (`app.store.rollups`):
-how many participants of each cell have each arc score, and how many answers each statement got of each kind.
+how many participants of each cell gave each (sum of ratings, number of ratings), and how many answers each
+statement got of each kind.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from app.db.columns import owner
 
 
 class ScoreRollup(SQLModel, table=True):
-    """How many participants of a round's cell (arc x viewpoint) have each arc score, the score kept as an
-    exact fraction (sum of ratings / number of ratings, reduced).
+    """How many participants of a round's cell (arc x viewpoint) gave each (sum of ratings, number of
+    ratings), as `score_num` and `score_den`, never reduced (so 6/2 and 3/1 are two rows: a comparison
+    resamples participants with all their ratings). Rows written before migration 0013 were reduced.
 
     Kept in step with answers in the same transaction (`app.store.rollups`), so scores never scan answers.
     """

@@ -12,13 +12,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.db.disclosure_tables import DisclosedFigure, DisclosedScore, Disclosure
 from app.identity import Staff
+from framework.scoring import RaterTotal
 
 PUBLICATION = "publication"
 REVEAL = "reveal"
@@ -42,8 +42,8 @@ class FigureRecord:
     staff_entered: int = 0
     entered_by: str | None = None
     contributions: Mapping[int, str] | None = None
-    #: A shown cell's participants by arc score, for comparisons.
-    scores: Mapping[Fraction, int] | None = None
+    #: A shown cell's participants by (sum of ratings, number of ratings), for comparisons.
+    scores: Mapping[RaterTotal, int] | None = None
 
 
 def record(
@@ -78,12 +78,10 @@ def record(
     db.add_all(rows)
     db.flush()
     db.add_all(
-        DisclosedScore(
-            figure_id=row.id, score_num=score.numerator, score_den=score.denominator, participants=n
-        )
+        DisclosedScore(figure_id=row.id, score_num=total, score_den=ratings, participants=n)
         for row, figure in zip(rows, figures, strict=True)
         if row.id is not None
-        for score, n in (figure.scores or {}).items()
+        for (total, ratings), n in (figure.scores or {}).items()
         if n
     )
     return disclosure
@@ -143,9 +141,9 @@ def figures_of(db: Session, *, disclosure_id: int, scope: str | None = None) -> 
     return db.scalars(query.order_by(col(DisclosedFigure.id))).all()
 
 
-def score_counts(db: Session, *, figure_ids: Sequence[int]) -> dict[int, dict[Fraction, int]]:
+def score_counts(db: Session, *, figure_ids: Sequence[int]) -> dict[int, dict[RaterTotal, int]]:
     """figure id -> the participants of a shown cell by arc score."""
-    found: dict[int, dict[Fraction, int]] = {figure_id: {} for figure_id in figure_ids}
+    found: dict[int, dict[RaterTotal, int]] = {figure_id: {} for figure_id in figure_ids}
     if not figure_ids:
         return found
     rows = db.execute(
@@ -157,7 +155,7 @@ def score_counts(db: Session, *, figure_ids: Sequence[int]) -> dict[int, dict[Fr
         ).where(col(DisclosedScore.figure_id).in_(figure_ids))
     )
     for figure_id, num, den, participants in rows:
-        found[figure_id][Fraction(num, den)] = participants
+        found[figure_id][(int(num), int(den))] = participants
     return found
 
 

@@ -15,7 +15,7 @@ from app.store.rollup_statements import CELL_COUNTERS
 from app.store.rollups import (
     AnswerValue,
     add_vector,
-    arc_score,
+    arc_totals,
     bump_scores_version,
     cell_vector,
     move_rollups,
@@ -94,6 +94,6 @@ def _count_participant(
     for code, value in given.items():
         add_vector(statement_deltas[code], cell_vector(value), +1)
     for arc in {arc_of_code(code) for code in given}:
-        score = arc_score(given, arc)
-        if score is not None:
-            score_deltas[(arc, score.numerator, score.denominator)] += 1
+        totals = arc_totals(given, arc)
+        if totals is not None:
+            score_deltas[(arc, *totals)] += 1

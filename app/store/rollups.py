@@ -2,8 +2,8 @@
 
 Every answer is written through `write_answers`, which moves two rollups in the same transaction:
 
-- ``score_rollups``: for each cell (round x arc x viewpoint), how many participants have each arc score (the
-  mean of their ratings in the arc, kept as an exact fraction);
+- ``score_rollups``: for each cell (round x arc x viewpoint), how many participants have each (sum of their
+  ratings in the arc, number of those ratings): the cell's n, and what a comparison resamples;
 - ``cell_rollups``: for each cell, how many answers gave each rating, don't know and not applicable.
 
 Scores are then read from at most a few hundred rollup rows per round (`round_tallies`), whatever the number
@@ -22,7 +22,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
@@ -33,7 +32,7 @@ from app.db.engine import find_rows_by_key
 from app.db.rollup_tables import ScoreRollup, StatementRollup
 from app.db.tables import Round
 from app.store.rollup_statements import CELL_COUNTERS, statements_for
-from framework.scoring import RATINGS, CellKey, CellTally, Kind, participant_arc_score
+from framework.scoring import RATINGS, CellKey, CellTally, Kind, RaterTotal, participant_totals
 from surveys import arc_of_code
 
 
@@ -74,7 +73,7 @@ class AnswerWrite:
     viewpoint: str
     upserts: list[dict[str, object]] = field(default_factory=list)
     removals: list[dict[str, object]] = field(default_factory=list)
-    score_deltas: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (arc, num, den)
+    score_deltas: Counter[tuple[str, int, int]] = field(default_factory=Counter)  # (arc, sum, ratings)
     statement_deltas: dict[str, list[int]] = field(  # item code -> counter deltas
         default_factory=lambda: defaultdict(lambda: [0] * len(CELL_COUNTERS))
     )
@@ -161,9 +160,9 @@ def prepare_answers(
             write.upserts.append(_answer_row(participant_id, code, value, now))
         for arc in {arc_of_code(code) for code in changes[participant_id]}:
             for answers, sign in ((before, -1), (after, +1)):
-                score = arc_score(answers, arc)
-                if score is not None:
-                    write.score_deltas[(arc, score.numerator, score.denominator)] += sign
+                totals = arc_totals(answers, arc)
+                if totals is not None:
+                    write.score_deltas[(arc, *totals)] += sign
         write.answered[participant_id] = len(after)
     return write
 
@@ -192,8 +191,9 @@ def _current_answers(db: Session, participant_ids: list[int]) -> dict[int, dict[
     return found
 
 
-def arc_score(answers: Mapping[str, AnswerValue], arc: str) -> Fraction | None:
-    return participant_arc_score(
+def arc_totals(answers: Mapping[str, AnswerValue], arc: str) -> RaterTotal | None:
+    """A participant's ratings in the arc as (sum, how many); None when they rated none of it."""
+    return participant_totals(
         value.rating
         for code, value in answers.items()
         if value.rating is not None and arc_of_code(code) == arc
@@ -291,7 +291,7 @@ def round_tallies(db: Session, *, round_id: int) -> dict[CellKey, CellTally]:
     tallies: dict[CellKey, CellTally] = defaultdict(CellTally)
     for arc, viewpoint, num, den, participants in db.execute(_SCORE_SUMS, {"round_id": round_id}):
         if participants:
-            tallies[(arc, viewpoint)].scores[Fraction(num, den)] += int(participants)
+            tallies[(arc, viewpoint)].raters[(int(num), int(den))] += int(participants)
     for arc, viewpoint, *sums in db.execute(_CELL_SUMS, {"round_id": round_id}):
         counts = [int(count) for count in sums]
         if not any(counts):

@@ -180,3 +180,28 @@ def test_a_round_whose_focus_groups_are_all_closed_is_published_and_takes_no_mor
     cell = next(c for c in published.scores.cells if (c.arc, c.viewpoint) == ("orange", "practitioner"))
     assert cell.suppressed and cell.n is None  # two raters: as hidden as before
     engine.dispose()
+
+
+def test_rater_totals_are_rebuilt_unreduced_from_the_answers(settings: Settings) -> None:
+    """Before 0013 a participant who rated 3 and 3 was kept as the score 3/1; after it as (6, 2), so that a
+    comparison resamples people with all their ratings."""
+    engine = create_db_engine(settings)
+    upgrade(engine)
+    world = make_world(engine)
+    with write_session(engine) as db:
+        person = Participant(session_id=world.session_a, token_hash="migrated-two-ratings")
+        db.add(person)
+        db.flush()
+        assert person.id is not None
+        both = {code: AnswerValue("rating", 3) for code in ("orange.practitioner.1", "orange.practitioner.2")}
+        write_answers(db, round_id=world.round_a, viewpoint="practitioner", changes={person.id: both})
+    downgrade(engine, "0012")
+    with engine.begin() as connection:  # as the code before 0013 kept it
+        connection.execute(text("UPDATE score_rollups SET score_num = 3, score_den = 1"))
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT arc, viewpoint, score_num, score_den, participants FROM score_rollups")
+        )
+        assert [tuple(row) for row in rows] == [("orange", "practitioner", 6, 2, 1)]
+    engine.dispose()

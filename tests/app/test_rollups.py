@@ -115,7 +115,16 @@ def test_changing_an_answer_moves_the_participant_to_their_new_score(engine: Eng
     with write_session(engine) as db:
         write_answers(db, round_id=round_id, viewpoint="team", changes={person: {ITEMS[0]: rating(5)}})
     cell = rolled_up(engine, round_id)[("orange", "team")]
-    assert (dict(cell.scores), dict(cell.distribution)) == ({5: 1}, {5: 1})
+    assert (dict(cell.raters), dict(cell.distribution)) == ({(5, 1): 1}, {5: 1})
+
+
+def test_a_participant_is_kept_with_the_sum_and_number_of_their_ratings_unreduced(engine: Engine) -> None:
+    """Two ratings of 3 are (6, 2), not 3/1: a comparison resamples people with all their ratings."""
+    round_id, (person, *_) = team_session(engine)
+    with write_session(engine) as db:
+        changes = {person: {ITEMS[0]: rating(3), ITEMS[1]: rating(3)}}
+        write_answers(db, round_id=round_id, viewpoint="team", changes=changes)
+    assert dict(rolled_up(engine, round_id)[("orange", "team")].raters) == {(6, 2): 1}
 
 
 def test_taking_back_the_only_rating_removes_the_participant_from_the_cell(engine: Engine) -> None:
@@ -142,7 +151,7 @@ def test_writes_in_different_shards_move_different_rows_of_one_cell(engine: Engi
             11,
         ]
     cell = rolled_up(engine, round_id)[("orange", "team")]
-    assert (dict(cell.scores), dict(cell.distribution)) == ({2: 1, 4: 1}, {2: 1, 4: 1})
+    assert (dict(cell.raters), dict(cell.distribution)) == ({(2, 1): 1, (4, 1): 1}, {2: 1, 4: 1})
 
 
 def test_an_answer_changed_in_another_shard_is_counted_once_at_its_new_value(engine: Engine) -> None:
@@ -157,7 +166,7 @@ def test_an_answer_changed_in_another_shard_is_counted_once_at_its_new_value(eng
         )
     assert moved == -1  # shard 7 takes the person out of score 2, which shard 0 counted
     cell = rolled_up(engine, round_id)[("orange", "team")]
-    assert (dict(cell.scores), dict(cell.distribution)) == ({5: 1}, {5: 1})
+    assert (dict(cell.raters), dict(cell.distribution)) == ({(5, 1): 1}, {5: 1})
 
 
 def test_a_failed_transaction_moves_neither_answers_nor_rollups(engine: Engine) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from tests.disclosure.algebra import RATINGS, Target, Unknown
 
@@ -81,15 +80,13 @@ class Truth:
         return {(r.number, item, rating): 1.0 for r in self.raters(scope) for item in r.rated(scope.items)}
 
     def total(self, scope: Scope) -> dict[Unknown, float]:
-        """n x mean: for a statement the sum of its ratings, for a cell the sum of the people's arc scores
-        (each the mean of their ratings of the cell's statements)."""
+        """The mean times the number of ratings: the sum of the scope's ratings (a statement's, or a cell's,
+        whose mean weighs every rating the same)."""
         vector: dict[Unknown, float] = {}
         for r in self.raters(scope):
-            rated = r.rated(scope.items)
-            weight = 1.0 / len(rated) if scope.cell else 1.0
-            for item in rated:
+            for item in r.rated(scope.items):
                 for rating in RATINGS:
-                    vector[(r.number, item, rating)] = rating * weight
+                    vector[(r.number, item, rating)] = float(rating)
         return vector
 
     def value_counts(self, scope: Scope) -> tuple[int, ...]:
@@ -103,12 +100,6 @@ class Truth:
         people = self.raters(scope)
         if not people:
             return None
-        if scope.cell:
-            scores = [
-                Fraction(sum(int(r.answers[i]) for i in r.rated(scope.items)), len(r.rated(scope.items)))
-                for r in people
-            ]
-            return float(sum(scores) / len(scores))
         ratings = [int(r.answers[i]) for r in people for i in r.rated(scope.items)]
         return sum(ratings) / len(ratings)
 
@@ -158,6 +149,9 @@ class Truth:
             ("focus group", lambda r: r.session),
             ("entered by", lambda r: r.entered_by),
             ("arrival", lambda r: sum(1 for m in self.moments if m < r.arrived)),
+            # People who rated different numbers of a cell's statements: a mean weighing them differently
+            # from the distribution would give each class away.
+            ("statements rated", lambda r: len(r.rated(items))),
         ]
         for split_name, attribute in splits:
             by_value: dict[object, list[Respondent]] = defaultdict(list)
@@ -181,15 +175,17 @@ class Truth:
 
 def _group_targets(name: str, group: list[Respondent], items: tuple[str, ...], cell: bool) -> list[Target]:
     total: dict[Unknown, float] = {}
+    arc_scores: dict[Unknown, float] = {}
     counts: dict[int, dict[Unknown, float]] = defaultdict(dict)
     for r in group:
         rated = r.rated(items)
         for item in rated:
             for rating in RATINGS:
-                total[(r.number, item, rating)] = rating / len(rated) if cell else rating
+                total[(r.number, item, rating)] = float(rating)
+                arc_scores[(r.number, item, rating)] = rating / len(rated)
                 counts[rating][(r.number, item, rating)] = 1.0
-    what = "sum of arc scores" if cell else "sum of ratings"
     return [
-        Target(f"{what} of {name}", total),
+        Target(f"sum of ratings of {name}", total),
+        *([Target(f"sum of arc scores of {name}", arc_scores)] if cell else []),
         *(Target(f"count of {rating}s of {name}", counts[rating]) for rating in RATINGS),
     ]

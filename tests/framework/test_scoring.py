@@ -68,14 +68,21 @@ def test_a_participant_arc_score_equals_the_mean_of_the_ratings(ratings: list[in
 # --- worked examples --------------------------------------------------------------------------------------
 
 
-def test_a_participant_s_arc_score_is_the_mean_of_their_ratings_in_the_arc() -> None:
-    answers = [rated(p, r) for p in range(5) for r in (2, 4)]  # everyone scores 3
-    answers += [rated(9, 5, item="x.1"), rated(9, 4, item="x.2")]  # 4.5
+def test_a_cell_counts_its_raters_and_takes_the_mean_and_median_of_its_ratings() -> None:
+    answers = [rated(p, r) for p in range(5) for r in (2, 4)]
+    answers += [rated(9, 5, item="x.1"), rated(9, 4, item="x.2")]
     result = cell(scores_of(answers))
     assert result.n == 6
-    assert result.mean == pytest.approx((3 * 5 + 4.5) / 6)
-    assert result.median == 3
+    assert result.mean == pytest.approx((5 * 2 + 6 * 4 + 5) / 12)
+    assert result.median == 4
     assert result.distribution == {"1": 0, "2": 5, "3": 0, "4": 6, "5": 1}
+
+
+def test_every_rating_weighs_the_same_whoever_gave_it() -> None:
+    """Five rated two statements 2, one rated one statement 5: the mean of ratings, 2.27, not the mean of
+    arc scores, 2.5, which would give the one person away against the distribution."""
+    answers = [rated(p, 2, item=item) for p in range(5) for item in ("x.1", "x.2")] + [rated(9, 5)]
+    assert cell(scores_of(answers)).mean == pytest.approx(25 / 11)
 
 
 def test_dont_know_and_not_applicable_never_count_but_are_counted() -> None:
@@ -154,15 +161,15 @@ answer_lists = st.lists(
 )
 
 
-def brute_force(answers: list[AnswerRecord]) -> dict[tuple[str, str], list[float]]:
-    """Participant arc scores computed the long way, from the rules as written."""
+def brute_force(answers: list[AnswerRecord]) -> dict[tuple[str, str], list[list[int]]]:
+    """Each cell's participants, each as the list of their ratings, gathered the long way."""
     per_participant: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for answer in answers:
         if answer.kind == "rating" and answer.rating is not None:
             per_participant[(answer.arc, answer.viewpoint, answer.participant)].append(answer.rating)
-    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cells: dict[tuple[str, str], list[list[int]]] = defaultdict(list)
     for (arc, viewpoint, _), ratings in per_participant.items():
-        cells[(arc, viewpoint)].append(sum(ratings) / len(ratings))
+        cells[(arc, viewpoint)].append(ratings)
     return cells
 
 
@@ -170,21 +177,32 @@ def brute_force(answers: list[AnswerRecord]) -> dict[tuple[str, str], list[float
 def test_cells_match_the_rules_computed_the_long_way(
     answers: list[AnswerRecord], min_group_size: int
 ) -> None:
+    """n counts the participants who rated; mean, median and spread are those of the cell's ratings."""
     result = scores_of(answers, min_group_size=min_group_size)
     expected = brute_force(answers)
     for c in result.cells:
-        participant_scores = expected.get((c.arc, c.viewpoint), [])
-        if len(participant_scores) < min_group_size:
+        participants = expected.get((c.arc, c.viewpoint), [])
+        if len(participants) < min_group_size:
             assert c.suppressed and c.n is None and c.mean is None
             continue
-        assert c.n == len(participant_scores)
-        assert c.mean == pytest.approx(statistics.fmean(participant_scores))
-        assert c.median == pytest.approx(statistics.median(participant_scores))
-        if len(participant_scores) > 1:
-            assert c.spread == pytest.approx(statistics.stdev(participant_scores))
-        assert sum(c.distribution.values()) == sum(
-            1 for a in answers if (a.arc, a.viewpoint, a.kind) == (c.arc, c.viewpoint, "rating")
-        )
+        ratings = [rating for given in participants for rating in given]
+        assert c.n == len(participants)
+        assert c.mean == pytest.approx(statistics.fmean(ratings))
+        assert c.median == pytest.approx(statistics.median(ratings))
+        if len(ratings) > 1:
+            assert c.spread == pytest.approx(statistics.stdev(ratings))
+        assert sum(c.distribution.values()) == len(ratings)
+
+
+@given(answer_lists)
+def test_a_cells_mean_median_and_spread_follow_from_its_distribution(answers: list[AnswerRecord]) -> None:
+    """So a cell shows nothing its distribution does not: people who rated different numbers of its
+    statements cannot be told apart by setting its mean against its counts (issue 13)."""
+    for c in scores_of(answers, min_group_size=1).cells:
+        if c.distribution is None:
+            continue
+        ratings = [int(r) for r, count in c.distribution.items() for _ in range(count)]
+        assert (c.mean, c.median) == (pytest.approx(statistics.fmean(ratings)), statistics.median(ratings))
 
 
 @given(answer_lists)

@@ -33,7 +33,7 @@ from app.services.disclosure.nestings import (
     padding_nestings,
     reveal_nestings,
 )
-from app.services.disclosure.rated_counts import rated_count_nestings
+from app.services.disclosure.remainders import remainder_nestings
 from app.store import audit, disclosures
 from app.store.disclosures import PUBLICATION, FigureRecord
 from framework.disclosure import FigureKey, Hidden, Outcome, Shown, decide
@@ -110,15 +110,7 @@ def _decided_figures(
         *earlier_nestings(live, earlier),
         *reveal_nestings(db, round_id, live),
         *padding_nestings(live, per_staff),
-        *rated_count_nestings(
-            db,
-            round_id,
-            live,
-            earlier_last_participants=[
-                p.last_participant_id for p in disclosures.publications_of(db, round_id=round_id)
-            ],
-            shown_before=earlier,
-        ),
+        *remainder_nestings(db, round_id, live, per_staff, earlier),
     ]
     outcome = decide(
         {key: figure.raters for key, figure in live.items()},
@@ -201,7 +193,7 @@ def _record(
         mean=cell.mean,
         median=cell.median,
         spread=cell.spread,
-        scores=dict(live.tally.scores),
+        scores=dict(live.tally.raters),
     )
 
 

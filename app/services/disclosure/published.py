@@ -1,7 +1,7 @@
 """A round's figures as its latest publication shows them: the only figures any output of a round gives.
 
-Cells, statements and the participants' arc scores (for comparisons) are read from the ledger, never from the
-live answers; comments and the groups' agreed ratings are read from the answers and sessions that the
+Cells, statements and the participants' rating totals (for comparisons) are read from the ledger, never from
+the live answers; comments and the groups' agreed ratings are read from the answers and sessions that the
 publication included, and only where the rules allow (comments from cells of `comment_min_group_size`
 raters, agreed ratings from groups of k raters).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -22,7 +21,7 @@ from app.errors import Conflict
 from app.store import disclosures
 from framework.disclosure import REASON_WORDS, Hidden, Shown
 from framework.model import Framework
-from framework.scoring import RATINGS, Cell, CellTally, RoundTallies, Scores, scores_of
+from framework.scoring import RATINGS, Cell, CellTally, RaterTotal, RoundTallies, Scores, scores_of
 from surveys import SurveyBook
 
 NOT_PUBLISHED = (
@@ -69,8 +68,8 @@ class PublishedRound:
     publication: Disclosure
     scores: Scores
     statements: Mapping[tuple[str, str], StatementFigures]  # (viewpoint, item) -> figures
-    #: (arc, viewpoint) -> the participants' arc scores of a cell shown, for comparisons
-    score_counts: Mapping[tuple[str, str], dict[Fraction, int]]
+    #: (arc, viewpoint) -> the participants of a cell shown by (sum of ratings, number), for comparisons
+    score_counts: Mapping[tuple[str, str], dict[RaterTotal, int]]
     #: publication number -> the last participant it included (the round's participants up to that id)
     last_participants: Mapping[int, int]
     #: (arc, viewpoint) -> of a cell shown, the people whose answers staff typed in or imported, and who
@@ -211,13 +210,13 @@ def _statement(figure: DisclosedFigure, numbers: Mapping[int, int]) -> Statement
 def comparison_tallies(
     published: PublishedRound, *, framework_version: str, framework: Framework, surveys: SurveyBook
 ) -> RoundTallies:
-    """What a comparison needs of a published round: its cells shown, as tallies of participants' scores,
+    """What a comparison needs of a published round: its cells shown, as tallies of participants' ratings,
     with their distributions; hidden cells are empty, so nothing is computed from them."""
     tallies: dict[tuple[str, str], CellTally] = {}
     for cell in published.scores.cells:
         if cell.suppressed or cell.distribution is None:
             continue
-        tally = CellTally(scores=Counter(published.score_counts.get((cell.arc, cell.viewpoint), {})))
+        tally = CellTally(raters=Counter(published.score_counts.get((cell.arc, cell.viewpoint), {})))
         for rating, count in cell.distribution.items():
             tally.distribution[int(rating)] = count
         tally.dont_know, tally.not_applicable = cell.dont_know or 0, cell.not_applicable or 0

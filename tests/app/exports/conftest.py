@@ -215,7 +215,7 @@ def with_figures_in_suppressed_cell(content: RoundContent) -> RoundContent:
     """A cell marked suppressed that still carries figures: the writers must go by the mark."""
     cells = tuple(
         dataclasses.replace(
-            c, n=987, mean=1.234, median=1.5, spread=0.5, distribution=dict.fromkeys("12345", 7), dont_know=3
+            c, n=987, mean=4.987, median=1.5, spread=0.5, distribution=dict.fromkeys("12345", 7), dont_know=3
         )
         if (c.arc, c.viewpoint) == SUPPRESSED
         else c

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from fractions import Fraction
 
 import sqlalchemy as sa
 from alembic import op
@@ -187,7 +186,7 @@ def _publish(connection: sa.Connection, round_id: int, k: int, now: datetime) ->
         {"round": round_id},
     ):
         if n:
-            tallies[(arc, viewpoint)].scores[Fraction(num, den)] += int(n)
+            tallies[(arc, viewpoint)].raters[(int(num), int(den))] += int(n)
     statements: dict[FigureKey, list[int]] = {}
     for arc, viewpoint, item, *sums in connection.execute(
         sa.text(
@@ -241,7 +240,7 @@ def _insert_figure(
     k: int,
 ) -> None:
     values: dict[str, object] = dict.fromkeys((*COUNTERS, "mean", "median", "spread"))
-    scores: dict[Fraction, int] = {}
+    scores: dict[tuple[int, int], int] = {}
     if not isinstance(outcome, Hidden):
         if key.scope == "cell":
             tally = tallies[(key.arc, key.viewpoint)]
@@ -250,7 +249,7 @@ def _insert_figure(
             )
             counts = [*(tally.distribution.get(r, 0) for r in RATINGS), tally.dont_know, tally.not_applicable]
             values.update(mean=cell.mean, median=cell.median, spread=cell.spread)
-            scores = dict(tally.scores)
+            scores = dict(tally.raters)
         else:
             counts = statements[key]
             values["mean"] = sum(r * n for r, n in zip(RATINGS, counts, strict=False)) / raters
@@ -276,13 +275,13 @@ def _insert_figure(
             **values,
         },
     ).scalar_one()
-    for score, n in sorted(scores.items()):
+    for (total, ratings), n in sorted(scores.items()):
         connection.execute(
             sa.text(
                 "INSERT INTO disclosed_scores (figure_id, score_num, score_den, participants)"
                 " VALUES (:figure, :num, :den, :n)"
             ),
-            {"figure": figure_id, "num": score.numerator, "den": score.denominator, "n": n},
+            {"figure": figure_id, "num": total, "den": ratings, "n": n},
         )
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import update
 
 from app.db.engine import write_session
 from app.db.tables import Round
-from framework.disclosure import Hidden
 from framework.scoring import AnswerRecord, score_cells, tally
 from surveys import arc_of_code
 from tests.api import bearer, import_csv, two_rounds
@@ -34,30 +33,26 @@ def cell(body: dict, arc: str, viewpoint: str) -> dict:  # type: ignore[type-arg
     return next(c for c in body["cells"] if (c["arc"], c["viewpoint"]) == (arc, viewpoint))
 
 
-# Six team members on orange: participant arc scores 1.5, 3, 4, 4, 5 and 2 (the last one's dk does not count).
-TEAM_ORANGE = [  # everyone rates two statements: people who rated fewer would be a group of their own (§3a)
+# Six team members on orange rating seven times, one of them twice (t7's dk does not count): the mean is that
+# of the seven ratings, 3.0, not of the six people's own means, 3.25.
+TEAM_ORANGE = [
     "t1,team,orange.team.1,1",
     "t1,team,orange.team.2,2",
     "t2,team,orange.team.1,3",
-    "t2,team,orange.team.2,3",
     "t3,team,orange.team.1,4",
     "t3,team,orange.team.2,na",
-    "t3,team,orange.team.3,4",
     "t4,team,orange.team.1,4",
-    "t4,team,orange.team.2,4",
     "t5,team,orange.team.3,5",
-    "t5,team,orange.team.1,5",
     "t6,team,orange.team.1,2",
     "t6,team,orange.team.2,dk",
-    "t6,team,orange.team.3,2",
     "t7,team,orange.team.1,dk",  # no rating in the arc: not counted
 ]
+TEAM_ORANGE_RATINGS = [1, 2, 2, 3, 4, 4, 5]
 
 
 def test_a_cell_has_exactly_the_figures_of_the_rules(client: TestClient, world: World) -> None:
     import_csv(client, world, world.round_a, TEAM_ORANGE)
     found = cell(scores(client, world, world.round_a), "orange", "team")
-    arc_scores = [1.5, 3, 4, 4, 5, 2]
     assert found == {
         "arc": "orange",
         "viewpoint": "team",
@@ -65,10 +60,10 @@ def test_a_cell_has_exactly_the_figures_of_the_rules(client: TestClient, world: 
         "hidden_because": None,
         "as_published": None,
         "n": 6,
-        "mean": pytest.approx(statistics.mean(arc_scores)),
-        "median": 3.5,
-        "spread": pytest.approx(statistics.stdev(arc_scores)),
-        "distribution": {"1": 1, "2": 3, "3": 2, "4": 4, "5": 2},
+        "mean": pytest.approx(3.0),
+        "median": 3.0,
+        "spread": pytest.approx(statistics.stdev(TEAM_ORANGE_RATINGS)),
+        "distribution": {"1": 1, "2": 2, "3": 1, "4": 2, "5": 1},
         "dont_know": 2,
         "not_applicable": 1,
     }
@@ -79,7 +74,7 @@ def test_arc_and_round_scores_weigh_viewpoints_and_arcs_equally(client: TestClie
     rows += [f"p{n},practitioner,green.practitioner.1,{1 + n % 2}" for n in range(8)]
     import_csv(client, world, world.round_a, rows)
     body = scores(client, world, world.round_a)
-    team_mean = statistics.mean([1.5, 3, 4, 4, 5, 2])
+    team_mean = statistics.mean(TEAM_ORANGE_RATINGS)
     arcs = {entry["arc"]: entry["score"] for entry in body["arcs"]}
     assert arcs["orange"] == pytest.approx((team_mean + 5) / 2)
     assert arcs["green"] == pytest.approx(1.5)
@@ -164,15 +159,8 @@ def test_imported_answers_score_exactly_as_the_rules_say(
     framework = app_state(client).framework
     expected = score_cells(tally(records), arcs=framework.arc_keys, viewpoints=framework.viewpoint_keys)
     body = scores(client, world, round_id)
-    also_hidden = False
     for want in expected.cells:
         got = cell(body, want.arc, want.viewpoint)
-        if got["suppressed"] and not want.suppressed:
-            # Hidden so that a nested figure cannot be worked out (design.md §3a): e.g. people who rated
-            # different numbers of the cell's statements, a few of them (disclosure/rated_counts.py).
-            assert got["hidden_because"] == Hidden.DIFFERENCE.words
-            also_hidden = True
-            continue
         assert (got["n"], got["distribution"], got["dont_know"], got["not_applicable"]) == (
             want.n,
             want.distribution,
@@ -181,9 +169,8 @@ def test_imported_answers_score_exactly_as_the_rules_say(
         )
         for figure in ("mean", "median", "spread"):
             assert got[figure] == pytest.approx(getattr(want, figure)), figure
-    if not also_hidden:  # an arc's score is the mean of its cells shown
-        assert {e["arc"]: e["score"] for e in body["arcs"]} == pytest.approx(expected.arcs)
-        assert body["overall"] == pytest.approx(expected.overall)
+    assert {e["arc"]: e["score"] for e in body["arcs"]} == pytest.approx(expected.arcs)
+    assert body["overall"] == pytest.approx(expected.overall)
 
 
 # --- comparison -------------------------------------------------------------------------------------------

@@ -142,6 +142,37 @@ def test_a_round_figure_k_raters_beyond_a_rooms_reveal_is_shown(client: TestClie
     assert statement_reasons(client, world.round_a, "practitioner") == {"orange.practitioner.1": None}
 
 
+def seven_in_the_room_four_rated_the_third(client: TestClient, world: World) -> None:
+    """Seven practitioners of world.session_a rate orange.practitioner.1 and .2, four of them .3 as well; the
+    room sees .1 and .2 (seven raters each), not .3 (four)."""
+    both = {"orange.practitioner.1": 4, "orange.practitioner.2": 4}
+    people = [{**both, "orange.practitioner.3": 1} for _ in range(4)] + [both for _ in range(3)]
+    add_people(app_state(client).engine, world.session_a, people)
+    headers = bearer(world, "facilitator_a")
+    client.post(f"/api/sessions/{world.session_a}/reveal", json={"revealed": True}, headers=headers)
+    results = client.get(f"/api/sessions/{world.session_a}/results", headers=headers).json()
+    assert {r["item"] for r in results if r.get("raters")} == {"orange.practitioner.1", "orange.practitioner.2"}
+
+
+def test_a_cell_whose_counts_less_the_rooms_reveals_leave_a_few_raters_is_hidden(
+    client: TestClient, world: World
+) -> None:
+    """The cell's counts minus the two statements the room saw are the four ratings of the third."""
+    seven_in_the_room_four_rated_the_third(client, world)
+    publish_by_api(client, world, world.round_a)
+    assert cell(client, world.round_a, viewpoint="practitioner").hidden_because == DIFFERENCE
+
+
+def test_a_cell_whose_counts_less_the_rooms_reveals_leave_k_raters_is_shown(
+    client: TestClient, world: World
+) -> None:
+    seven_in_the_room_four_rated_the_third(client, world)
+    engine = app_state(client).engine
+    focus_group(engine, world.round_a, "practitioner", rating_everything(["orange.practitioner.3"], 2, 5))
+    publish_by_api(client, world, world.round_a)  # the remainder: the room's four and the other group's five
+    assert cell(client, world.round_a, viewpoint="practitioner").n == 12
+
+
 # --- padding ---------------------------------------------------------------------------------------------
 
 
@@ -230,15 +261,17 @@ def test_a_cells_statements_are_hidden_together_when_one_cannot_be_shown(
     assert statement_reasons(client, world.round_a) == {"orange.team.1": DIFFERENCE, "orange.team.2": TOO_FEW}
 
 
-def test_one_person_skipping_a_statement_hides_the_cells_statements(client: TestClient, world: World) -> None:
-    """The cell's mean of people's arc scores weighs each by the statements they rated, its distribution
-    weighs every rating the same: one who skipped a statement could be worked out from the cell alone
-    (tests/disclosure found it), so the cell is hidden too (app.services.disclosure.rated_counts)."""
+def test_one_person_skipping_a_statement_leaves_the_cell_shown_with_the_mean_of_its_ratings(
+    client: TestClient, world: World
+) -> None:
+    """A cell's mean weighs every rating the same, as its distribution does, so it adds nothing to it: one
+    who skipped a statement cannot be worked out from the cell, and the cell of seven raters is shown."""
     people = [{"orange.team.1": 3, "orange.team.2": 4} for _ in range(6)] + [{"orange.team.1": 5}]
     focus_group(app_state(client).engine, world.round_a, "team", people)
     publish_by_api(client, world, world.round_a)
-    assert cell(client, world.round_a).hidden_because == DIFFERENCE
-    assert set(statement_reasons(client, world.round_a).values()) == {DIFFERENCE}
+    shown = cell(client, world.round_a)
+    assert (shown.n, shown.hidden_because) == (7, None)
+    assert shown.mean == pytest.approx((6 * 3 + 6 * 4 + 5) / 13)
 
 
 def test_a_cell_whose_statements_all_have_its_raters_shows_them_all(client: TestClient, world: World) -> None:
