@@ -283,6 +283,21 @@ class Attacker:
         scored = [score for score in arcs.values() if score is not None]
         if body["overall"] is not None:
             assert abs(body["overall"] - sum(scored) / len(scored)) < 1e-9, "the round score"
+        self._check_trend(arcs, body["overall"])
+
+    def _check_trend(self, arcs: dict[str, float | None], overall: float | None) -> None:
+        """The trust's trend gives the round's arc and round scores exactly as its scores do (so it adds no
+        equation either); its intervals are bootstrap quantiles, no sum of anyone's ratings."""
+        response = self.client.get(f"/api/trusts/{self.world.trust_a}/trend", headers=self.viewer)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        rounds = {r["id"]: r for r in body["rounds"]}
+        assert self.round_id in rounds, "a published round is on its trust's trend"
+        assert rounds[self.round_id]["overall"] == overall
+        for line in body["arcs"]:
+            point = next(p for p in line["points"] if p["round_id"] == self.round_id)
+            assert point["score"] == arcs[line["arc"]], f"trend of {line['arc']}: {point}, scores {arcs}"
+            assert (point["ci_low"] is None) == (point["score"] is None)
 
     def _check_coverage(self) -> None:
         """Coverage gives counts of people, never one below k (nor how many more a cell needs, which is the
