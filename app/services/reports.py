@@ -74,6 +74,19 @@ class ReportContext:
     surveys: SurveyBook
     thresholds: Thresholds
 
+    def published(self, db: Session, db_round: Round) -> PublishedRound:
+        """`db_round` as its latest publication shows it, under these thresholds.
+
+        :raises NotPublished: the round has not been published.
+        """
+        assert db_round.id is not None
+        return published_round(
+            db,
+            round_id=db_round.id,
+            framework=self.framework,
+            min_group_size=self.thresholds.min_group_size,
+        )
+
 
 def round_report(
     db: Session,
@@ -98,7 +111,7 @@ def round_report(
     db_round, trust, baseline_round = rounds.get_round_and_baseline(
         db, staff=staff, round_id=round_id, baseline_id=baseline_id, field=field
     )
-    published = _published(db, db_round, context)
+    published = context.published(db, db_round)
     if baseline == ROUND_BEFORE:
         trust_rounds = rounds.rounds_of(db, trust_id=db_round.trust_id)
         ever = disclosures.published_ids(db, round_ids=[r.id for r in trust_rounds if r.id is not None])
@@ -108,7 +121,7 @@ def round_report(
     report = RoundReport(trust=trust, round=db_round, published=published, targets=levels)
     if baseline_round is None:
         return report
-    baseline_published = _published(db, baseline_round, context)
+    baseline_published = context.published(db, baseline_round)
     comparison = None
     if with_comparison:
         comparison = compare(
@@ -120,16 +133,6 @@ def round_report(
         )
     return replace(
         report, baseline=baseline_round, baseline_published=baseline_published, comparison=comparison
-    )
-
-
-def _published(db: Session, db_round: Round, context: ReportContext) -> PublishedRound:
-    assert db_round.id is not None
-    return published_round(
-        db,
-        round_id=db_round.id,
-        framework=context.framework,
-        min_group_size=context.thresholds.min_group_size,
     )
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.db.tables import Round, Trust
 from app.identity import Staff
 from app.permissions import ANY_MEMBER
-from app.services.disclosure.published import PublishedRound, published_round
+from app.services.disclosure.published import PublishedRound
 from app.services.reports import ReportContext
 from app.store import disclosures, rounds, trusts
 from framework.charts.trend_chart import Format, render_trend
@@ -57,7 +57,7 @@ def trust_trend(db: Session, *, staff: Staff, trust_id: int, context: ReportCont
     trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=ANY_MEMBER)
     ordered = rounds.in_time_order(rounds.rounds_of(db, trust_id=trust_id))
     shown = disclosures.published_ids(db, round_ids=[r.id for r in ordered if r.id is not None])
-    published = [(r, _published(db, r, context)) for r in ordered if r.id in shown]
+    published = [(r, context.published(db, r)) for r in ordered if r.id in shown]
     trend_rounds = tuple(
         TrendRound(r.id or 0, r.name, p.number, p.publication.at, p.scores.overall) for r, p in published
     )
@@ -71,16 +71,6 @@ def trust_trend(db: Session, *, staff: Staff, trust_id: int, context: ReportCont
         for arc in context.framework.arcs
     )
     return Trend(trust=trust, rounds=trend_rounds, lines=lines)
-
-
-def _published(db: Session, db_round: Round, context: ReportContext) -> PublishedRound:
-    assert db_round.id is not None
-    return published_round(
-        db,
-        round_id=db_round.id,
-        framework=context.framework,
-        min_group_size=context.thresholds.min_group_size,
-    )
 
 
 def _point(arc: str, db_round: Round, published: PublishedRound) -> TrendPoint:
