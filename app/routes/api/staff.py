@@ -6,9 +6,11 @@ tests/app/test_route_policy.py holds every route to a policy table.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
 
 from app.choices import Role
 from app.db.engine import read_session, write_session
@@ -35,6 +37,7 @@ State = Annotated[AppState, Depends(get_state)]
 
 _AUTH_ERRORS = error_responses(401, 403, 404)
 _CREATE_ERRORS = error_responses(401, 403, 404, 409)
+_Public = TypeVar("_Public", bound=BaseModel)
 
 
 @router.get("/me", response_model=MePublic, responses=_AUTH_ERRORS)
@@ -62,10 +65,7 @@ def create_trust(trust_in: TrustCreate, staff: AdminUser, state: State) -> Trust
 def list_trusts(staff: StaffUser, state: State) -> list[TrustPublic]:
     """Any staff: the trusts they belong to (site administrators: every trust)."""
     with read_session(state.engine) as db:
-        return [
-            TrustPublic.model_validate(t, from_attributes=True)
-            for t in trusts.visible_trusts(db, staff=staff)
-        ]
+        return _public(TrustPublic, trusts.visible_trusts(db, staff=staff))
 
 
 @router.get("/trusts/{trust_id}", response_model=TrustPublic, responses=_AUTH_ERRORS)
@@ -124,10 +124,7 @@ def list_rounds(trust_id: TrustId, staff: StaffUser, state: State) -> list[Round
     """Members of the trust: its rounds, newest first."""
     with read_session(state.engine) as db:
         trusts.get_trust_for_staff(db, staff=staff, trust_id=trust_id, roles=ANY_MEMBER)
-        return [
-            RoundPublic.model_validate(r, from_attributes=True)
-            for r in rounds.rounds_of(db, trust_id=trust_id)
-        ]
+        return _public(RoundPublic, rounds.rounds_of(db, trust_id=trust_id))
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic, responses=_AUTH_ERRORS)
@@ -145,3 +142,8 @@ def delete_round(round_id: RoundId, staff: StaffUser, state: State) -> Response:
         db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
         rounds.delete_round(db, actor=staff, db_round=db_round)
     return Response(status_code=204)
+
+
+def _public(model: type[_Public], rows: Iterable[object]) -> list[_Public]:
+    """Each stored row as the API shows it."""
+    return [model.model_validate(row, from_attributes=True) for row in rows]
