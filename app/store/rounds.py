@@ -18,7 +18,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.identity import Staff
 from app.permissions import ANY_MEMBER, check_trust_access
 from app.schemas.staff import RoundCreate
-from app.store import audit
+from app.store import audit, trusts
 
 
 def create_round(
@@ -60,6 +60,15 @@ def get_round_for_staff(db: Session, *, staff: Staff, round_id: int, roles: froz
         raise NotFound("There is no round with that id.")
     check_trust_access(staff, db_round.trust_id, roles=roles, what="round")
     return db_round
+
+
+def get_round_with_trust(
+    db: Session, *, staff: Staff, round_id: int, roles: frozenset[Role] = ANY_MEMBER
+) -> tuple[Round, Trust]:
+    """The round (`get_round_for_staff`) and its trust, which any member of the trust may see."""
+    db_round = get_round_for_staff(db, staff=staff, round_id=round_id, roles=roles)
+    trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
+    return db_round, trust
 
 
 def get_round_and_baseline(

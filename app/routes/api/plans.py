@@ -24,7 +24,7 @@ from app.schemas.plans import (
     TargetIn,
     TargetPublic,
 )
-from app.services.disclosure.coverage import cell_coverage
+from app.services.disclosure.coverage import coverage_by_cell
 from app.store import actions, rounds, support_needs, targets, trusts
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
@@ -165,13 +165,7 @@ def coverage(round_id: RoundId, staff: StaffUser, state: State) -> CoverageOut:
     threshold = state.settings.min_group_size
     with read_session(state.engine) as db:
         rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        cells = cell_coverage(
-            db,
-            round_id=round_id,
-            arcs=state.framework.arc_keys,
-            viewpoints=state.framework.viewpoint_keys,
-            threshold=threshold,
-        )
+        cells = coverage_by_cell(db, round_id=round_id, framework=state.framework, threshold=threshold)
     return CoverageOut(
         round_id=round_id,
         threshold=threshold,
@@ -186,6 +180,6 @@ def coverage(round_id: RoundId, staff: StaffUser, state: State) -> CoverageOut:
                 still_needed=None if c.respondents is None else max(0, c.threshold - c.respondents),
                 sessions=[PlannedSessionOut(**s.__dict__) for s in c.sessions],
             )
-            for c in cells
+            for c in cells.values()
         ],
     )

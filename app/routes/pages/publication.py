@@ -15,11 +15,17 @@ from app.db.engine import read_session, write_session
 from app.db.tables import Round, Trust
 from app.errors import Conflict, TooManyRequests
 from app.identity import Staff
-from app.permissions import ANY_MEMBER, LEADS, can
+from app.permissions import LEADS, can
 from app.routes.api.publication import publication_rules
-from app.services.disclosure.coverage import CellCoverage, PlannedSession, cell_coverage, open_sessions
+from app.services.disclosure.coverage import (
+    CellCoverage,
+    PlannedSession,
+    cells_short,
+    coverage_by_cell,
+    open_sessions,
+)
 from app.services.disclosure.publication import publish, reopen
-from app.store import disclosures, rounds, trusts
+from app.store import disclosures, rounds
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, redirect_to, render_page
 from app.web.params import RoundId
@@ -56,23 +62,16 @@ def progress_page(
 ) -> Response:
     threshold = state.settings.min_group_size
     with read_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
-        cells = cell_coverage(
-            db,
-            round_id=round_id,
-            arcs=state.framework.arc_keys,
-            viewpoints=state.framework.viewpoint_keys,
-            threshold=threshold,
-        )
+        db_round, trust = rounds.get_round_with_trust(db, staff=staff, round_id=round_id)
+        cells = coverage_by_cell(db, round_id=round_id, framework=state.framework, threshold=threshold)
         still_open = [planned for _, planned in open_sessions(db, round_id=round_id)]
         latest = disclosures.latest_publication(db, round_id=round_id)
     is_lead = can(staff, db_round.trust_id, LEADS)
     page = ProgressPage(
         round=db_round,
         trust=trust,
-        cells={(c.arc, c.viewpoint): c for c in cells},
-        short=sum(1 for c in cells if not c.enough),
+        cells=cells,
+        short=cells_short(cells),
         threshold=threshold,
         still_open=still_open,
         publication=0 if latest is None else latest.number or 0,

@@ -19,12 +19,12 @@ from app.db.engine import read_session, write_session
 from app.db.tables import Round, SupportNeed, Target, Trust
 from app.errors import AppError
 from app.identity import Staff
-from app.permissions import ANY_MEMBER, LEADS, can
+from app.permissions import LEADS, can
 from app.schemas.plans import SupportNeedIn, TargetIn
-from app.services.disclosure.coverage import CellCoverage, cell_coverage
+from app.services.disclosure.coverage import CellCoverage, cells_short, coverage_by_cell
 from app.services.disclosure.published import NotPublished, published_round
 from app.services.reports import Thresholds
-from app.store import rounds, support_needs, targets, trusts
+from app.store import rounds, support_needs, targets
 from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import (
@@ -155,20 +155,13 @@ def coverage_page(round_id: RoundId, request: Request, staff: StaffUser, state: 
     threshold, and the focus groups still to run, to plan the groups needed before the round closes."""
     threshold = state.settings.min_group_size
     with read_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
-        cells = cell_coverage(
-            db,
-            round_id=round_id,
-            arcs=state.framework.arc_keys,
-            viewpoints=state.framework.viewpoint_keys,
-            threshold=threshold,
-        )
+        db_round, trust = rounds.get_round_with_trust(db, staff=staff, round_id=round_id)
+        cells = coverage_by_cell(db, round_id=round_id, framework=state.framework, threshold=threshold)
     page = CoveragePage(
         round=db_round,
         trust=trust,
-        cells={(c.arc, c.viewpoint): c for c in cells},
-        short=sum(1 for c in cells if not c.enough),
+        cells=cells,
+        short=cells_short(cells),
         threshold=threshold,
     )
     return render_page(request, "plans/coverage.html", page)
@@ -190,8 +183,7 @@ def _targets_page(
     """The targets and support needs, with the forms as `form` and `errors` say (as stored when absent)."""
     thresholds = Thresholds.of(state.settings)
     with read_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=ANY_MEMBER)
-        trust = trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)
+        db_round, trust = rounds.get_round_with_trust(db, staff=staff, round_id=round_id)
         scores = _published_scores(db, round_id, state.framework, thresholds.min_group_size)
         levels = targets.by_key(targets.targets_of(db, round_id=round_id))
         needs = list(support_needs.support_needs_of(db, round_id=round_id))

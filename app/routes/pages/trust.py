@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict
-from sqlmodel import Session
 
 from app.db.engine import read_session, write_session
 from app.db.tables import Round, Trust
@@ -141,8 +140,8 @@ def create_round(
 def confirm_delete_round(round_id: RoundId, request: Request, staff: StaffUser, state: State) -> Response:
     """Leads of the round's trust: ask for confirmation before deleting."""
     with read_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
-        page = DeleteRoundPage(round=db_round, trust=trust_of(db, staff, db_round), error=None, typed="")
+        db_round, trust = rounds.get_round_with_trust(db, staff=staff, round_id=round_id, roles=LEADS)
+        page = DeleteRoundPage(round=db_round, trust=trust, error=None, typed="")
     return render_page(request, "trust/delete_round.html", page)
 
 
@@ -156,13 +155,11 @@ def delete_round(
 ) -> Response:
     """Leads of the round's trust: delete it, once they have typed its name to confirm."""
     with write_session(state.engine) as db:
-        db_round = rounds.get_round_for_staff(db, staff=staff, round_id=round_id, roles=LEADS)
+        db_round, trust = rounds.get_round_with_trust(db, staff=staff, round_id=round_id, roles=LEADS)
         trust_id = db_round.trust_id
         if confirm_name.strip() != db_round.name:
             error = f"Type the name of the round exactly as it is shown, {db_round.name}, to delete it."
-            page = DeleteRoundPage(
-                round=db_round, trust=trust_of(db, staff, db_round), error=error, typed=confirm_name
-            )
+            page = DeleteRoundPage(round=db_round, trust=trust, error=error, typed=confirm_name)
             return render_page(request, "trust/delete_round.html", page, status=422)
         rounds.delete_round(db, actor=staff, db_round=db_round)
     return redirect_to(request, "trust.trust_page", trust_id=trust_id, query={"deleted": 1})
@@ -192,7 +189,3 @@ def _trust_page(
         deleted=request.query_params.get("deleted") == "1",
     )
     return render_page(request, "trust/trust.html", page, status=status)
-
-
-def trust_of(db: Session, staff: Staff, db_round: Round) -> Trust:
-    return trusts.get_trust_for_staff(db, staff=staff, trust_id=db_round.trust_id, roles=ANY_MEMBER)

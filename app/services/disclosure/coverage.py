@@ -5,6 +5,7 @@ by enough people yet, and the focus groups still to run. A count below k is neve
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlmodel import Session, col
 from app.choices import SessionState
 from app.db.rollup_tables import ScoreRollup
 from app.db.tables import Answer, FocusSession, Participant
+from framework.model import Framework
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,25 @@ def cell_coverage(
         for arc in arcs
         for viewpoint in viewpoints
     ]
+
+
+def coverage_by_cell(
+    db: Session, *, round_id: int, framework: Framework, threshold: int
+) -> dict[tuple[str, str], CellCoverage]:
+    """`cell_coverage` of every arc x viewpoint of `framework`, by (arc, viewpoint), in its order."""
+    cells = cell_coverage(
+        db,
+        round_id=round_id,
+        arcs=framework.arc_keys,
+        viewpoints=framework.viewpoint_keys,
+        threshold=threshold,
+    )
+    return {(c.arc, c.viewpoint): c for c in cells}
+
+
+def cells_short(cells: Mapping[tuple[str, str], CellCoverage]) -> int:
+    """How many of `cells` still need people."""
+    return sum(1 for c in cells.values() if not c.enough)
 
 
 def open_sessions(db: Session, *, round_id: int) -> list[tuple[FocusSession, PlannedSession]]:
