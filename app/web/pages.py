@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from app.errors import NotAuthenticated
+from app.errors import Invalid, NotAuthenticated
 from app.identity import Staff
 from app.web.state import AppState
 
@@ -54,6 +54,11 @@ def signed_in(request: Request) -> Staff:
     if staff is None:
         raise NotAuthenticated("Please sign in.")
     return staff
+
+
+def path_id(request: Request, name: str) -> int:
+    """The id `name` in the request's path, for code that is not a route (a route takes it as a parameter)."""
+    return int(request.path_params[name])
 
 
 def is_htmx(request: Request) -> bool:
@@ -165,6 +170,12 @@ def _sentence(detail: Mapping[str, Any], noun: str, format_rule: str | None) -> 
         return f"{subject} must be a date, such as 2010-04-01."
     message = str(detail["msg"]).removeprefix("Value error, ")
     return f"{subject} {message}."
+
+
+def refused_fields(error: Invalid, prefix: str = "") -> dict[str, str]:
+    """A store's refusal as the form's errors, by field (`prefix` before each name): a problem with
+    ``arcs[1]`` is shown at ``arcs``."""
+    return {prefix + field.split("[")[0]: message for field, message in error.problems}
 
 
 # --- showing a form again -----------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ from app.web.pages import (
     InvalidForm,
     PageRoute,
     app_state,
+    path_id,
     redirect_to,
+    refused_fields,
     render_page,
     shows_form_again,
     signed_in,
@@ -114,8 +116,8 @@ def action_plan(
 
 def _show_add_form(request: Request, invalid: InvalidForm) -> Response:
     errors = invalid.errors(ACTION_NOUNS, ACTION_FORMATS, ACTION_MESSAGES)
-    trust_id = int(request.path_params["trust_id"])
     state, staff = app_state(request), signed_in(request)
+    trust_id = path_id(request, "trust_id")
     return _plan_page(request, state, staff, trust_id, form=_typed(invalid), errors=errors, status=422)
 
 
@@ -136,7 +138,7 @@ def add_action(
                 db, actor=staff, trust_id=trust_id, action_in=action_in, framework=state.framework
             )
     except Invalid as error:
-        form, errors = _form_of(action_in), _problems(error)
+        form, errors = _form_of(action_in), refused_fields(error)
         return _plan_page(request, state, staff, trust_id, form=form, errors=errors, status=422)
     return redirect_to(request, "plans.action_plan", trust_id=trust_id, query={"added": 1}, fragment="plan")
 
@@ -152,7 +154,7 @@ def edit_action_page(
 
 
 def _show_edit_form(request: Request, invalid: InvalidForm) -> Response:
-    trust_id, action_id = int(request.path_params["trust_id"]), int(request.path_params["action_id"])
+    trust_id, action_id = path_id(request, "trust_id"), path_id(request, "action_id")
     errors = invalid.errors(ACTION_NOUNS, ACTION_FORMATS, ACTION_MESSAGES)
     state, staff = app_state(request), signed_in(request)
     return _edit_page(request, state, staff, trust_id, action_id, _typed(invalid), errors)
@@ -176,7 +178,7 @@ def edit_action(
                 db, actor=staff, action=action, action_in=action_in, framework=state.framework
             )
     except Invalid as error:
-        form, errors = _form_of(action_in), _problems(error)
+        form, errors = _form_of(action_in), refused_fields(error)
         return _edit_page(request, state, staff, trust_id, action_id, form, errors)
     return redirect_to(request, "plans.action_plan", trust_id=trust_id, fragment=f"action-{action_id}")
 
@@ -326,8 +328,3 @@ def _stored(action: Action) -> dict[str, Any]:
     form["status"] = str(action.status)
     form["arcs"] = action.arc_keys
     return form
-
-
-def _problems(error: Invalid) -> dict[str, str]:
-    """A store's refusal as the form's errors: ``arcs[1]`` is shown at the arcs."""
-    return {field.split("[")[0]: message for field, message in error.problems}

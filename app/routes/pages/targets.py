@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from app.db.engine import read_session, write_session
 from app.db.tables import Round, SupportNeed, Target, Trust
-from app.errors import AppError
+from app.errors import Invalid
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.schemas.plans import SupportNeedIn, TargetIn
@@ -31,7 +31,9 @@ from app.web.pages import (
     InvalidForm,
     PageRoute,
     app_state,
+    path_id,
     redirect_to,
+    refused_fields,
     render_page,
     shows_form_again,
     signed_in,
@@ -102,7 +104,7 @@ async def set_targets(round_id: RoundId, request: Request, staff: StaffUser, sta
 
 
 def _show_need_form(request: Request, invalid: InvalidForm) -> Response:
-    round_id = int(request.path_params["round_id"])
+    round_id = path_id(request, "round_id")
     form = {f"need-{name}": invalid.text(name).strip() for name in NEED_FIELDS}
     errors = {f"need-{name}": message for name, message in invalid.errors(NEED_NOUNS).items()}
     state, staff = app_state(request), signed_in(request)
@@ -125,11 +127,9 @@ def add_support_need(
             support_needs.add_support_need(
                 db, actor=staff, db_round=db_round, need_in=need_in, framework=state.framework
             )
-    except AppError as error:
-        if error.status != 422:
-            raise
+    except Invalid as error:
         form = {f"need-{name}": str(getattr(need_in, name)) for name in NEED_FIELDS}
-        errors = {f"need-{name}": message for name, message in getattr(error, "problems", [])}
+        errors = refused_fields(error, prefix="need-")
         return _targets_page(request, state, staff, round_id, form=form, errors=errors, status=422)
     return redirect_to(request, "plans.targets_page", round_id=round_id, fragment="support")
 

@@ -21,6 +21,7 @@ from app.web.pages import (
     InvalidForm,
     PageRoute,
     app_state,
+    path_id,
     redirect_to,
     render_page,
     shows_form_again,
@@ -101,7 +102,7 @@ def trust_page(trust_id: TrustId, request: Request, staff: StaffUser, state: Sta
 
 def _show_round_form(request: Request, invalid: InvalidForm) -> Response:
     form = {name: invalid.text(name) for name in ROUND_FORM_FIELDS}
-    trust_id = int(request.path_params["trust_id"])
+    trust_id = path_id(request, "trust_id")
     errors = invalid.errors(ROUND_FORM_NOUNS)
     return _trust_page(request, app_state(request), signed_in(request), trust_id, form, errors, status=422)
 
