@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict
 
 from app.errors import Invalid, TooManyRequests
-from app.schemas.staff import PasswordChange, PasswordSet
+from app.identity import Staff
+from app.schemas.staff import InvitationCreate, PasswordChange, PasswordSet
 from app.services import accounts
 from app.services.accounts import LinkFor
 from app.store.account_links import INVITATION, RESET
@@ -69,6 +70,19 @@ def link_builder(request: Request, route_name: str) -> LinkFor:
     """Full addresses of `route_name`'s links, on RAINBOW_PUBLIC_URL when set, else on this request's."""
     base = (app_state(request).settings.public_url or str(request.base_url)).rstrip("/")
     return lambda token: base + str(request.app.url_path_for(route_name, token=token))
+
+
+def send_invitation(request: Request, staff: Staff, invitation: InvitationCreate) -> int:
+    """`app.services.accounts.invite`, its link to this site's page for taking up an invitation; the id of
+    the account."""
+    state = app_state(request)
+    return accounts.invite(
+        state.runtime,
+        state.mailer,
+        actor=staff,
+        invitation=invitation,
+        link_for=link_builder(request, "accounts.invitation_page"),
+    )
 
 
 # --- choosing a password from a link ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from app.db.engine import read_session, write_session
 from app.db.identity_tables import AccountLink
 from app.db.tables import Membership, Trust, User
 from app.errors import Conflict, Invalid, NotFound
-from app.routes.pages.accounts import link_builder
+from app.routes.pages.accounts import link_builder, send_invitation
 from app.schemas.staff import InvitationCreate, TrustCreate
 from app.services import accounts, second_factor
 from app.store import account_links, trusts, users
@@ -142,13 +142,7 @@ def create_user(
     """Site administrators: invite a person, with their trust and role (or as a site administrator); they
     are emailed a single-use link to choose their own password."""
     try:
-        user_id = accounts.invite(
-            state.runtime,
-            state.mailer,
-            actor=staff,
-            invitation=invitation,
-            link_for=link_builder(request, "accounts.invitation_page"),
-        )
+        user_id = send_invitation(request, staff, invitation)
     except (Conflict, NotFound) as error:
         form = invitation.model_dump(mode="json")
         field = "email" if isinstance(error, Conflict) else "trust_id"

@@ -17,16 +17,16 @@ from app.db.engine import read_session
 from app.db.tables import Trust
 from app.errors import Conflict
 from app.permissions import LEADS
-from app.routes.pages.accounts import link_builder
+from app.routes.pages.accounts import send_invitation
 from app.routes.pages.trust import TrustLead
 from app.schemas.common import Email
 from app.schemas.staff import InvitationCreate
-from app.services import accounts
 from app.store import trusts
 from app.web.pages import (
     InvalidForm,
     PageRoute,
     app_state,
+    path_id,
     redirect_to,
     render_page,
     shows_form_again,
@@ -93,7 +93,7 @@ def invite_form(trust_id: TrustId, request: Request, staff: TrustLead) -> Respon
 
 def _show_again(request: Request, invalid: InvalidForm) -> Response:
     form = {"email": invalid.text("email"), "role": invalid.text("role")}
-    trust_id = int(request.path_params["trust_id"])
+    trust_id = path_id(request, "trust_id")
     errors = invalid.errors(NOUNS, FORMATS, {"role": "Choose the role they will have in the trust."})
     return _page(request, trust_id, form=form, errors=errors, status=422)
 
@@ -111,13 +111,7 @@ def invite(
     emailed a single-use link to choose their password."""
     invitation = InvitationCreate(email=form.email, trust_id=trust_id, role=form.role)
     try:
-        accounts.invite(
-            state.runtime,
-            state.mailer,
-            actor=staff,
-            invitation=invitation,
-            link_for=link_builder(request, "accounts.invitation_page"),
-        )
+        send_invitation(request, staff, invitation)
     except Conflict as error:
         typed = {"email": form.email, "role": form.role.value}
         return _page(request, trust_id, form=typed, errors={"email": error.detail}, status=409)
