@@ -12,13 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.choices import RoundStatus
 from app.db.engine import read_session, write_session
-from app.db.tables import Round, Trust
 from app.errors import Conflict, TooManyRequests
 from app.identity import Staff
 from app.permissions import LEADS, can
 from app.routes.api.publication import publication_rules
+from app.routes.pages.targets import CoveragePage
 from app.services.disclosure.coverage import (
-    CellCoverage,
     PlannedSession,
     cells_short,
     coverage_by_cell,
@@ -36,14 +35,10 @@ State = Annotated[AppState, Depends(get_state)]
 
 
 @dataclass(frozen=True)
-class ProgressPage:
-    """A round on its way to publication (or to publication again): what has been heard, what is to come."""
+class ProgressPage(CoveragePage):
+    """A round on its way to publication (or to publication again): what has been heard (its coverage),
+    what is to come."""
 
-    round: Round
-    trust: Trust
-    cells: dict[tuple[str, str], CellCoverage]
-    short: int  # cells still needing people
-    threshold: int
     still_open: list[PlannedSession]
     publication: int  # the latest publication's number; 0 before the first
     can_publish: bool  # a lead, and no focus group left open
