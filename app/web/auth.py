@@ -19,7 +19,7 @@ from app.errors import Forbidden, NotAuthenticated, SecondFactorRequired
 from app.identity import Staff
 from app.services.second_factor import must_have_second_factor
 from app.store.staff_sessions import staff_from_session, staff_from_token
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 SESSION_COOKIE = "rainbow_session"
 #: Between the password and the second factor: the account's id, signed and timed (no session yet).
@@ -81,7 +81,7 @@ _bearer_scheme = HTTPBearer(auto_error=False, description="A personal API token 
 
 def optional_staff(
     request: Request,
-    state: Annotated[AppState, Depends(get_state)],
+    state: State,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
 ) -> Staff | None:
     """The signed-in staff member, if any (worked out once per request)."""
@@ -114,7 +114,7 @@ SECOND_FACTOR_SETUP_PATHS = frozenset({"/account/security", "/account/password",
 async def require_staff(
     staff: Annotated[Staff | None, Depends(optional_staff)],
     request: Request,
-    state: Annotated[AppState, Depends(get_state)],
+    state: State,
 ) -> Staff:
     """:raises NotAuthenticated: for anyone not signed in (a bad token is the same as none).
     :raises SecondFactorRequired: for a browser of someone `RAINBOW_REQUIRE_MFA_FOR` asks for a second factor

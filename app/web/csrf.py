@@ -13,15 +13,14 @@ import hashlib
 import hmac
 import secrets
 from http.cookies import SimpleCookie
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import Forbidden
 from app.identity import secret_hash
 from app.web.auth import PARTICIPANT_COOKIE, SESSION_COOKIE, bearer_token, session_secret_from_cookie
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 CSRF_COOKIE = "rainbow_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -56,7 +55,7 @@ def browser_csrf_cookie(request: Request) -> str:
     return str(state.setdefault("new_csrf_cookie", secrets.token_urlsafe(32)))
 
 
-async def csrf_protect(request: Request, state: Annotated[AppState, Depends(get_state)]) -> None:
+async def csrf_protect(request: Request, state: State) -> None:
     """:raises Forbidden: for an unsafe request whose CSRF token is missing or wrong."""
     if request.method in SAFE_METHODS:
         return

@@ -40,7 +40,7 @@ HX_REQUEST = "HX-Request"
 
 
 def app_state(request: Request) -> AppState:
-    """The application's state, for code that is not a route (routes take `app.web.state.get_state`)."""
+    """The application's state, for code that is not a route (routes take `app.web.state.State`)."""
     state: AppState = request.app.state.rainbow
     return state
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy import Engine
 
@@ -61,3 +61,7 @@ async def get_state(request: Request) -> AppState:
     the thread pool, a hop that costs more than the lookup on every request."""
     state: AppState = request.app.state.rainbow
     return state
+
+
+#: A route's parameter taking the application's state.
+State = Annotated[AppState, Depends(get_state)]

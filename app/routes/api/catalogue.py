@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.schemas.catalogue import FrameworkPublic, SurveyPublic
 from app.services.catalogue import framework_public, survey_public
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/api", tags=["framework"])
-
-State = Annotated[AppState, Depends(get_state)]
 
 
 @router.get("/framework", response_model=FrameworkPublic)

@@ -22,13 +22,12 @@ from app.store.rounds import RoundLabel
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import MAX_ID, RoundId, known_query
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.charts.rainbow import render
 from framework.charts.rainbow_chart import DRAWING_VERSION, Format
 from framework.model import VIEWPOINT_KEYS
 
 router = APIRouter(prefix="/api", tags=["charts"])
-State = Annotated[AppState, Depends(get_state)]
 
 BaselineId = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="A round of the same trust to draw as the baseline")

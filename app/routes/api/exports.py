@@ -17,10 +17,9 @@ from app.services.exports import XLSX_MEDIA_TYPE, Format, round_download
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import MAX_ID, RoundId, known_query
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/api", tags=["exports"])
-State = Annotated[AppState, Depends(get_state)]
 BaselineId = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="A round of the same trust to compare with")
 ]

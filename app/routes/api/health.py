@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.db.engine import database_ready
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(tags=["health"])
 
@@ -24,7 +24,7 @@ class Health(BaseModel):
     response_model=Health,
     responses={503: {"model": Health, "description": "The database is not answering"}},
 )
-def healthz(state: Annotated[AppState, Depends(get_state)]) -> JSONResponse:
+def healthz(state: State) -> JSONResponse:
     if database_ready(state.engine):
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable", "detail": "the database is not answering"}, status_code=503)

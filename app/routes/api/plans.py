@@ -29,10 +29,9 @@ from app.store import actions, rounds, support_needs, targets, trusts
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import ActionId, RoundId, SupportNeedId, TargetId, TrustId, known_query
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/api", tags=["plans"])
-State = Annotated[AppState, Depends(get_state)]
 _READ = error_responses(401, 403, 404)
 
 

@@ -4,9 +4,8 @@ all its focus groups have closed; late answers need the round reopened, then pub
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.db.engine import write_session
@@ -16,10 +15,9 @@ from app.store import rounds
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/api", tags=["publication"])
-State = Annotated[AppState, Depends(get_state)]
 
 
 class PublicationOut(BaseModel):

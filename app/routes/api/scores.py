@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.db.engine import read_session
 from app.permissions import ANY_MEMBER
@@ -22,11 +20,10 @@ from app.store import rounds
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId
-from app.web.state import AppState, get_state
+from app.web.state import State
 from framework.scoring import Comparison, Scores
 
 router = APIRouter(prefix="/api", tags=["scores"])
-State = Annotated[AppState, Depends(get_state)]
 
 
 def scores_out(round_id: int, scores: Scores, *, publication: int) -> ScoresOut:

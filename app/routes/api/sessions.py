@@ -19,10 +19,9 @@ from app.web.auth import PARTICIPANT_COOKIE, StaffUser, bearer_token
 from app.web.csrf import join_origin
 from app.web.openapi import error_responses
 from app.web.params import RoundId, SessionId
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/api", tags=["focus groups"])
-State = Annotated[AppState, Depends(get_state)]
 _STAFF_ERRORS = error_responses(401, 403, 404)
 
 

@@ -7,9 +7,9 @@ tests/app/test_route_policy.py holds every route to a policy table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from app.choices import Role
@@ -30,10 +30,9 @@ from app.store import rounds, trusts, users
 from app.web.auth import AdminUser, StaffUser
 from app.web.openapi import error_responses
 from app.web.params import RoundId, TrustId, UserId
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/api", tags=["staff"])
-State = Annotated[AppState, Depends(get_state)]
 
 _AUTH_ERRORS = error_responses(401, 403, 404)
 _CREATE_ERRORS = error_responses(401, 403, 404, 409)

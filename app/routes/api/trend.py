@@ -15,11 +15,10 @@ from app.services.trend import Trend, trust_trend
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import TrustId, known_query
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.charts.trend_chart import Format
 
 router = APIRouter(prefix="/api", tags=["charts"])
-State = Annotated[AppState, Depends(get_state)]
 Scale = Annotated[int, Query(ge=1, le=3, description="PNG pixels per screen pixel: 2 or 3 for print")]
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 CHART_VERSION = "2"  # part of every chart's digest: bump it when the drawing changes

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict
 
@@ -25,10 +25,9 @@ from app.services.accounts import LinkFor
 from app.store.account_links import INVITATION, RESET
 from app.web.auth import SESSION_COOKIE, StaffUser, session_secret_from_cookie
 from app.web.pages import InvalidForm, PageRoute, app_state, redirect_to, render_page, shows_form_again
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 PASSWORD_NOUNS = {
     "password": "the new password",
     "confirm": "the new password again",

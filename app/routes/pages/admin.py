@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, field_validator
 
@@ -29,13 +29,12 @@ from app.web.pages import (
     shows_form_again,
 )
 from app.web.params import TrustId, UserId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 TRUST_FORM_NOUNS = {"name": "the name of the trust"}
 USER_FORM_NOUNS = {"email": "the email address", "trust_id": "the trust", "role": "the role"}
 USER_FORM_FORMATS = {"email": "must look like name@example.org"}
-State = Annotated[AppState, Depends(get_state)]
 
 
 class TrustForm(TrustCreate):

@@ -15,10 +15,9 @@ from app.errors import Invalid
 from app.services.audit_log import ACTION_WORDS, OUTCOME_WORDS, AuditFilter, AuditView, audit_csv, audit_view
 from app.web.auth import AdminUser
 from app.web.pages import PageRoute, path_for, render_page
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 Text = Annotated[str, Query(max_length=320)]
 
 

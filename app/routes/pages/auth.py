@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -29,10 +29,9 @@ from app.web.auth import (
     set_session_cookie,
 )
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 #: Marks a browser that has signed in to an account before (see `app.services.sign_in`); sent only to /login.
 DEVICE_COOKIE = "rainbow_device"
 DEVICE_COOKIE_DAYS = 365

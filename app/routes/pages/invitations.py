@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -33,10 +33,9 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import TrustId
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 NOUNS = {"email": "the email address", "role": "the role"}
 FORMATS = {"email": "must look like name@example.org"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.choices import SessionState
@@ -23,10 +23,9 @@ from app.store import participants
 from app.web.auth import PARTICIPANT_COOKIE
 from app.web.csrf import join_origin
 from app.web.pages import PageRoute, redirect_to, render_page
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 

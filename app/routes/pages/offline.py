@@ -12,15 +12,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services.offline import PASS_HEADER
 from app.web.pages import PageRoute
-from app.web.state import AppState, get_state
+from app.web.state import State
 from app.web.templating import STATIC_DIR
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -53,7 +52,7 @@ def precache_list() -> tuple[dict[str, str], ...]:
 
 
 @router.get("/sw.js", name="offline.service_worker")
-def service_worker(state: Annotated[AppState, Depends(get_state)]) -> Response:
+def service_worker(state: State) -> Response:
     """Anyone: the service worker, with the shell to keep and its revisions."""
     shell = [*precache_list(), {"url": "/framework.css", "revision": state.framework.version}]
     body = f"self.RAINBOW_PRECACHE = {json.dumps(shell)};\n" + (STATIC_DIR / "js" / "sw.js").read_text()

@@ -7,9 +7,8 @@ minutes and is used once (`app.services.oidc`).
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -18,10 +17,9 @@ from app.services import oidc
 from app.services.sign_in import SecondFactorNeeded
 from app.web.auth import set_session_cookie
 from app.web.pages import PageRoute, path_for, render_page
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 OIDC_COOKIE = "rainbow_oidc"
 OIDC_COOKIE_SECONDS = 600
 

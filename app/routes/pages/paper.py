@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -26,12 +25,11 @@ from app.store import consensus, focus_sessions, participants
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, redirect_to, render_page
 from app.web.params import SessionId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.model import ScalePoint
 from surveys import CHILD_VIEWPOINT, Item
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 PAPER_VALUES: tuple[PaperRating, ...] = ("1", "2", "3", "4", "5", "dk", "na")
 
 

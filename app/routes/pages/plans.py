@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, field_validator
 from sqlmodel import Session
@@ -39,10 +39,9 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import ActionId, TrustId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 ACTION_NOUNS = {
     "title": "the action",
     "arcs": "the arcs it works on",

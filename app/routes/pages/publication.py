@@ -5,9 +5,8 @@ there; a published round can be reopened for late answers and published again.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.choices import RoundStatus
@@ -28,10 +27,9 @@ from app.store import disclosures, rounds
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, redirect_to, render_page
 from app.web.params import RoundId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -27,12 +27,11 @@ from app.routes.pages.respondent import (
 )
 from app.schemas.responses import AnswerIn, ResponsesIn
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.model import Arc, ScalePoint
 from surveys import Item
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 Step = Annotated[int, Path(ge=1, le=200, description="A page of the questionnaire, from 1")]
 RATINGS = ("1", "2", "3", "4", "5")
 MAX_COMMENT = 2000

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict
 from starlette.concurrency import run_in_threadpool
@@ -28,11 +28,10 @@ from app.routes.pages.respondent import (
 )
 from app.schemas.responses import ProfileIn, ResponsesIn
 from app.web.pages import InvalidForm, PageRoute, app_state, redirect_to, render_page, shows_form_again
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.model import Arc, ScalePoint
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 CHILD_PROFILE = ("age_band", "assisted")
 STAFF_PROFILE = ("sector", "role_level")
 PROFILE_MESSAGES = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -42,14 +42,13 @@ from app.store.targets import TargetKey
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, path_for, render_page
 from app.web.params import MAX_ID, RoundId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.charts.rainbow_chart import describe
 from framework.model import Arc, Viewpoint
 from framework.scoring import Cell, CellComparison, Comparison
 from surveys import SurveyBook
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 BaselineParam = Annotated[
     str | None,
     Query(max_length=12, description="A round id of the same trust, or 'none'; the round before by default"),

@@ -7,19 +7,17 @@ Its router is included by `app.routes.pages.respond`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.routes.pages.respondent import RespondentPage, current_respondent, new_form_key, save_answers
 from app.schemas.responses import ResponsesIn
 from app.web.pages import PageRoute, redirect_to, render_page
-from app.web.state import AppState, get_state
+from app.web.state import State
 from framework.model import ScalePoint
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 
 
 @dataclass(frozen=True)

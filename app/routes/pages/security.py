@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import Invalid, TooManyRequests
@@ -16,10 +16,9 @@ from app.routes.pages.room_screen import qr_svg
 from app.services import second_factor
 from app.web.auth import SECOND_FACTOR_COOKIE, StaffUser, pending_second_factor, set_session_cookie
 from app.web.pages import PageRoute, path_for, redirect_to, render_page
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 Code = Annotated[str, Form(max_length=40)]
 
 

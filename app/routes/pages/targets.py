@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, ValidationError
 from sqlmodel import Session
@@ -39,12 +39,11 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import RoundId, SupportNeedId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.model import Framework
 from framework.scoring import Scores
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 NEED_NOUNS = {"arc": "the arc", "kind": "the kind of support", "description": "what help is needed"}
 NEED_FIELDS = tuple(NEED_NOUNS)
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.web.pages import PageRoute
-from app.web.state import AppState, get_state
+from app.web.state import State
 from framework.model import Framework
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/framework.css", name="theme.framework_css")
-def framework_css(state: Annotated[AppState, Depends(get_state)]) -> Response:
+def framework_css(state: State) -> Response:
     return Response(
         arc_stylesheet(state.framework),
         media_type="text/css",

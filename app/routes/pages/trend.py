@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.db.engine import read_session
@@ -13,11 +12,10 @@ from app.services.trend import Trend, trust_trend
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, path_for, render_page
 from app.web.params import TrustId
-from app.web.state import AppState, get_state
+from app.web.state import State
 from framework.figures import score_text
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import RoundId, TrustId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/trust", include_in_schema=False, route_class=PageRoute)
 ROUND_FORM_NOUNS = {
@@ -37,7 +37,6 @@ ROUND_FORM_NOUNS = {
     "period_end": "the end of the period",
 }
 ROUND_FORM_FIELDS = tuple(ROUND_FORM_NOUNS)
-State = Annotated[AppState, Depends(get_state)]
 
 
 class RoundForm(RoundCreate):

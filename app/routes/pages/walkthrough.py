@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalogue import find_arc
 from app.web.auth import MaybeStaff
 from app.web.pages import PageRoute, path_for, render_page
-from app.web.state import AppState, get_state
+from app.web.state import State
 from framework.charts.geometry import Ring, rainbow_rings
 from framework.model import Arc, Viewpoint
 from surveys import Item
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-State = Annotated[AppState, Depends(get_state)]
 
 # The walkthrough rainbow's drawing box, in SVG user units; the page scales it to the screen.
 _WIDTH, _OUTER, _HOLE, _GAP = 640, 310, 86, 3
