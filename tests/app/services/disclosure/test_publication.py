@@ -151,7 +151,8 @@ def seven_in_the_room_four_rated_the_third(client: TestClient, world: World) -> 
     headers = bearer(world, "facilitator_a")
     client.post(f"/api/sessions/{world.session_a}/reveal", json={"revealed": True}, headers=headers)
     results = client.get(f"/api/sessions/{world.session_a}/results", headers=headers).json()
-    assert {r["item"] for r in results if r.get("raters")} == {"orange.practitioner.1", "orange.practitioner.2"}
+    shown = {r["item"] for r in results if r.get("raters")}
+    assert shown == {"orange.practitioner.1", "orange.practitioner.2"}
 
 
 def test_a_cell_whose_counts_less_the_rooms_reveals_leave_a_few_raters_is_hidden(
