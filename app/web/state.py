@@ -1,5 +1,5 @@
 """What the running service holds: settings, the database engine, the framework and questionnaires, templates,
-the writer of participants' answers, the mailer and the cache of drawn charts.
+the writer of participants' answers, the mailer, the cache of drawn charts and that of polled fragments.
 
 Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
 dependency, so nothing lives in module globals and tests can build as many apps as they like.
@@ -21,6 +21,7 @@ from app.services.chart_cache import ChartCache
 from app.services.mail import Mailer
 from app.services.reports import ReportContext, Thresholds
 from app.services.runtime import Runtime
+from app.web.fragments import FragmentCache
 from framework.model import Framework
 from surveys import SurveyBook
 
@@ -39,6 +40,7 @@ class AppState:
     submissions: SubmissionWriter
     mailer: Mailer
     charts: ChartCache = field(default_factory=ChartCache)
+    fragments: FragmentCache = field(default_factory=FragmentCache)  # polled fragments (app.web.fragments)
 
     @cached_property
     def runtime(self) -> Runtime:
