@@ -6,13 +6,14 @@ of disclosure (`app.services.disclosure.room`) hide them, and the agreed rating 
 
 Which statement is on screen is kept in the database (`FocusSession.screen_position`): the facilitator's
 Previous and Next post here, and the screen polls its own URL with ``HX-Request`` every second, getting only
-the part that changes, so it follows the facilitator whichever app process answers. Its router is included
-by `app.routes.pages.facilitate`, under the /facilitate prefix.
+the part that changes (or 204 when nothing has: `app.web.fragments`), so it follows the facilitator whichever
+app process answers. Its router is included by `app.routes.pages.facilitate`, under the /facilitate prefix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Annotated
 
 import segno
@@ -27,8 +28,9 @@ from app.identity import Staff
 from app.routes.pages.room import room_context, scale_words, spaced_code
 from app.schemas.responses import Progress
 from app.services.disclosure.room import RoomStatement, recorded_room_results, room_results
-from app.store import consensus, focus_sessions, participants
+from app.store import consensus, focus_sessions, participants, room_versions
 from app.web.auth import StaffUser
+from app.web.fragments import Key, answer_poll, digest_rows
 from app.web.pages import PageRoute, is_htmx, redirect_to, render_page
 from app.web.params import SessionId
 from app.web.state import AppState, get_state
@@ -73,6 +75,7 @@ class ScreenPage:
     join_address: str  # the join page, to type in
     qr: str  # an inline SVG of `join_url`, while the session is open
     statement: OnScreen | None = None  # after the reveal, while the session is open or locked
+    poll_version: str = ""  # the fragment's version, which its next poll sends back (app.web.fragments)
 
 
 def join_address(request: Request) -> str:
@@ -80,8 +83,10 @@ def join_address(request: Request) -> str:
     return str(request.url_for("respond.join_page"))
 
 
+@lru_cache(maxsize=1024)
 def qr_svg(url: str) -> str:
-    """The QR code of `url` as an inline SVG (no style attributes, so the page's CSP allows it)."""
+    """The QR code of `url` as an inline SVG (no style attributes, so the page's CSP allows it); kept, as
+    encoding one takes milliseconds and a screen asks for the same one every poll."""
     return str(
         segno.make(url, error="m").svg_inline(
             omitsize=True, light="#fff", dark="#000", svgclass="qr-code", lineclass=None, title=None
@@ -92,7 +97,49 @@ def qr_svg(url: str) -> str:
 @router.get("/sessions/{session_id}/screen", response_class=HTMLResponse, name="facilitate.room_screen")
 def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
     """Its facilitator, and leads of its trust: the screen to project (the code, a QR code and who has
-    joined; after the reveal, the statement on screen). With ``HX-Request``, only the part that changes."""
+    joined; after the reveal, the statement on screen). With ``HX-Request``, only the part that changes: 204
+    when the screen shows it already (`app.web.fragments`)."""
+    if not is_htmx(request):
+        return _screen(request, staff, state, session_id, version="")
+
+    def key_now() -> Key:
+        with read_session(state.engine) as db:
+            focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
+            return _screen_key(db, request, focus)
+
+    return answer_poll(
+        request,
+        state.fragments,
+        key_now(),
+        render=lambda version: _screen(request, staff, state, session_id, version=version),
+        key_now=key_now,
+    )
+
+
+def _screen_key(db: Session, request: Request, focus: FocusSession) -> Key:
+    """Everything the screen's fragment is decided from: the session's row, who joined and, after the reveal,
+    the room's answers, the figures it saw last and the agreed ratings (never what it may see of them)."""
+    assert focus.id is not None
+    joined = room_versions.joined_and_submitted(db, session_id=focus.id)
+    room = room_versions.revealed_room(db, session_id=focus.id) if _revealed(focus) else ()
+    return (
+        "screen",
+        focus.id,
+        str(request.base_url),
+        focus.state.value,
+        focus.title,
+        focus.join_code,
+        focus.viewpoint,
+        focus.arcs,
+        focus.results_revealed,
+        focus.screen_position,
+        joined,
+        digest_rows(room),
+    )
+
+
+def _screen(request: Request, staff: Staff, state: AppState, session_id: int, *, version: str) -> Response:
+    """The screen (its fragment alone for htmx), read and rendered, with the fragment's `version`."""
     with read_session(state.engine) as db:
         focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
         progress = participants.progress(
@@ -104,16 +151,19 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
             focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
             statement = _on_screen(db, state, staff, focus, record=True)
     code = focus.join_code if focus.state != SessionState.CLOSED else None
-    url = f"{join_address(request)}?code={code}" if code else ""
+    address = join_address(request)
+    url = f"{address}?code={code}" if code else ""
+    shows_qr = statement is None and code is not None and focus.state == SessionState.OPEN
     page = ScreenPage(
         focus=focus,
         progress=progress,
         code=code,
         spaced_code=spaced_code(code) if code else "",
         join_url=url,
-        join_address=join_address(request),
-        qr=qr_svg(url) if code and focus.state == SessionState.OPEN else "",
+        join_address=address,
+        qr=qr_svg(url) if shows_qr else "",
         statement=statement,
+        poll_version=version,
     )
     return render_page(request, "facilitate/screen.html", page, htmx_block="screen")
 

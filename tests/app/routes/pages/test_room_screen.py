@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import update
 
+from app.db.core import table
+from app.db.engine import write_session
+from app.db.tables import Answer
+from app.routes.pages import room_screen
 from app.routes.pages.room_screen import ScreenPage, qr_svg
 from tests.app.routes.pages.focus_groups import answer_by_device, child_session, room, session_row
 from tests.factories import World, app_state, browse_as
@@ -217,3 +225,127 @@ def test_a_child_groups_screen_uses_the_childrens_wording_and_scale(client: Test
     first = app_state(client).surveys.items("orange", "child")[0]
     assert text_of(soup.select_one(".screen-statement-text")) == first.child_text
     assert list(_bars(soup)) == ["Never", "Not often", "Sometimes", "Mostly", "Always", "Don\u2019t know"]
+
+
+# --- polls: cheap when nothing changed, new content when something did ----------------------------------
+
+
+def _version(response: Response) -> str:
+    field = parse(response).select_one("input[name=v]")
+    assert field is not None
+    return str(field["value"])
+
+
+def _poll(client: TestClient, world: World, version: str = "") -> Response:
+    return client.get(f"{room(world)}/screen", params={"v": version} if version else None, headers=HX)
+
+
+def _count_renders(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    templates = app_state(client).templates
+    rendered: list[str] = []
+    original = templates.TemplateResponse
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        rendered.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(templates, "TemplateResponse", counting)
+    return rendered
+
+
+def test_the_screen_polls_with_its_version_and_an_unchanged_poll_answers_204_without_rendering(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+    page = client.get(f"{room(world)}/screen")
+    assert page.status_code == 200
+    assert parse(page).select_one(".screen")["hx-include"] == "find input[name='v']"  # type: ignore[index]
+    version = _version(_poll(client, world))
+    rendered = _count_renders(client, monkeypatch)
+
+    unchanged = _poll(client, world, version)
+    again = _poll(client, world)  # no version sent: the same fragment, from the cache
+
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    assert unchanged.headers["vary"] == "HX-Request"
+    assert again.status_code == 200 and _version(again) == version
+    assert text_of(parse(again).figcaption).endswith("5 answers")
+    assert rendered == []
+
+
+def test_a_poll_after_answers_arrive_gets_the_new_figures_and_a_new_version(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+    version = _version(_poll(client, world))
+
+    _five_answer(client, world.session_a_code, "orange.practitioner.1", ratings=(1, 1, 1, 1, 1))
+    response = _poll(client, world, version)
+
+    assert response.status_code == 200 and _version(response) != version
+    assert text_of(parse(response).figcaption).endswith("10 answers")
+
+
+def test_a_changed_answer_with_the_same_count_changes_the_screen(client: TestClient, world: World) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(
+        client, world.session_a_code, "orange.practitioner.1", ratings=(4, 4, 2, 5, 3, 1, 1, 1, 1, 1)
+    )
+    _reveal(client, world.session_a, headers)
+    version = _version(_poll(client, world))
+    with write_session(app_state(client).engine) as db:  # five people change their minds: 1 -> 5
+        answers = table(Answer)
+        db.connection().execute(update(answers).where(answers.c.rating == 1).values(rating=5))
+
+    response = _poll(client, world, version)
+
+    assert response.status_code == 200 and _version(response) != version
+    assert _bars(parse(response))["Not at all true"] == "0"
+    assert _bars(parse(response))["Completely true"] == "6"
+
+
+def test_a_stale_version_after_the_reveal_the_move_and_the_lock_gets_the_new_screen(
+    client: TestClient, world: World
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    before = _version(_poll(client, world))
+    assert _poll(client, world, before).status_code == 204
+
+    _reveal(client, world.session_a, headers)
+    revealed = _poll(client, world, before)
+    assert revealed.status_code == 200 and parse(revealed).figcaption is not None
+
+    client.post(f"{room(world)}/screen", data={"to": "next"}, headers=headers)
+    moved = _poll(client, world, _version(revealed))
+    assert "Statement 2 of" in text_of(parse(moved).select_one(".screen-step"))
+
+    client.post(f"{room(world)}/state", data={"state": "closed", "confirm": "yes"}, headers=headers)
+    closed = _poll(client, world, _version(moved))
+    assert "finished" in text_of(parse(closed).select_one(".screen-status"))
+
+
+def test_a_poll_still_checks_who_asks(client: TestClient, world: World) -> None:
+    browse_as(client, world.users["facilitator_a"])
+    version = _version(_poll(client, world))
+    browse_as(client, world.users["lead_b"])
+    assert _poll(client, world, version).status_code == 404
+    assert _poll(client, world).status_code == 404
+
+
+def test_the_qr_code_is_drawn_only_while_the_screen_shows_it(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = browse_as(client, world.users["facilitator_a"])
+    _five_answer(client, world.session_a_code, "orange.practitioner.1")
+    _reveal(client, world.session_a, headers)
+    drawn: list[str] = []
+    monkeypatch.setattr(room_screen, "qr_svg", lambda url: drawn.append(url) or "")
+
+    client.get(f"{room(world)}/screen")
+
+    assert drawn == []
