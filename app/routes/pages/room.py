@@ -3,9 +3,9 @@ asking), join code, progress, the statements with the room's answers once reveal
 rating and evidence for each. Also the words for a session's state and time that the other facilitating pages
 share.
 
-The progress polls the room's own URL with ``HX-Request``; the handler then renders only that block, read
-from the database on every request, so any app process can answer. Saving an agreed rating with htmx answers
-with that statement's block alone.
+The progress polls the room's own URL with ``HX-Request``; `app.routes.pages.room_progress` then answers
+with that block alone, read from the database on every request, so any app process can answer. Saving an
+agreed rating with htmx answers with that statement's block alone.
 
 Its router is included by `app.routes.pages.facilitate`, under the /facilitate prefix.
 """
@@ -28,6 +28,7 @@ from app.db.tables import Consensus, FocusSession, Round
 from app.errors import Conflict, Invalid
 from app.identity import Staff
 from app.permissions import LEADS_AND_FACILITATORS
+from app.routes.pages.room_progress import active_for, progress_poll
 from app.schemas.responses import Progress
 from app.schemas.sessions import NOTES_MAX_LENGTH, ConsensusIn
 from app.services.disclosure.room import RoomStatement, reveal_preview, room_results
@@ -71,13 +72,6 @@ def london_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(LONDON).strftime("%a %-d %b %Y, %H:%M")
-
-
-def active_for(seconds: int) -> str:
-    """RAINBOW_ACTIVE_SECONDS in words: 120 -> "2 minutes", 90 -> "90 seconds"."""
-    if seconds % 60:
-        return f"{seconds} seconds"
-    return "1 minute" if seconds == 60 else f"{seconds // 60} minutes"
 
 
 def spaced_code(code: str) -> str:
@@ -165,6 +159,7 @@ class RoomPage:
     on_screen: StatementEntry | None = None  # the statement the room screen shows after the reveal
     statement_total: int = 0
     screen_error: str | None = None  # a move of the screen that was refused
+    poll_version: str = ""  # the progress block's version, which its next poll sends (app.web.fragments)
 
     def find(self, code: str) -> StatementEntry | None:
         return next((e for s in self.sections for e in s.entries if e.item.code == code), None)
@@ -172,11 +167,10 @@ class RoomPage:
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse, name="facilitate.room_page")
 def room_page(session_id: SessionId, request: Request, staff: StaffUser, state: State) -> Response:
-    """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress."""
+    """Its facilitator, and leads of its trust: the live room. With ``HX-Request``, only the progress (204
+    when the page shows it already)."""
     if is_htmx(request):  # a poll of the progress: nothing else is read
-        with read_session(state.engine) as db:
-            page = room_context(db, state, staff, session_id, with_statements=False)
-        return render_page(request, "facilitate/room.html", page, htmx_block="progress")
+        return progress_poll(request, staff, state, session_id)
     with write_session(state.engine) as db:  # what the room newly sees is recorded in the ledger
         page = room_context(db, state, staff, session_id)
     saved = page.find(request.query_params.get("saved", ""))
@@ -319,15 +313,14 @@ def room_context(
     session_id: int,
     *,
     room_error: str | None = None,
-    with_statements: bool = True,
 ) -> RoomPage:
-    """The room page; without its statements (and their figures) for a poll of its progress alone."""
+    """The room page, with its statements and (once revealed) the room's answers to them."""
     focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
     db_round = rounds.get_round_for_staff(
         db, staff=staff, round_id=focus.round_id, roles=LEADS_AND_FACILITATORS
     )
     state_label, state_hint = STATE_WORDS[focus.state]
-    sections = _sections(db, state, staff, focus) if with_statements else []
+    sections = _sections(db, state, staff, focus)
     entries = [entry for section in sections for entry in section.entries]
     return RoomPage(
         focus=focus,
