@@ -18,12 +18,11 @@ from sqlmodel import Session, col
 from app.choices import SessionState
 from app.db.columns import utcnow
 from app.db.core import table
-from app.db.tables import Answer, FocusSession, Participant
+from app.db.tables import Answer, FocusSession, Participant, TabletOutbox
 from app.errors import Conflict, NotAuthenticated
 from app.identity import secret_hash
 from app.schemas.responses import Progress
 from app.store.focus_sessions import normalise_code
-from app.store.tablet_outboxes import waiting_on_tablets
 from framework.model import Framework
 from surveys import CHILD_VIEWPOINT, Item, SurveyBook
 
@@ -156,20 +155,28 @@ def progress(
     submitted, left without submitting, and quiet (the rest), with the answers so far."""
     since = (now or utcnow()) - active_within
     row = db.connection().execute(_PROGRESS, {"session_id": session_id, "since": since}).one()
-    answers = db.connection().execute(_ANSWER_COUNT, {"session_id": session_id}).scalar_one()
-    joined, submitted, left, answering = (int(value or 0) for value in row)
+    joined, submitted, left, answering, answers, waiting = (int(value or 0) for value in row)
     return Progress(
         joined=joined,
         answering=answering,
         submitted=submitted,
-        answers=int(answers or 0),
+        answers=answers,
         left=left,
         quiet=joined - submitted - left - answering,
-        waiting_on_tablets=waiting_on_tablets(db, session_id=session_id),
+        waiting_on_tablets=waiting,
     )
 
 
 _UNFINISHED = _PARTICIPANTS.c.submitted_at.is_(None)
+_ANSWER_COUNT = (
+    select(func.count())
+    .select_from(table(Answer).join(_PARTICIPANTS, _PARTICIPANTS.c.id == table(Answer).c.participant_id))
+    .where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
+)
+_WAITING = select(func.coalesce(func.sum(table(TabletOutbox).c.waiting), 0)).where(
+    table(TabletOutbox).c.session_id == bindparam("session_id")
+)
+# One statement for the whole of a session's progress: a room's page polls it every few seconds.
 _PROGRESS = select(
     func.count(),
     func.count(_PARTICIPANTS.c.submitted_at),
@@ -185,12 +192,9 @@ _PROGRESS = select(
             else_=0,
         )
     ),
+    _ANSWER_COUNT.scalar_subquery(),
+    _WAITING.scalar_subquery(),
 ).where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
-_ANSWER_COUNT = (
-    select(func.count())
-    .select_from(table(Answer).join(_PARTICIPANTS, _PARTICIPANTS.c.id == table(Answer).c.participant_id))
-    .where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
-)
 
 
 def seen(db: Session, *, participant_id: int, at: datetime, every: timedelta = timedelta(seconds=15)) -> None:

@@ -41,7 +41,7 @@ class ProgressBlock:
 def progress_poll(request: Request, staff: Staff, state: AppState, session_id: int) -> Response:
     """The room's progress block for a poll; 204 when the page shows these counts already."""
     with read_session(state.engine) as db:
-        focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
+        focus_sessions.polled_session(db, staff=staff, session_id=session_id)
         window = state.settings.active_window
         progress = participants.progress(db, session_id=session_id, active_within=window)
     words = active_for(state.settings.active_seconds)

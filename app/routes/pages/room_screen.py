@@ -29,6 +29,7 @@ from app.routes.pages.room import room_context, scale_words, spaced_code
 from app.schemas.responses import Progress
 from app.services.disclosure.room import RoomStatement, recorded_room_results, room_results
 from app.store import consensus, focus_sessions, participants, room_versions
+from app.store.focus_sessions import PolledSession
 from app.web.auth import StaffUser
 from app.web.fragments import Key, answer_poll, digest_rows
 from app.web.pages import PageRoute, is_htmx, redirect_to, render_page
@@ -104,7 +105,7 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
 
     def key_now() -> Key:
         with read_session(state.engine) as db:
-            focus = focus_sessions.get_session_for_staff(db, staff=staff, session_id=session_id)
+            focus = focus_sessions.polled_session(db, staff=staff, session_id=session_id)
             return _screen_key(db, request, focus)
 
     return answer_poll(
@@ -116,7 +117,7 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
     )
 
 
-def _screen_key(db: Session, request: Request, focus: FocusSession) -> Key:
+def _screen_key(db: Session, request: Request, focus: PolledSession) -> Key:
     """Everything the screen's fragment is decided from: the session's row, who joined and, after the reveal,
     the room's answers, the figures it saw last and the agreed ratings (never what it may see of them)."""
     assert focus.id is not None
@@ -126,7 +127,7 @@ def _screen_key(db: Session, request: Request, focus: FocusSession) -> Key:
         "screen",
         focus.id,
         str(request.base_url),
-        focus.state.value,
+        str(focus.state),
         focus.title,
         focus.join_code,
         focus.viewpoint,
@@ -203,7 +204,7 @@ def _target(to: str, position: int, total: int) -> int | None:
     return None
 
 
-def _revealed(focus: FocusSession) -> bool:
+def _revealed(focus: FocusSession | PolledSession) -> bool:
     return focus.results_revealed and focus.state in (SessionState.OPEN, SessionState.LOCKED)
 
 
