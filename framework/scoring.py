@@ -1,7 +1,7 @@
 """The scoring rules of the product (design.md section 3), as pure functions over plain data.
 
-- A participant's **arc score** for a viewpoint (`participant_arc_score`) is the mean of their ratings (1-5)
-  of that arc's statements; *don't know* and *not applicable* never count, and a participant with no rating in
+- A participant's ratings (1-5) of an arc's statements from a viewpoint are kept as their sum and number
+  (`participant_totals`); *don't know* and *not applicable* never count, and a participant with no rating in
   the arc is not counted.
 - A **cell** (round x arc x viewpoint) has ``n`` participants counted (its raters), the ``distribution`` of
   its ratings 1..5, counts of don't know and not applicable, and the ``mean``, ``median`` and ``spread``
@@ -104,21 +104,10 @@ class Scores:
     overall: float | None
 
 
-def participant_arc_score(ratings: Iterable[int]) -> Fraction | None:
-    """One participant's arc score: the exact mean of their ratings (1-5) of the arc's statements.
-
-    None when there is no rating: such a participant is not counted in the cell. *Don't know* and *not
-    applicable* are not ratings, so a caller leaves them out.
-
-    :raises ValueError: for a rating that is not a whole number from 1 to 5.
-    """
-    totals = participant_totals(ratings)
-    return None if totals is None else Fraction(*totals)
-
-
 def participant_totals(ratings: Iterable[int]) -> RaterTotal | None:
     """One participant's ratings (1-5) of an arc's statements as (their sum, how many); None when there is
-    none, as `participant_arc_score`.
+    none: such a participant is not counted in the cell. *Don't know* and *not applicable* are not ratings, so
+    a caller leaves them out.
 
     :raises ValueError: for a rating that is not a whole number from 1 to 5.
     """

@@ -16,7 +16,7 @@ from framework.scoring import (
     RoundTallies,
     compare,
     histogram_median,
-    participant_arc_score,
+    participant_totals,
     score_cells,
     tally,
 )
@@ -39,30 +39,30 @@ def cell(scores, arc: str = "orange", viewpoint: str = "team"):  # type: ignore[
     return next(c for c in scores.cells if (c.arc, c.viewpoint) == (arc, viewpoint))
 
 
-# --- one participant's arc score ------------------------------------------------------------------------
+# --- one participant's ratings in an arc -----------------------------------------------------------------
 
 
-def test_a_participant_arc_score_is_the_exact_mean_of_the_ratings() -> None:
-    assert participant_arc_score([2, 3, 3]) == Fraction(8, 3)
+def test_a_participants_ratings_are_kept_as_their_sum_and_number() -> None:
+    assert participant_totals([2, 3, 3]) == (8, 3)
 
 
-def test_a_participant_with_no_rating_has_no_arc_score() -> None:
-    assert participant_arc_score([]) is None
+def test_a_participant_with_no_rating_has_no_totals() -> None:
+    assert participant_totals([]) is None
 
 
-def test_a_participant_arc_score_takes_any_iterable_once() -> None:
-    assert participant_arc_score(rating for rating in (5, 4)) == Fraction(9, 2)
+def test_a_participants_totals_take_any_iterable_once() -> None:
+    assert participant_totals(rating for rating in (5, 4)) == (9, 2)
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1, True, 3.0, "3", None])
-def test_a_participant_arc_score_refuses_what_is_not_a_rating(rating: Any) -> None:
+def test_a_participants_totals_refuse_what_is_not_a_rating(rating: Any) -> None:
     with pytest.raises(ValueError, match=f"a rating must be a whole number from 1 to 5, not {rating!r}"):
-        participant_arc_score([4, rating])
+        participant_totals([4, rating])
 
 
 @given(st.lists(st.integers(1, 5), min_size=1))
-def test_a_participant_arc_score_equals_the_mean_of_the_ratings(ratings: list[int]) -> None:
-    assert participant_arc_score(ratings) == statistics.mean(Fraction(rating) for rating in ratings)
+def test_a_participants_totals_are_the_sum_and_number_of_the_ratings(ratings: list[int]) -> None:
+    assert participant_totals(ratings) == (sum(ratings), len(ratings))
 
 
 # --- worked examples --------------------------------------------------------------------------------------

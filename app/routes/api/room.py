@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.db.engine import read_session, write_session
 from app.db.tables import Consensus
@@ -14,10 +12,9 @@ from app.store import consensus, focus_sessions, participants
 from app.web.auth import StaffUser
 from app.web.openapi import error_responses
 from app.web.params import SessionId
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(prefix="/api", tags=["focus groups"])
-State = Annotated[AppState, Depends(get_state)]
 
 
 def _out(row: Consensus) -> ConsensusOut:

@@ -36,10 +36,9 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import MAX_ID
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 
 router = APIRouter(prefix="/facilitate", include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 SESSION_FORM_NOUNS = {
     "round_id": "the round",
     "viewpoint": "who the group is",

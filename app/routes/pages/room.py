@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ConfigDict, Field
 from sqlmodel import Session
@@ -45,12 +45,11 @@ from app.web.pages import (
     signed_in,
 )
 from app.web.params import SessionId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from framework.model import ScalePoint
 from surveys import CHILD_VIEWPOINT, Item
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 LONDON = ZoneInfo("Europe/London")
 CONSENSUS_NOUNS = {"item": "the statement", "rating": "the agreed rating", "notes": "the evidence notes"}
 CONSENSUS_MESSAGES = {"rating": "Choose an agreed rating from 1 to 5, or Not agreed."}

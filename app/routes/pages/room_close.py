@@ -7,9 +7,8 @@ Its router is included by `app.routes.pages.facilitate`, under the /facilitate p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.db.engine import read_session
@@ -20,10 +19,9 @@ from app.store import focus_sessions, participants
 from app.web.auth import StaffUser
 from app.web.pages import PageRoute, render_page
 from app.web.params import SessionId
-from app.web.state import AppState, get_state
+from app.web.state import State
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 
 
 @dataclass(frozen=True)

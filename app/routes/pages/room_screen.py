@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -34,11 +34,10 @@ from app.web.auth import StaffUser
 from app.web.fragments import Key, answer_poll, digest_rows
 from app.web.pages import PageRoute, is_htmx, redirect_to, render_page
 from app.web.params import SessionId
-from app.web.state import AppState, get_state
+from app.web.state import AppState, State
 from surveys import CHILD_VIEWPOINT, Item
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-State = Annotated[AppState, Depends(get_state)]
 MOVES = {"next": 1, "previous": -1}
 
 
