@@ -25,7 +25,7 @@ MAX_FUNCTION_LINES = 60
 #: A comment that lets a module or function be longer, with the reason after the colon.
 LONG_MODULE = "# long-module:"
 LONG_FUNCTION = "# long-function:"
-HEAVY_LIBRARIES = ("matplotlib", "numpy", "openpyxl", "weasyprint")
+HEAVY_LIBRARIES = ("matplotlib", "numpy", "openpyxl", "weasyprint", "authlib", "joserfc")
 DATABASE_CALLS = {"execute", "scalar", "scalars", "exec", "add", "add_all", "merge", "flush", "commit", "get"}
 
 

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from app.config import Settings
 from app.db.engine import write_session
@@ -28,6 +23,9 @@ from app.services.sign_in import SecondFactorNeeded
 from app.store import audit
 from app.store.staff_sessions import start_session
 from app.store.users import find_user
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 TIMEOUT_SECONDS = 10
 NOT_SET_UP = "Single sign-on is not set up on this service. Sign in with your email and password."
@@ -89,6 +87,10 @@ def discover(settings: Settings) -> ProviderInfo:
 
 
 def _client(settings: Settings, redirect_uri: str) -> OAuth2Client:
+    from authlib.integrations.httpx_client import (
+        OAuth2Client,  # here: Authlib is for single sign-on alone (P6)
+    )
+
     secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None
     return OAuth2Client(
         settings.oidc_client_id,
@@ -132,6 +134,8 @@ def finish(runtime: Runtime, *, pending: Pending | None, params: dict[str, str],
         raise SignOnFailed(f"The provider did not sign you in ({params['error'][:100]}).")
     if pending is None or not secrets.compare_digest(params.get("state", ""), pending.state):
         raise SignOnFailed("This sign-in has expired or was already used. Start again from the sign-in page.")
+    from authlib.integrations.base_client.errors import OAuthError
+
     info = discover(settings)
     try:
         with _client(settings, redirect_uri) as client:
@@ -161,6 +165,10 @@ def verified_claims(
 
     :raises SignOnFailed: naming what is wrong.
     """
+    from joserfc import jwt  # here, not at start-up: only single sign-on verifies tokens (P6)
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     try:
         token = jwt.decode(id_token, KeySet.import_key_set(keys))  # type: ignore[arg-type]
     except (JoseError, ValueError) as error:
