@@ -24,9 +24,9 @@ class CellOut(BaseModel):
         "give a few people away): that publication's number",
     )
     n: int | None = Field(description="Participants counted (with at least one rating in the arc)")
-    mean: float | None
-    median: float | None
-    spread: float | None = Field(description="Standard deviation of participants' arc scores")
+    mean: float | None = Field(description="Mean of the cell's ratings, every rating weighing the same")
+    median: float | None = Field(description="Median of the cell's ratings")
+    spread: float | None = Field(description="Sample standard deviation of the cell's ratings")
     distribution: dict[str, int] | None = Field(description='Item ratings "1".."5" and how many gave each')
     dont_know: int | None
     not_applicable: int | None
