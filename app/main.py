@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
-from app.db.engine import checkpoint_wal, create_db_engine, is_sqlite
+from app.db.engine import checkpoint_wal, create_db_engine, create_loop_reader, is_sqlite
 from app.routes.api import catalogue, health
 from app.routes.api import charts as charts_api
 from app.routes.api import exports as exports_api
@@ -46,6 +46,7 @@ from app.routes.pages import theme, walkthrough
 from app.routes.pages import trend as trend_pages
 from app.routes.pages import trust as trust_pages
 from app.routes.pages.offline import OfflineCopyMiddleware
+from app.routes.pages.room_polls import RoomPollMiddleware
 from app.services.mail import Mailer
 from app.services.submissions import SubmissionWriter
 from app.web.body_limit import IMPORT_PATH, BodyLimit, BodyLimitMiddleware
@@ -85,7 +86,7 @@ def create_app(
         framework = load_framework(settings.framework_file)
     if surveys is None:
         surveys = load_surveys(settings.surveys_dir, framework)
-    engine = create_db_engine(settings)
+    engine, loop_reader = create_db_engine(settings), create_loop_reader(settings)
     mailer = Mailer(settings, engine)
     app = FastAPI(
         title="OCW Rainbow",
@@ -94,7 +95,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,  # the stock docs pages load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
-        lifespan=_lifespan(engine, framework, surveys, mailer),
+        lifespan=_lifespan((engine, loop_reader), framework, surveys, mailer),
         dependencies=[Depends(csrf_protect)],
     )
     app.state.rainbow = AppState(
@@ -106,6 +107,7 @@ def create_app(
         templates=create_templates(framework),
         submissions=SubmissionWriter(engine, framework, surveys),
         mailer=mailer,
+        loop_reader=loop_reader,
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)
@@ -113,6 +115,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limits=limits)  # innermost: its 413 gets the headers below
     app.add_middleware(OfflineCopyMiddleware)
     app.add_middleware(CsrfCookieMiddleware)
+    app.add_middleware(RoomPollMiddleware)  # before all the rest: polls that need no drawing
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in ROUTERS:
@@ -155,8 +158,10 @@ ROUTERS = (
 
 
 def _lifespan(
-    engine: Engine, framework: Framework, surveys: SurveyBook, mailer: Mailer
+    engines: tuple[Engine, Engine | None], framework: Framework, surveys: SurveyBook, mailer: Mailer
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    engine, loop_reader = engines
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info(
@@ -173,6 +178,8 @@ def _lifespan(
         gc.unfreeze()  # the app is done: what it held may go (a test runner starts many apps in one process)
         await anyio.to_thread.run_sync(mailer.close)  # emails already queued still go
         engine.dispose()
+        if loop_reader is not None:
+            loop_reader.dispose()
 
     return lifespan
 

@@ -50,10 +50,29 @@ def create_db_engine(settings: Settings) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: URL, *, busy_timeout_ms: int) -> Engine:
+def create_loop_reader(settings: Settings) -> Engine | None:
+    """An engine of one connection, for short reads done on the event loop itself (`app.routes.pages.
+    room_polls`): on a SQLite file only, where a read in WAL mode never waits for a writer, so it never stalls
+    the loop. None for PostgreSQL, whose reads cross the network, and for an in-memory SQLite database, which
+    a second engine would not see: reads there go to a worker thread, on the main engine.
+
+    Its busy timeout is short: the rare read that meets a lock (SQLite recovering its log) fails fast, and its
+    caller takes the ordinary path."""
+    url = database_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return _sqlite_engine(url, busy_timeout_ms=LOOP_READ_BUSY_MS, pool_size=1, max_overflow=0)
+
+
+#: How long a read on the event loop may wait for a lock (`create_loop_reader`).
+LOOP_READ_BUSY_MS = 50
+
+
+def _sqlite_engine(url: URL, *, busy_timeout_ms: int, **pool: int) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+    connect_args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    engine = create_engine(url, connect_args=connect_args, **pool)
     _SQLITE_WRITERS[engine] = threading.Lock()
 
     @event.listens_for(engine, "connect")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
@@ -95,7 +96,7 @@ def get_session_for_staff(db: Session, *, staff: Staff, session_id: int) -> Focu
     focus = db.get(FocusSession, session_id)
     if focus is None:
         raise NotFound("There is no session with that id.")
-    _check_runs(staff, trust_id=focus.trust_id, facilitator_id=focus.facilitator_id)
+    check_runs(staff, trust_id=focus.trust_id, facilitator_id=focus.facilitator_id)
     return focus
 
 
@@ -122,7 +123,12 @@ def polled_session(db: Session, *, staff: Staff, session_id: int) -> PolledSessi
     row = db.connection().execute(_SESSION_BY_ID, {"id": session_id}).one_or_none()
     if row is None:
         raise NotFound("There is no session with that id.")
-    _check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
+    check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
+    return polled_from_row(row)
+
+
+def polled_from_row(row: Any) -> PolledSession:
+    """A `PolledSession` of a row read with every column of the sessions' table."""
     return PolledSession(
         id=row.id,
         state=SessionState(row.state),
@@ -135,8 +141,10 @@ def polled_session(db: Session, *, staff: Staff, session_id: int) -> PolledSessi
     )
 
 
-def _check_runs(staff: Staff, *, trust_id: int, facilitator_id: int | None) -> None:
-    """:raises NotFound: in another trust, or another facilitator's; :raises Forbidden: viewers."""
+def check_runs(staff: Staff, *, trust_id: int, facilitator_id: int | None) -> None:
+    """That `staff` may run a session of this trust and facilitator.
+
+    :raises NotFound: in another trust, or another facilitator's; :raises Forbidden: viewers."""
     check_trust_access(staff, trust_id, roles=LEADS_AND_FACILITATORS, what="session")
     if staff.role_in(trust_id) == Role.FACILITATOR and facilitator_id != staff.user_id:
         raise NotFound("There is no session with that id.")

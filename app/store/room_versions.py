@@ -1,62 +1,74 @@
-"""What a room's polls are keyed on (`app.web.fragments`): small reads that tell whether anything its room
-screen could show has changed, without working out what it shows.
+"""What a room screen's polls are keyed on (`app.web.fragments`): one small read that tells whether anything
+the screen could show has changed, without working out what it shows.
 
-Each statement is built once, as Core on the tables: a room screen polls these every second or two.
+A screen polls every second, so the read is one statement, built once as Core on the tables: the session's
+row with, beside it, who joined and submitted and a signature of the room's answers, of the figures it saw
+last and of its agreed ratings. A signature is a count with the latest write: every write of an answer or an
+agreed rating sets its ``updated_at`` to the time of the write, so a new, changed or removed row changes one
+of the two.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.db.core import table
 from app.db.disclosure_tables import Disclosure
-from app.db.tables import Answer, Consensus, Participant
+from app.db.tables import Answer, Consensus, FocusSession, Participant
+from app.errors import NotFound
+from app.identity import Staff
 from app.store.disclosures import REVEAL
+from app.store.focus_sessions import PolledSession, check_runs, polled_from_row
 
-_PARTICIPANTS, _ANSWERS = table(Participant), table(Answer)
+_SESSIONS, _PARTICIPANTS, _ANSWERS = table(FocusSession), table(Participant), table(Answer)
 _CONSENSUS, _DISCLOSURES = table(Consensus), table(Disclosure)
 
-_JOINED = select(func.count(), func.count(_PARTICIPANTS.c.submitted_at)).where(
-    _PARTICIPANTS.c.session_id == bindparam("session_id")
-)
-# Every answer of the room with who gave it and whether staff typed it in: what the room's figures and the
-# rules of disclosure are worked out from (`app.services.disclosure.room`).
-_ANSWERS_OF_ROOM = (
-    select(
-        _ANSWERS.c.participant_id,
-        _ANSWERS.c.item_code,
-        _ANSWERS.c.kind,
-        _ANSWERS.c.rating,
-        _PARTICIPANTS.c.entered_by_id,
-    )
-    .select_from(_ANSWERS.join(_PARTICIPANTS, _PARTICIPANTS.c.id == _ANSWERS.c.participant_id))
-    .where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
-    .order_by(_ANSWERS.c.participant_id, _ANSWERS.c.item_code)
-)
-_LAST_REVEAL = select(func.max(_DISCLOSURES.c.id)).where(
-    _DISCLOSURES.c.session_id == bindparam("session_id"), _DISCLOSURES.c.kind == REVEAL
-)
-_AGREED = (
-    select(_CONSENSUS.c.item_code, _CONSENSUS.c.rating)
-    .where(_CONSENSUS.c.session_id == bindparam("session_id"))
-    .order_by(_CONSENSUS.c.item_code)
-)
+_OF_SESSION = _PARTICIPANTS.c.session_id == _SESSIONS.c.id
+_ROOM_ANSWERS = _ANSWERS.join(_PARTICIPANTS, _PARTICIPANTS.c.id == _ANSWERS.c.participant_id)
+_SCREEN_STATE = select(
+    _SESSIONS,
+    select(func.count()).where(_OF_SESSION).scalar_subquery().label("joined"),
+    select(func.count(_PARTICIPANTS.c.submitted_at)).where(_OF_SESSION).scalar_subquery().label("submitted"),
+    select(func.count()).select_from(_ROOM_ANSWERS).where(_OF_SESSION).scalar_subquery().label("answers"),
+    select(func.max(_ANSWERS.c.updated_at))
+    .select_from(_ROOM_ANSWERS)
+    .where(_OF_SESSION)
+    .scalar_subquery()
+    .label("answered_at"),
+    select(func.max(_DISCLOSURES.c.id))
+    .where(_DISCLOSURES.c.session_id == _SESSIONS.c.id, _DISCLOSURES.c.kind == REVEAL)
+    .scalar_subquery()
+    .label("last_reveal"),
+    select(func.count()).where(_CONSENSUS.c.session_id == _SESSIONS.c.id).scalar_subquery().label("agreed"),
+    select(func.max(_CONSENSUS.c.updated_at))
+    .where(_CONSENSUS.c.session_id == _SESSIONS.c.id)
+    .scalar_subquery()
+    .label("agreed_at"),
+).where(_SESSIONS.c.id == bindparam("id"))
 
 
-def joined_and_submitted(db: Session, *, session_id: int) -> tuple[int, int]:
-    """How many people joined the session, and how many of them submitted."""
-    joined, submitted = db.connection().execute(_JOINED, {"session_id": session_id}).one()
-    return int(joined), int(submitted)
+@dataclass(frozen=True)
+class ScreenState:
+    """The session as its screen's poll reads it, and what decides the screen's figures."""
+
+    session: PolledSession
+    joined: int
+    submitted: int
+    room: tuple[object, ...]  # the signatures of the answers, the last figures seen and the agreed ratings
 
 
-def revealed_room(db: Session, *, session_id: int) -> tuple[tuple[object, ...], ...]:
-    """What the room's revealed figures are decided from, as rows: every answer (with who gave it and who
-    typed it in), the last figures recorded in the ledger for the room, and the agreed ratings. When these are
-    the same, so is everything the room screen may show of its statements."""
-    connection = db.connection()
-    params = {"session_id": session_id}
-    answers = tuple(tuple(row) for row in connection.execute(_ANSWERS_OF_ROOM, params))
-    last_reveal = connection.execute(_LAST_REVEAL, params).scalar_one()
-    agreed = tuple(tuple(row) for row in connection.execute(_AGREED, params))
-    return answers, ((last_reveal,),), agreed
+def screen_state(db: Session, *, staff: Staff, session_id: int) -> ScreenState:
+    """The session (as `focus_sessions.polled_session`) with who joined and submitted, and the signatures of
+    its answers, of the last figures it saw (the ledger's last reveal) and of its agreed ratings.
+
+    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
+    """
+    row = db.connection().execute(_SCREEN_STATE, {"id": session_id}).one_or_none()
+    if row is None:
+        raise NotFound("There is no session with that id.")
+    check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
+    room = (row.answers, row.answered_at, row.last_reveal, row.agreed, row.agreed_at)
+    return ScreenState(polled_from_row(row), int(row.joined), int(row.submitted), room)

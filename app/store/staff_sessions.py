@@ -69,11 +69,10 @@ def staff_from_session(
     """The staff member whose live session this is; an expired session is deleted and gives None."""
     now = now or utcnow()
     with read_session(engine) as db:
-        rows = db.connection().execute(_STAFF_BY_SESSION, {"hash": secret_hash(secret)}).all()
-    if not rows:
+        found = _session_with_staff(db, secret=secret)
+    if found is None:
         return None
-    session_id, created_at, last_seen_at = rows[0][:3]
-    staff = _staff_of([row[3:] for row in rows], via="session")
+    session_id, created_at, last_seen_at, staff = found
     expired = staff is None or session_expired(
         created_at=created_at, last_seen_at=last_seen_at, idle=idle, lifetime=lifetime, now=now
     )
@@ -87,9 +86,39 @@ def staff_from_session(
     return staff
 
 
+def staff_of_fresh_session(
+    db: Session, *, secret: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
+) -> Staff | None:
+    """As `staff_from_session`, read in the caller's `db` and never writing: None also when the session is
+    due to be ended or marked seen (the caller then asks `staff_from_session`, which does that)."""
+    now = now or utcnow()
+    found = _session_with_staff(db, secret=secret)
+    if found is None:
+        return None
+    _, created_at, last_seen_at, staff = found
+    expired = session_expired(
+        created_at=created_at, last_seen_at=last_seen_at, idle=idle, lifetime=lifetime, now=now
+    )
+    return None if expired or now - last_seen_at > _TOUCH_AFTER else staff
+
+
+def _session_with_staff(db: Session, *, secret: str) -> tuple[int, datetime, datetime, Staff | None] | None:
+    """The session with this secret (its id, start and last use) and its staff member (None when disabled)."""
+    rows = db.connection().execute(_STAFF_BY_SESSION, {"hash": secret_hash(secret)}).all()
+    if not rows:
+        return None
+    session_id, created_at, last_seen_at = rows[0][:3]
+    return session_id, created_at, last_seen_at, _staff_of([row[3:] for row in rows], via="session")
+
+
 def staff_from_token(engine: Engine, *, token: str) -> Staff | None:
     with read_session(engine) as db:
-        rows = db.connection().execute(_STAFF_BY_TOKEN, {"hash": secret_hash(token)}).all()
+        return staff_of_token(db, token=token)
+
+
+def staff_of_token(db: Session, *, token: str) -> Staff | None:
+    """The owner of a personal API token, read in the caller's `db`; None for an unknown token."""
+    rows = db.connection().execute(_STAFF_BY_TOKEN, {"hash": secret_hash(token)}).all()
     return _staff_of(rows, via="token")
 
 

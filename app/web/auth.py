@@ -14,12 +14,18 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer, TimestampSigner
+from sqlmodel import Session
 
 from app.errors import Forbidden, NotAuthenticated, SecondFactorRequired
 from app.identity import Staff
 from app.services.second_factor import must_have_second_factor
-from app.store.staff_sessions import staff_from_session, staff_from_token
-from app.web.state import State
+from app.store.staff_sessions import (
+    staff_from_session,
+    staff_from_token,
+    staff_of_fresh_session,
+    staff_of_token,
+)
+from app.web.state import AppState, State
 
 SESSION_COOKIE = "rainbow_session"
 #: Between the password and the second factor: the account's id, signed and timed (no session yet).
@@ -85,6 +91,12 @@ def optional_staff(
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
 ) -> Staff | None:
     """The signed-in staff member, if any (worked out once per request)."""
+    return identify(request, state)
+
+
+def identify(request: Request, state: AppState) -> Staff | None:
+    """Who sent `request`: its bearer token's owner, else its session cookie's, else None. Worked out once per
+    request (kept on ``request.state``); for code outside FastAPI's dependencies, as `app.web.room_polls`."""
     if hasattr(request.state, "staff"):
         cached: Staff | None = request.state.staff
         return cached
@@ -125,16 +137,39 @@ async def require_staff(
         if bearer_token(request) is not None:
             raise NotAuthenticated("That API token is not valid.", headers={"WWW-Authenticate": "Bearer"})
         raise NotAuthenticated("Please sign in.", headers={"WWW-Authenticate": "Bearer"})
-    if (
-        staff.via == "session"
-        and not staff.mfa
-        and request.url.path not in SECOND_FACTOR_SETUP_PATHS
-        and must_have_second_factor(state.settings, staff)
-    ):
+    if second_factor_missing(request, state, staff):
         raise SecondFactorRequired(
             "Set up your second factor (an authenticator app) at /account/security first."
         )
     return staff
+
+
+def staff_in(db: Session, request: Request, state: AppState) -> Staff | None:
+    """As `identify`, read in the caller's `db` and never writing: None also for a session due to be marked
+    seen or ended, which `identify` then does. For a poll that reads everything in one transaction."""
+    token = bearer_token(request)
+    if token is not None:
+        return staff_of_token(db, token=token)
+    secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
+    if not secret:
+        return None
+    settings = state.settings
+    return staff_of_fresh_session(
+        db,
+        secret=secret,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def second_factor_missing(request: Request, state: AppState, staff: Staff) -> bool:
+    """Whether this browser's staff member must set up the second factor they lack before going here."""
+    return (
+        staff.via == "session"
+        and not staff.mfa
+        and request.url.path not in SECOND_FACTOR_SETUP_PATHS
+        and must_have_second_factor(state.settings, staff)
+    )
 
 
 async def require_admin(staff: Annotated[Staff, Depends(require_staff)]) -> Staff:

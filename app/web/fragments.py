@@ -37,11 +37,6 @@ def version_of(key: Key) -> str:
     return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
 
-def digest_rows(rows: object) -> str:
-    """A digest of rows read for a key (say, every answer of a room), to keep in the key instead of them."""
-    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
-
-
 class FragmentCache:
     """Rendered fragments by their key, the least recently used dropped first."""
 
@@ -68,6 +63,15 @@ class FragmentCache:
         return len(self._entries)
 
 
+def cached_answer(request: Request, cache: FragmentCache, key: Key) -> Response | None:
+    """The answer to a poll whose fragment's key is `key` when it needs no rendering: 204 when the client
+    shows that version already, the bytes when this process has them; else None."""
+    if request.query_params.get(VERSION_PARAM) == version_of(key):
+        return Response(status_code=204, headers=_VARY)
+    body = cache.get(key)
+    return None if body is None else HTMLResponse(body, headers=_VARY)
+
+
 def answer_poll(
     request: Request,
     cache: FragmentCache,
@@ -76,15 +80,12 @@ def answer_poll(
     render: Callable[[str], Response],
     key_now: Callable[[], Key],
 ) -> Response:
-    """The answer to a poll whose fragment's key is `key`: 204 when the client shows it already, the cached
-    bytes when this process has them, else `render(version)` (kept when `key_now()` is still `key`)."""
-    version = version_of(key)
-    if request.query_params.get(VERSION_PARAM) == version:
-        return Response(status_code=204, headers=_VARY)
-    body = cache.get(key)
-    if body is not None:
-        return HTMLResponse(body, headers=_VARY)
-    response = render(version)
+    """The answer to a poll whose fragment's key is `key`: `cached_answer` when it has one, else
+    `render(version)` (kept when `key_now()` is still `key`)."""
+    cached = cached_answer(request, cache, key)
+    if cached is not None:
+        return cached
+    response = render(version_of(key))
     if response.status_code == 200 and key_now() == key:
         cache.put(key, bytes(response.body))
     return response

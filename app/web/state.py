@@ -41,6 +41,7 @@ class AppState:
     mailer: Mailer
     charts: ChartCache = field(default_factory=ChartCache)
     fragments: FragmentCache = field(default_factory=FragmentCache)  # polled fragments (app.web.fragments)
+    loop_reader: Engine | None = None  # reads on the event loop (app.db.engine.create_loop_reader)
 
     @cached_property
     def runtime(self) -> Runtime:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.db.engine import read_session
 from app.identity import Staff
 from app.schemas.responses import Progress
 from app.store import focus_sessions, participants
-from app.web.fragments import answer_poll
+from app.web.fragments import Key, answer_poll
 from app.web.pages import render_page
 from app.web.state import AppState
 
@@ -41,14 +42,30 @@ class ProgressBlock:
 def progress_poll(request: Request, staff: Staff, state: AppState, session_id: int) -> Response:
     """The room's progress block for a poll; 204 when the page shows these counts already."""
     with read_session(state.engine) as db:
-        focus_sessions.polled_session(db, staff=staff, session_id=session_id)
-        window = state.settings.active_window
-        progress = participants.progress(db, session_id=session_id, active_within=window)
+        progress = _polled_progress(db, staff, state, session_id)
     words = active_for(state.settings.active_seconds)
-    key = ("progress", words, tuple(progress.model_dump().items()))  # all the block is rendered from
+    key = _progress_key(progress, words)
 
     def render(version: str) -> Response:
         block = ProgressBlock(progress=progress, active_for=words, poll_version=version)
         return render_page(request, "facilitate/room.html", block, htmx_block="progress")
 
     return answer_poll(request, state.fragments, key, render=render, key_now=lambda: key)
+
+
+def progress_poll_key(db: Session, staff: Staff, state: AppState, session_id: int) -> Key:
+    """The key of the progress block (`app.web.fragments`) as `staff` polls it.
+
+    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
+    """
+    progress = _polled_progress(db, staff, state, session_id)
+    return _progress_key(progress, active_for(state.settings.active_seconds))
+
+
+def _polled_progress(db: Session, staff: Staff, state: AppState, session_id: int) -> Progress:
+    focus_sessions.polled_session(db, staff=staff, session_id=session_id)
+    return participants.progress(db, session_id=session_id, active_within=state.settings.active_window)
+
+
+def _progress_key(progress: Progress, words: str) -> Key:
+    return ("progress", words, tuple(progress.model_dump().items()))  # all the block is rendered from

@@ -31,7 +31,7 @@ from app.services.disclosure.room import RoomStatement, recorded_room_results, r
 from app.store import consensus, focus_sessions, participants, room_versions
 from app.store.focus_sessions import PolledSession
 from app.web.auth import StaffUser
-from app.web.fragments import Key, answer_poll, digest_rows
+from app.web.fragments import Key, answer_poll
 from app.web.pages import PageRoute, is_htmx, redirect_to, render_page
 from app.web.params import SessionId
 from app.web.state import AppState, State
@@ -104,8 +104,7 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
 
     def key_now() -> Key:
         with read_session(state.engine) as db:
-            focus = focus_sessions.polled_session(db, staff=staff, session_id=session_id)
-            return _screen_key(db, request, focus)
+            return screen_poll_key(db, request, staff, session_id)
 
     return answer_poll(
         request,
@@ -116,12 +115,15 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
     )
 
 
-def _screen_key(db: Session, request: Request, focus: PolledSession) -> Key:
-    """Everything the screen's fragment is decided from: the session's row, who joined and, after the reveal,
-    the room's answers, the figures it saw last and the agreed ratings (never what it may see of them)."""
-    assert focus.id is not None
-    joined = room_versions.joined_and_submitted(db, session_id=focus.id)
-    room = room_versions.revealed_room(db, session_id=focus.id) if _revealed(focus) else ()
+def screen_poll_key(db: Session, request: Request, staff: Staff, session_id: int) -> Key:
+    """Everything the screen's fragment is decided from, as `staff` polls it: the session's row, who joined
+    and, after the reveal, the signatures of the room's answers, of the figures it saw last and of its agreed
+    ratings (never what it may see of them).
+
+    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
+    """
+    now = room_versions.screen_state(db, staff=staff, session_id=session_id)
+    focus = now.session
     return (
         "screen",
         focus.id,
@@ -133,8 +135,9 @@ def _screen_key(db: Session, request: Request, focus: PolledSession) -> Key:
         focus.arcs,
         focus.results_revealed,
         focus.screen_position,
-        joined,
-        digest_rows(room),
+        now.joined,
+        now.submitted,
+        now.room if _revealed(focus) else (),
     )
 
 

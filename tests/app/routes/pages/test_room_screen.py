@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import update
 
+from app.db.columns import utcnow
 from app.db.core import table
 from app.db.engine import write_session
 from app.db.tables import Answer
@@ -299,7 +300,9 @@ def test_a_changed_answer_with_the_same_count_changes_the_screen(client: TestCli
     version = _version(_poll(client, world))
     with write_session(app_state(client).engine) as db:  # five people change their minds: 1 -> 5
         answers = table(Answer)
-        db.connection().execute(update(answers).where(answers.c.rating == 1).values(rating=5))
+        db.connection().execute(  # as every write of an answer does, stamped with its time
+            update(answers).where(answers.c.rating == 1).values(rating=5, updated_at=utcnow())
+        )
 
     response = _poll(client, world, version)
 
