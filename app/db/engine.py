@@ -56,19 +56,22 @@ def create_loop_reader(settings: Settings) -> Engine | None:
     the loop. None for PostgreSQL, whose reads cross the network, and for an in-memory SQLite database, which
     a second engine would not see: reads there go to a worker thread, on the main engine.
 
-    Its busy timeout is short: the rare read that meets a lock (SQLite recovering its log) fails fast, and its
-    caller takes the ordinary path."""
+    Its statements run each on their own, with no transaction around them, and its busy timeout is short:
+    the rare read that meets a lock (SQLite recovering its log) fails fast, and its caller takes the ordinary
+    path."""
     url = database_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return _sqlite_engine(url, busy_timeout_ms=LOOP_READ_BUSY_MS, pool_size=1, max_overflow=0)
+    # Each statement its own snapshot (no BEGIN, no ROLLBACK): a poll's reads are one statement each.
+    return _sqlite_engine(url, busy_timeout_ms=LOOP_READ_BUSY_MS, begins=False, pool_size=1, max_overflow=0)
 
 
 #: How long a read on the event loop may wait for a lock (`create_loop_reader`).
 LOOP_READ_BUSY_MS = 50
 
 
-def _sqlite_engine(url: URL, *, busy_timeout_ms: int, **pool: int) -> Engine:
+def _sqlite_engine(url: URL, *, busy_timeout_ms: int, begins: bool = True, **pool: int) -> Engine:
+    """A SQLite engine; with `begins` false, one whose statements each run on their own (no ``BEGIN``)."""
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     connect_args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
@@ -86,10 +89,12 @@ def _sqlite_engine(url: URL, *, busy_timeout_ms: int, **pool: int) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if begins:
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -8,9 +8,10 @@ are.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, case, func, select
 from sqlmodel import Session, col
@@ -155,6 +156,11 @@ def progress(
     submitted, left without submitting, and quiet (the rest), with the answers so far."""
     since = (now or utcnow()) - active_within
     row = db.connection().execute(_PROGRESS, {"session_id": session_id, "since": since}).one()
+    return progress_of(row)
+
+
+def progress_of(row: Sequence[Any]) -> Progress:
+    """The `Progress` of a row of `PROGRESS_COLUMNS` (bound to ``session_id`` and ``since``)."""
     joined, submitted, left, answering, answers, waiting = (int(value or 0) for value in row)
     return Progress(
         joined=joined,
@@ -177,8 +183,8 @@ _WAITING = select(func.coalesce(func.sum(table(TabletOutbox).c.waiting), 0)).whe
     table(TabletOutbox).c.session_id == bindparam("session_id")
 )
 # One statement for the whole of a session's progress: a room's page polls it every few seconds.
-_PROGRESS = select(
-    func.count(),
+PROGRESS_COLUMNS = (
+    func.count(_PARTICIPANTS.c.id),
     func.count(_PARTICIPANTS.c.submitted_at),
     func.sum(case((_UNFINISHED & _PARTICIPANTS.c.left_at.is_not(None), 1), else_=0)),
     func.sum(
@@ -194,7 +200,8 @@ _PROGRESS = select(
     ),
     _ANSWER_COUNT.scalar_subquery(),
     _WAITING.scalar_subquery(),
-).where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
+)
+_PROGRESS = select(*PROGRESS_COLUMNS).where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
 
 
 def seen(db: Session, *, participant_id: int, at: datetime, every: timedelta = timedelta(seconds=15)) -> None:

@@ -1,5 +1,5 @@
-"""What a room screen's polls are keyed on (`app.web.fragments`): one small read that tells whether anything
-the screen could show has changed, without working out what it shows.
+"""What a room's polls are keyed on (`app.web.fragments`): one small read that tells whether anything the
+room screen or the room page's progress could show has changed, without working out what it shows.
 
 A screen polls every second, so the read is one statement, built once as Core on the tables: the session's
 row with, beside it, who joined and submitted and a signature of the room's answers, of the figures it saw
@@ -11,17 +11,21 @@ of the two.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
+from app.db.columns import utcnow
 from app.db.core import table
 from app.db.disclosure_tables import Disclosure
 from app.db.tables import Answer, Consensus, FocusSession, Participant
 from app.errors import NotFound
 from app.identity import Staff
+from app.schemas.responses import Progress
 from app.store.disclosures import REVEAL
 from app.store.focus_sessions import PolledSession, check_runs, polled_from_row
+from app.store.participants import PROGRESS_COLUMNS, progress_of
 
 _SESSIONS, _PARTICIPANTS, _ANSWERS = table(FocusSession), table(Participant), table(Answer)
 _CONSENSUS, _DISCLOSURES = table(Consensus), table(Disclosure)
@@ -72,3 +76,24 @@ def screen_state(db: Session, *, staff: Staff, session_id: int) -> ScreenState:
     check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
     room = (row.answers, row.answered_at, row.last_reveal, row.agreed, row.agreed_at)
     return ScreenState(polled_from_row(row), int(row.joined), int(row.submitted), room)
+
+
+_PROGRESS_STATE = (
+    select(_SESSIONS.c.trust_id, _SESSIONS.c.facilitator_id, *PROGRESS_COLUMNS)
+    .select_from(_SESSIONS.outerjoin(_PARTICIPANTS, _OF_SESSION))
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .group_by(_SESSIONS.c.id, _SESSIONS.c.trust_id, _SESSIONS.c.facilitator_id)
+)
+
+
+def progress_state(db: Session, *, staff: Staff, session_id: int, active_within: timedelta) -> Progress:
+    """The session's progress (`participants.progress`), read with the check that `staff` may run it.
+
+    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
+    """
+    since = utcnow() - active_within
+    row = db.connection().execute(_PROGRESS_STATE, {"session_id": session_id, "since": since}).one_or_none()
+    if row is None:
+        raise NotFound("There is no session with that id.")
+    check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
+    return progress_of(row[2:])

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.db.engine import read_session
 from app.identity import Staff
 from app.schemas.responses import Progress
-from app.store import focus_sessions, participants
+from app.store import room_versions
 from app.web.fragments import Key, answer_poll
 from app.web.pages import render_page
 from app.web.state import AppState
@@ -63,8 +63,8 @@ def progress_poll_key(db: Session, staff: Staff, state: AppState, session_id: in
 
 
 def _polled_progress(db: Session, staff: Staff, state: AppState, session_id: int) -> Progress:
-    focus_sessions.polled_session(db, staff=staff, session_id=session_id)
-    return participants.progress(db, session_id=session_id, active_within=state.settings.active_window)
+    window = state.settings.active_window
+    return room_versions.progress_state(db, staff=staff, session_id=session_id, active_within=window)
 
 
 def _progress_key(progress: Progress, words: str) -> Key:
