@@ -141,6 +141,15 @@ class Settings(BaseSettings):
         le=3_600,
         description="A participant seen within this long, and not finished, counts as answering in the room.",
     )
+    room_watch_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description=(
+            "How old what answers a room's polls may be: each process reads every polled room's key and who "
+            "polls it at once, at most this often, instead of once a poll (0 reads at every poll)."
+        ),
+    )
     respondent_idle_seconds: int = Field(
         600,
         ge=30,

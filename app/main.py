@@ -53,6 +53,7 @@ from app.web.body_limit import IMPORT_PATH, BodyLimit, BodyLimitMiddleware
 from app.web.csrf import CsrfCookieMiddleware, csrf_protect
 from app.web.error_pages import install_error_handlers
 from app.web.openapi import openapi_document
+from app.web.room_watch import RoomWatch
 from app.web.secret_key import resolve_secret_key
 from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.state import AppState
@@ -108,6 +109,7 @@ def create_app(
         submissions=SubmissionWriter(engine, framework, surveys),
         mailer=mailer,
         loop_reader=loop_reader,
+        room_watch=RoomWatch(every=settings.room_watch_seconds),
     )
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     install_error_handlers(app)

@@ -76,9 +76,16 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-to-use"
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    # Tests publish rounds as often as they like; the daily limit has tests of its own.
+    # Tests publish rounds as often as they like; the daily limit has tests of its own. A poll sees a change
+    # made just before it: the watch of polled rooms, which lets it lag by up to half a second, has tests of
+    # its own with a clock they move (tests/app/routes/pages/test_room_watch.py), and the browser tests run
+    # servers with it on.
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=db_url, secret_key=TEST_SECRET, max_publications_per_day=100
+        _env_file=None,
+        database_url=db_url,
+        secret_key=TEST_SECRET,
+        max_publications_per_day=100,
+        room_watch_seconds=0,
     )
 
 

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.choices import Role, RoundStatus, SessionState
-from app.db.core import table
 from app.db.tables import FocusSession, Round
 from app.errors import Conflict, Invalid, NotFound
 from app.identity import Staff
@@ -114,19 +113,6 @@ class PolledSession:
     screen_position: int
 
 
-def polled_session(db: Session, *, staff: Staff, session_id: int) -> PolledSession:
-    """As `get_session_for_staff`, read with Core and no ORM object: for a poll, which changes nothing and
-    reads the session every second or two.
-
-    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
-    """
-    row = db.connection().execute(_SESSION_BY_ID, {"id": session_id}).one_or_none()
-    if row is None:
-        raise NotFound("There is no session with that id.")
-    check_runs(staff, trust_id=row.trust_id, facilitator_id=row.facilitator_id)
-    return polled_from_row(row)
-
-
 def polled_from_row(row: Any) -> PolledSession:
     """A `PolledSession` of a row read with every column of the sessions' table."""
     return PolledSession(
@@ -148,10 +134,6 @@ def check_runs(staff: Staff, *, trust_id: int, facilitator_id: int | None) -> No
     check_trust_access(staff, trust_id, roles=LEADS_AND_FACILITATORS, what="session")
     if staff.role_in(trust_id) == Role.FACILITATOR and facilitator_id != staff.user_id:
         raise NotFound("There is no session with that id.")
-
-
-_SESSIONS = table(FocusSession)
-_SESSION_BY_ID = select(_SESSIONS).where(_SESSIONS.c.id == bindparam("id"))
 
 
 def sessions_for_staff(db: Session, *, staff: Staff, round_id: int | None = None) -> Sequence[FocusSession]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select
 from sqlmodel import Session, col
 
 from app.choices import SessionState
@@ -160,7 +160,7 @@ def progress(
 
 
 def progress_of(row: Sequence[Any]) -> Progress:
-    """The `Progress` of a row of `PROGRESS_COLUMNS` (bound to ``session_id`` and ``since``)."""
+    """The `Progress` of a row of `progress_columns` (with ``since`` bound)."""
     joined, submitted, left, answering, answers, waiting = (int(value or 0) for value in row)
     return Progress(
         joined=joined,
@@ -174,34 +174,43 @@ def progress_of(row: Sequence[Any]) -> Progress:
 
 
 _UNFINISHED = _PARTICIPANTS.c.submitted_at.is_(None)
-_ANSWER_COUNT = (
-    select(func.count())
-    .select_from(table(Answer).join(_PARTICIPANTS, _PARTICIPANTS.c.id == table(Answer).c.participant_id))
-    .where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
-)
-_WAITING = select(func.coalesce(func.sum(table(TabletOutbox).c.waiting), 0)).where(
-    table(TabletOutbox).c.session_id == bindparam("session_id")
-)
+
+
+def progress_columns(session_id: ColumnElement[int]) -> tuple[ColumnElement[Any], ...]:
+    """One row of a session's progress (`progress_of`), in a statement over its participants, `session_id`
+    naming the session (a parameter, or the column of an enclosing statement over the sessions)."""
+    answered_by = _PARTICIPANTS.alias("answered_by")  # the subquery's own, never the enclosing statement's
+    answers, outbox = table(Answer), table(TabletOutbox)
+    answer_count = (
+        select(func.count())
+        .select_from(answers.join(answered_by, answered_by.c.id == answers.c.participant_id))
+        .where(answered_by.c.session_id == session_id)
+    )
+    waiting = select(func.coalesce(func.sum(outbox.c.waiting), 0)).where(outbox.c.session_id == session_id)
+    return (
+        func.count(_PARTICIPANTS.c.id),
+        func.count(_PARTICIPANTS.c.submitted_at),
+        func.sum(case((_UNFINISHED & _PARTICIPANTS.c.left_at.is_not(None), 1), else_=0)),
+        func.sum(
+            case(
+                (
+                    _UNFINISHED
+                    & _PARTICIPANTS.c.left_at.is_(None)
+                    & (_PARTICIPANTS.c.last_seen_at >= bindparam("since")),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+        answer_count.scalar_subquery(),
+        waiting.scalar_subquery(),
+    )
+
+
 # One statement for the whole of a session's progress: a room's page polls it every few seconds.
-PROGRESS_COLUMNS = (
-    func.count(_PARTICIPANTS.c.id),
-    func.count(_PARTICIPANTS.c.submitted_at),
-    func.sum(case((_UNFINISHED & _PARTICIPANTS.c.left_at.is_not(None), 1), else_=0)),
-    func.sum(
-        case(
-            (
-                _UNFINISHED
-                & _PARTICIPANTS.c.left_at.is_(None)
-                & (_PARTICIPANTS.c.last_seen_at >= bindparam("since")),
-                1,
-            ),
-            else_=0,
-        )
-    ),
-    _ANSWER_COUNT.scalar_subquery(),
-    _WAITING.scalar_subquery(),
+_PROGRESS = select(*progress_columns(bindparam("session_id"))).where(
+    _PARTICIPANTS.c.session_id == bindparam("session_id")
 )
-_PROGRESS = select(*PROGRESS_COLUMNS).where(_PARTICIPANTS.c.session_id == bindparam("session_id"))
 
 
 def seen(db: Session, *, participant_id: int, at: datetime, every: timedelta = timedelta(seconds=15)) -> None:

@@ -7,7 +7,8 @@ account take effect on the very next request.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -86,20 +87,32 @@ def staff_from_session(
     return staff
 
 
-def staff_of_fresh_session(
-    db: Session, *, secret: str, idle: timedelta, lifetime: timedelta, now: datetime | None = None
-) -> Staff | None:
-    """As `staff_from_session`, read in the caller's `db` and never writing: None also when the session is
-    due to be ended or marked seen (the caller then asks `staff_from_session`, which does that)."""
+def staff_of_fresh_sessions(
+    db: Session,
+    *,
+    secrets: Collection[str],
+    idle: timedelta,
+    lifetime: timedelta,
+    now: datetime | None = None,
+) -> dict[str, Staff]:
+    """As `staff_from_session` for many secrets in one statement, read in the caller's `db` and never writing:
+    the staff member of each secret whose session is live and not due to be marked seen. The other secrets
+    are left out (the caller asks `staff_from_session`, which ends or marks them)."""
     now = now or utcnow()
-    found = _session_with_staff(db, secret=secret)
-    if found is None:
-        return None
-    _, created_at, last_seen_at, staff = found
-    expired = session_expired(
-        created_at=created_at, last_seen_at=last_seen_at, idle=idle, lifetime=lifetime, now=now
-    )
-    return None if expired or now - last_seen_at > _TOUCH_AFTER else staff
+    by_hash = {secret_hash(secret): secret for secret in secrets}
+    rows_by_hash: dict[str, list[Any]] = defaultdict(list)
+    for row in db.connection().execute(_STAFF_BY_SESSIONS, {"hashes": list(by_hash)}):
+        rows_by_hash[row.secret_hash].append(row)
+    found: dict[str, Staff] = {}
+    for hash_, rows in rows_by_hash.items():
+        created_at, last_seen_at = rows[0].created_at, rows[0].last_seen_at
+        due = now - last_seen_at > _TOUCH_AFTER or session_expired(
+            created_at=created_at, last_seen_at=last_seen_at, idle=idle, lifetime=lifetime, now=now
+        )
+        staff = None if due else _staff_of([row[3:] for row in rows], via="session")
+        if staff is not None:
+            found[by_hash[hash_]] = staff
+    return found
 
 
 def _session_with_staff(db: Session, *, secret: str) -> tuple[int, datetime, datetime, Staff | None] | None:
@@ -118,8 +131,20 @@ def staff_from_token(engine: Engine, *, token: str) -> Staff | None:
 
 def staff_of_token(db: Session, *, token: str) -> Staff | None:
     """The owner of a personal API token, read in the caller's `db`; None for an unknown token."""
-    rows = db.connection().execute(_STAFF_BY_TOKEN, {"hash": secret_hash(token)}).all()
-    return _staff_of(rows, via="token")
+    return staff_of_tokens(db, tokens=[token]).get(token)
+
+
+def staff_of_tokens(db: Session, *, tokens: Collection[str]) -> dict[str, Staff]:
+    """The owners of personal API tokens, in one statement; unknown tokens (and disabled owners) left out."""
+    by_hash = {secret_hash(token): token for token in tokens}
+    rows_by_hash: dict[str, list[Any]] = defaultdict(list)
+    for row in db.connection().execute(_STAFF_BY_TOKENS, {"hashes": list(by_hash)}):
+        rows_by_hash[row.token_hash].append(row)
+    found = {
+        by_hash[hash_]: _staff_of([row[1:] for row in rows], via="token")
+        for hash_, rows in rows_by_hash.items()
+    }
+    return {token: staff for token, staff in found.items() if staff is not None}
 
 
 def _staff_of(rows: Sequence[Sequence[Any]], *, via: Literal["session", "token"]) -> Staff | None:
@@ -156,8 +181,13 @@ _STAFF_BY_SESSION = (
     .select_from(_SESSIONS.join(_WITH_ROLES, _USERS.c.id == _SESSIONS.c.user_id))
     .where(_SESSIONS.c.secret_hash == bindparam("hash"))
 )
-_STAFF_BY_TOKEN = (
-    select(*_USER_WITH_ROLES)
+_STAFF_BY_SESSIONS = (
+    select(_SESSIONS.c.secret_hash, _SESSIONS.c.created_at, _SESSIONS.c.last_seen_at, *_USER_WITH_ROLES)
+    .select_from(_SESSIONS.join(_WITH_ROLES, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.secret_hash.in_(bindparam("hashes", expanding=True)))
+)
+_STAFF_BY_TOKENS = (
+    select(_TOKENS.c.token_hash, *_USER_WITH_ROLES)
     .select_from(_TOKENS.join(_WITH_ROLES, _USERS.c.id == _TOKENS.c.user_id))
-    .where(_TOKENS.c.token_hash == bindparam("hash"))
+    .where(_TOKENS.c.token_hash.in_(bindparam("hashes", expanding=True)))
 )

@@ -7,6 +7,7 @@ at: a request never mixes a token with a cookie.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Annotated
 
@@ -22,9 +23,10 @@ from app.services.second_factor import must_have_second_factor
 from app.store.staff_sessions import (
     staff_from_session,
     staff_from_token,
-    staff_of_fresh_session,
-    staff_of_token,
+    staff_of_fresh_sessions,
+    staff_of_tokens,
 )
+from app.web.room_watch import Credential
 from app.web.state import AppState, State
 
 SESSION_COOKIE = "rainbow_session"
@@ -144,22 +146,42 @@ async def require_staff(
     return staff
 
 
+def credential_of(request: Request, state: AppState) -> Credential | None:
+    """The credential `identify` goes by: the bearer token if any, else a genuine session cookie's secret."""
+    token = bearer_token(request)
+    if token is not None:
+        return ("token", token)
+    secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
+    return ("session", secret) if secret else None
+
+
 def staff_in(db: Session, request: Request, state: AppState) -> Staff | None:
     """As `identify`, read in the caller's `db` and never writing: None also for a session due to be marked
     seen or ended, which `identify` then does. For a poll that reads everything in one transaction."""
-    token = bearer_token(request)
-    if token is not None:
-        return staff_of_token(db, token=token)
-    secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
-    if not secret:
-        return None
-    settings = state.settings
-    return staff_of_fresh_session(
-        db,
-        secret=secret,
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        lifetime=timedelta(hours=settings.session_max_hours),
-    )
+    credential = credential_of(request, state)
+    return None if credential is None else staff_of_credentials(db, [credential], state).get(credential)
+
+
+def staff_of_credentials(
+    db: Session, credentials: Collection[Credential], state: AppState
+) -> dict[Credential, Staff]:
+    """`staff_in` of many credentials, in a statement for the tokens and one for the sessions; a credential
+    whose staff `staff_in` would not give is left out."""
+    tokens = [value for kind, value in credentials if kind == "token"]
+    secrets = [value for kind, value in credentials if kind == "session"]
+    found: dict[Credential, Staff] = {}
+    if tokens:
+        found.update((("token", token), staff) for token, staff in staff_of_tokens(db, tokens=tokens).items())
+    if secrets:
+        settings = state.settings
+        live = staff_of_fresh_sessions(
+            db,
+            secrets=secrets,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            lifetime=timedelta(hours=settings.session_max_hours),
+        )
+        found.update((("session", secret), staff) for secret, staff in live.items())
+    return found
 
 
 def second_factor_missing(request: Request, state: AppState, staff: Staff) -> bool:

@@ -1,5 +1,6 @@
 """What the running service holds: settings, the database engine, the framework and questionnaires, templates,
-the writer of participants' answers, the mailer, the cache of drawn charts and that of polled fragments.
+the writer of participants' answers, the mailer, the cache of drawn charts and that of polled fragments, and
+the watch of the rooms being polled.
 
 Built once by `create_app` and kept on ``app.state.rainbow``; routes reach it through the `get_state`
 dependency, so nothing lives in module globals and tests can build as many apps as they like.
@@ -22,6 +23,7 @@ from app.services.mail import Mailer
 from app.services.reports import ReportContext, Thresholds
 from app.services.runtime import Runtime
 from app.web.fragments import FragmentCache
+from app.web.room_watch import RoomWatch
 from framework.model import Framework
 from surveys import SurveyBook
 
@@ -42,6 +44,7 @@ class AppState:
     charts: ChartCache = field(default_factory=ChartCache)
     fragments: FragmentCache = field(default_factory=FragmentCache)  # polled fragments (app.web.fragments)
     loop_reader: Engine | None = None  # reads on the event loop (app.db.engine.create_loop_reader)
+    room_watch: RoomWatch = field(default_factory=lambda: RoomWatch(every=0))  # app.web.room_watch
 
     @cached_property
     def runtime(self) -> Runtime:

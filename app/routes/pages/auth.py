@@ -129,6 +129,7 @@ def logout(request: Request, staff: StaffUser, state: State) -> Response:
     secret = session_secret_from_cookie(state.secret_key, request.cookies.get(SESSION_COOKIE))
     if secret:
         sign_out(state.runtime, secret=secret, user_id=staff.user_id, email=staff.email)
+        state.room_watch.forget(("session", secret))  # its room polls stop now, not at the watch's next read
     response = redirect_to(request, "auth.login_form", query={"signed_out": 1})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

@@ -44,7 +44,7 @@ def progress_poll(request: Request, staff: Staff, state: AppState, session_id: i
     with read_session(state.engine) as db:
         progress = _polled_progress(db, staff, state, session_id)
     words = active_for(state.settings.active_seconds)
-    key = _progress_key(progress, words)
+    key = progress_key(progress, state)
 
     def render(version: str) -> Response:
         block = ProgressBlock(progress=progress, active_for=words, poll_version=version)
@@ -53,19 +53,12 @@ def progress_poll(request: Request, staff: Staff, state: AppState, session_id: i
     return answer_poll(request, state.fragments, key, render=render, key_now=lambda: key)
 
 
-def progress_poll_key(db: Session, staff: Staff, state: AppState, session_id: int) -> Key:
-    """The key of the progress block (`app.web.fragments`) as `staff` polls it.
-
-    :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
-    """
-    progress = _polled_progress(db, staff, state, session_id)
-    return _progress_key(progress, active_for(state.settings.active_seconds))
-
-
 def _polled_progress(db: Session, staff: Staff, state: AppState, session_id: int) -> Progress:
     window = state.settings.active_window
     return room_versions.progress_state(db, staff=staff, session_id=session_id, active_within=window)
 
 
-def _progress_key(progress: Progress, words: str) -> Key:
-    return ("progress", words, tuple(progress.model_dump().items()))  # all the block is rendered from
+def progress_key(progress: Progress, state: AppState) -> Key:
+    """The progress block's key: all it is rendered from."""
+    words = active_for(state.settings.active_seconds)
+    return ("progress", words, tuple(progress.model_dump().items()))

@@ -116,18 +116,23 @@ def room_screen(session_id: SessionId, request: Request, staff: StaffUser, state
 
 
 def screen_poll_key(db: Session, request: Request, staff: Staff, session_id: int) -> Key:
-    """Everything the screen's fragment is decided from, as `staff` polls it: the session's row, who joined
-    and, after the reveal, the signatures of the room's answers, of the figures it saw last and of its agreed
-    ratings (never what it may see of them).
+    """Everything the screen's fragment is decided from, as `staff` polls it (`screen_key`).
 
     :raises NotFound: unknown, in another trust, or another facilitator's; :raises Forbidden: viewers.
     """
     now = room_versions.screen_state(db, staff=staff, session_id=session_id)
+    return screen_key(now, str(request.base_url))
+
+
+def screen_key(now: room_versions.ScreenState, base_url: str) -> Key:
+    """The screen fragment's key: the session's row, who joined and, after the reveal, the signatures of the
+    room's answers, of the figures it saw last and of its agreed ratings (never what it may see of them), and
+    the address the join link is drawn with."""
     focus = now.session
     return (
         "screen",
         focus.id,
-        str(request.base_url),
+        base_url,
         str(focus.state),
         focus.title,
         focus.join_code,
