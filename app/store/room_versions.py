@@ -3,9 +3,9 @@ room screen or the room page's progress could show has changed, without working 
 
 A screen polls every second, so the read is one statement, built once as Core on the tables, for one room or
 for every room a process watches (`app.web.room_watch`): each session's row with, beside it, who joined and
-submitted and a signature of the room's answers, of the figures it saw last and of its agreed ratings. A signature is a count with the latest write: every write of an answer or an
-agreed rating sets its ``updated_at`` to the time of the write, so a new, changed or removed row changes one
-of the two.
+submitted and a signature of the room's answers, of the figures it saw last and of its agreed ratings. A
+signature is a count with the latest write: every write of an answer or an agreed rating sets its
+``updated_at`` to the time of the write, so a new, changed or removed row changes one of the two.
 """
 
 from __future__ import annotations

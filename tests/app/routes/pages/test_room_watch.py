@@ -86,6 +86,14 @@ def _version(response: Response) -> str:
     return str(field["value"])
 
 
+def _facilitator_polled(watched: tuple[TestClient, World], path: str) -> tuple[TestClient, World, str]:
+    """Facilitator A signed in, having polled their room's fragment (`path` after the room's) once: the
+    client, the world and the version that poll showed."""
+    client, world = watched
+    browse_as(client, world.users["facilitator_a"])
+    return client, world, _version(_poll(client, f"{room(world)}{path}"))
+
+
 def _poll(client: TestClient, path: str, version: str | None = None, **kwargs: Any) -> Response:
     params = {"v": version} if version else {}
     return client.get(path, params=params, headers=HX, follow_redirects=False, **kwargs)
@@ -143,9 +151,7 @@ def test_one_read_brings_every_watched_poll_up_to_date(
 
 
 def test_signing_out_stops_the_polls_at_once(watched: tuple[TestClient, World]) -> None:
-    client, world = watched
-    browse_as(client, world.users["facilitator_a"])
-    version = _version(_poll(client, f"{room(world)}/screen"))
+    client, world, version = _facilitator_polled(watched, "/screen")
     cookie = client.cookies.get(SESSION_COOKIE)
 
     signed_out = client.post("/logout", headers=csrf_headers(client), follow_redirects=False)
@@ -159,9 +165,7 @@ def test_signing_out_stops_the_polls_at_once(watched: tuple[TestClient, World]) 
 def test_a_session_ended_in_another_process_stops_its_polls_within_the_setting(
     watched: tuple[TestClient, World], clock: Clock
 ) -> None:
-    client, world = watched
-    browse_as(client, world.users["facilitator_a"])
-    version = _version(_poll(client, f"{room(world)}/screen"))
+    client, world, version = _facilitator_polled(watched, "/screen")
     with write_session(app_state(client).engine) as db:  # what signing out elsewhere does
         db.execute(StaffSession.__table__.delete())  # type: ignore[attr-defined]
 
@@ -174,9 +178,7 @@ def test_a_session_ended_in_another_process_stops_its_polls_within_the_setting(
 def test_a_room_given_to_another_facilitator_stops_being_answered_within_the_setting(
     watched: tuple[TestClient, World], clock: Clock
 ) -> None:
-    client, world = watched
-    browse_as(client, world.users["facilitator_a"])
-    version = _version(_poll(client, room(world)))
+    client, world, version = _facilitator_polled(watched, "")
     with write_session(app_state(client).engine) as db:
         db.execute(
             update(FocusSession)
@@ -193,9 +195,7 @@ def test_a_room_given_to_another_facilitator_stops_being_answered_within_the_set
 def test_a_session_due_to_be_marked_seen_is_left_to_the_route_which_marks_it(
     watched: tuple[TestClient, World], clock: Clock
 ) -> None:
-    client, world = watched
-    browse_as(client, world.users["facilitator_a"])
-    version = _version(_poll(client, f"{room(world)}/screen"))
+    client, world, version = _facilitator_polled(watched, "/screen")
     two_minutes_ago = utcnow() - timedelta(minutes=2)
     state = app_state(client)
     with write_session(state.engine) as db:
