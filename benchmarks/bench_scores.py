@@ -17,6 +17,8 @@ import json
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ from benchmarks.common import (
     skipped,
     summary_ms,
     time_calls,
+    time_in_turn,
 )
 from framework.model import DEFAULT_FRAMEWORK_FILE, Framework, load_framework
 from surveys import parse_code
@@ -349,25 +352,41 @@ def _check_against_rebuild(path: Path, round_id: int) -> int:
 # --- measuring -----------------------------------------------------------------------------------------
 
 
-def measure_scores(database: BenchDatabase) -> tuple[list[float], list[float]]:
-    """Timed GETs of the round's scores through the whole app in-process, and of /healthz (the HTTP floor)."""
-    app = create_app(bench_settings(database.path))
+def measure_scores(small: BenchDatabase, large: BenchDatabase) -> dict[str, list[float]]:
+    """Timed GETs of each round's scores through the whole app in-process, and of /healthz (the HTTP floor).
+    The two rounds are asked in turn (`time_in_turn`): their ratio is a target, and timed one after the
+    other, a spell of load on the machine during either would move it."""
+    with ExitStack() as stack:
+        scores: dict[str, Callable[[], object]] = {}
+        health: dict[str, Callable[[], object]] = {}
+        for database in (small, large):
+            client = stack.enter_context(TestClient(create_app(bench_settings(database.path))))
+            scores[database.label], health[database.label] = _calls(client, database)
+        return {
+            **{f"scores_{label}": times for label, times in _in_turn(scores).items()},
+            **{f"health_{label}": times for label, times in _in_turn(health).items()},
+        }
+
+
+def _in_turn(calls: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    return time_in_turn(calls, samples=SAMPLES, warmup=WARMUP)
+
+
+def _calls(client: TestClient, database: BenchDatabase) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A GET of the round's scores (checked once first) and one of /healthz, each raising unless 200."""
     url = f"/api/rounds/{database.round_id}/scores"
     headers = {"Authorization": f"Bearer {database.token}"}
-    with TestClient(app) as client:
-        _check_scores(client.get(url, headers=headers), database)
+    _check_scores(client.get(url, headers=headers), database)
 
-        def get_scores() -> None:
-            if client.get(url, headers=headers).status_code != 200:
-                raise RuntimeError(f"{url} did not answer 200")
+    def get_scores() -> None:
+        if client.get(url, headers=headers).status_code != 200:
+            raise RuntimeError(f"{url} did not answer 200")
 
-        def get_health() -> None:
-            if client.get("/healthz").status_code != 200:
-                raise RuntimeError("/healthz did not answer 200")
+    def get_health() -> None:
+        if client.get("/healthz").status_code != 200:
+            raise RuntimeError("/healthz did not answer 200")
 
-        scores = time_calls(get_scores, samples=SAMPLES, warmup=WARMUP)
-        health = time_calls(get_health, samples=SAMPLES, warmup=WARMUP)
-    return scores, health
+    return get_scores, get_health
 
 
 def _check_scores(response: Any, database: BenchDatabase) -> None:
@@ -409,9 +428,12 @@ def run() -> Result:
         reason = f"not enough disk for the databases: {shortfall}"
         return skipped(id=ID, what=WHAT, target=TARGET, reason=reason)
     small, large = ensure_database("10k"), ensure_database("10m")
-    print(f"{ID}: timing {SAMPLES} requests at 10k, then at 10M (after {WARMUP} warm-up requests each)")
-    small_times, small_health = measure_scores(small)
-    large_times, large_health = measure_scores(large)
+    print(
+        f"{ID}: timing {SAMPLES} requests at 10k and at 10M, in turn (after {WARMUP} warm-up requests each)"
+    )
+    timed = measure_scores(small, large)
+    small_times, small_health = timed[f"scores_{small.label}"], timed[f"health_{small.label}"]
+    large_times, large_health = timed[f"scores_{large.label}"], timed[f"health_{large.label}"]
     small_ms, large_ms = summary_ms(small_times), summary_ms(large_times)
     floor_small, floor_large = summary_ms(measure_floor(small)), summary_ms(measure_floor(large))
     growth_p50 = large_ms["p50"] / small_ms["p50"]
@@ -431,7 +453,10 @@ def run() -> Result:
             "growth_p95_10m_over_10k": round(growth_p95, 3),
             "database_10k": small.describe(),
             "database_10m": large.describe(),
-            "method": "fastapi TestClient in-process, one lead's Bearer token, sequential requests",
+            "method": (
+                "fastapi TestClient in-process, one lead's Bearer token, sequential requests, "
+                "10k and 10M in turn"
+            ),
         },
         floor={
             "what": "bare sqlite3 on an open connection: the round's score_rollups and statement_rollups",

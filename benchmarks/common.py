@@ -71,6 +71,23 @@ def time_calls(call: Callable[[], object], *, samples: int, warmup: int = 0) -> 
     return timings
 
 
+def time_in_turn(
+    calls: dict[str, Callable[[], object]], *, samples: int, warmup: int = 0
+) -> dict[str, list[float]]:
+    """`time_calls` of several calls taken in turn (one of each, then one of each again, ...), so that a
+    change in the machine's load while they run weighs on all of them alike: for figures compared together."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    timings: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(samples):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            timings[name].append(time.perf_counter() - started)
+    return timings
+
+
 def ratio(measured: float, floor: float) -> float | None:
     return round(measured / floor, 2) if floor > 0 else None
 
