@@ -155,18 +155,12 @@ def credential_of(request: Request, state: AppState) -> Credential | None:
     return ("session", secret) if secret else None
 
 
-def staff_in(db: Session, request: Request, state: AppState) -> Staff | None:
-    """As `identify`, read in the caller's `db` and never writing: None also for a session due to be marked
-    seen or ended, which `identify` then does. For a poll that reads everything in one transaction."""
-    credential = credential_of(request, state)
-    return None if credential is None else staff_of_credentials(db, [credential], state).get(credential)
-
-
 def staff_of_credentials(
     db: Session, credentials: Collection[Credential], state: AppState
 ) -> dict[Credential, Staff]:
-    """`staff_in` of many credentials, in a statement for the tokens and one for the sessions; a credential
-    whose staff `staff_in` would not give is left out."""
+    """Who each credential is, as `identify` would find, read in the caller's `db` (a statement for the
+    tokens, one for the sessions) and never writing. A credential is left out when it gives nobody, and also
+    when its session is due to be ended or marked seen: `identify`, on the route, then does that."""
     tokens = [value for kind, value in credentials if kind == "token"]
     secrets = [value for kind, value in credentials if kind == "session"]
     found: dict[Credential, Staff] = {}

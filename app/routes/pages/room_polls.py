@@ -123,7 +123,7 @@ def read_pollers(
 ) -> dict[Poller, Watched]:
     """Who each poller is and its fragment's key, read in one transaction (a statement each for the
     credentials, the screens and the progress blocks), through the event loop's own connection when
-    `on_loop`. A poller is left out when its credential gives nobody `app.web.auth.staff_in` would, or its
+    `on_loop`. A poller is left out when `app.web.auth.staff_of_credentials` leaves its credential out, or its
     room is unknown or not one they may run."""
     engine = state.loop_reader if on_loop and state.loop_reader is not None else state.engine
     with read_session(engine) as db:
